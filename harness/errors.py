@@ -1,0 +1,80 @@
+"""Typed errors. Every failure the harness reports names its cause."""
+
+from __future__ import annotations
+
+
+class HarnessError(Exception):
+    """Base of every error the harness raises on purpose."""
+
+
+class DecodeError(HarnessError):
+    """Bytes that are not a valid GBCS structure. Names the byte offset and the field."""
+
+    def __init__(self, message: str, *, offset: int, field: str) -> None:
+        self.offset = offset
+        self.field = field
+        self.reason = message
+        super().__init__(f"{field} at byte {offset}: {message}")
+
+
+class EncodeError(HarnessError):
+    """A typed value that cannot be encoded (out of range, missing field)."""
+
+
+class SecurityError(HarnessError):
+    """A key is missing, or a cryptographic check failed where failure is fatal."""
+
+
+class KeystoreError(SecurityError):
+    """A keystore folder or key file that cannot be used."""
+
+
+class TransportError(HarnessError):
+    """Base of transport failures; names the port or device."""
+
+    def __init__(self, message: str, *, port: str = "", log_path: str | None = None, tail: bytes = b"") -> None:
+        self.port = port
+        self.log_path = log_path
+        self.tail = tail
+        text = f"{port}: {message}" if port else message
+        if tail:
+            text += f" (last bytes on the line: {tail[-64:].hex(' ')})"
+        if log_path:
+            text += f" [log: {log_path}]"
+        super().__init__(text)
+
+
+class TransportTimeout(TransportError):
+    """No complete frame within the configured timeout (a silent device)."""
+
+
+class PortVanished(TransportError):
+    """The port disappeared (device unplugged, process on the other end died)."""
+
+
+class PortBusy(TransportError):
+    """The port is held by another process."""
+
+
+class FramingError(TransportError):
+    """A frame failed its check (bad CRC, overlong) and could not be recovered."""
+
+
+class ProfileError(HarnessError):
+    """A broken profile: names file:line and the field."""
+
+    def __init__(self, message: str, *, file: str, line: int | None = None, field: str = "") -> None:
+        self.file = file
+        self.line = line
+        self.field = field
+        where = f"{file}:{line}" if line is not None else file
+        what = f" field '{field}'" if field else ""
+        super().__init__(f"{where}:{what} {message}".replace(": :", ":"))
+
+
+class DeviceError(HarnessError):
+    """A device answered in a way the harness cannot use (error response, unexpected message)."""
+
+
+class CapabilityMissing(HarnessError):
+    """The bench lacks a device or capability a test needs (becomes a skip)."""

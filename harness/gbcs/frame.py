@@ -1,0 +1,297 @@
+"""GBCS message framing: the MAC header (General-Ciphering, 0xDD) and the grouping header
+(General-Signing, 0xDF) with its signature element. Payload bytes stay opaque here
+(see :mod:`harness.gbcs.payload`).
+
+Three shapes: MAC-wrapped (DD ... MAC), signed only (DF ... 40 sig), pre-command (DF ... no
+signature element at all). GBT segments (DD followed by a non-zero byte) are refused.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field, replace
+
+from harness.errors import DecodeError, EncodeError
+from harness.gbcs.datetime import DateTime
+from harness.gbcs.lengths import encode_length, read_length
+
+TAG_GENERAL_CIPHERING = 0xDD
+TAG_GENERAL_SIGNING = 0xDF
+MAC_HEADER = bytes((0xDD, 0, 0, 0, 0, 0, 0))
+SECURITY_HEADER = bytes((0x11, 0, 0, 0, 0))
+MAC_LENGTH = 12
+SIGNATURE_LENGTH = 64
+MAX_MESSAGE = 1 << 20  # 1 MiB: far above any GBCS message; bounds memory on garbage
+
+
+class Cra(enum.IntEnum):
+    """The CRA flag: command, response or alert."""
+
+    COMMAND = 1
+    RESPONSE = 2
+    ALERT = 3
+
+    @property
+    def word(self) -> str:
+        return self.name.lower()
+
+
+class Shape(str, enum.Enum):
+    MAC = "mac"  # DD-wrapped
+    SIGNED = "signed"  # bare DF with a signature element
+    PRECOMMAND = "precommand"  # bare DF with no signature element
+
+
+@dataclass(frozen=True)
+class OtherInformation:
+    """Message code plus the optional supplementary fields (lengths 2/10/18/26/>26)."""
+
+    message_code: int
+    supplementary_remote_party_id: bytes | None = None
+    supplementary_remote_party_counter: int | None = None
+    supplementary_originator_counter: int | None = None
+    certificate: bytes | None = None  # DER key-agreement certificate (length > 26)
+
+    @classmethod
+    def parse(cls, data: bytes, offset: int) -> OtherInformation:
+        n = len(data)
+        if n < 2:
+            raise DecodeError(f"other-information of {n} bytes has no message code", offset=offset,
+                              field="other-information")
+        code = int.from_bytes(data[0:2], "big")
+        if n == 2:
+            return cls(code)
+        if n == 10:
+            return cls(code, data[2:10])
+        if n == 18:
+            return cls(code, data[2:10], int.from_bytes(data[10:18], "big"))
+        if n == 26:
+            return cls(code, data[2:10], int.from_bytes(data[10:18], "big"), int.from_bytes(data[18:26], "big"))
+        if n > 26:
+            return cls(code, data[2:10], int.from_bytes(data[10:18], "big"), None, bytes(data[18:]))
+        raise DecodeError(f"other-information length {n} is none of 2, 10, 18, 26 or more",
+                          offset=offset, field="other-information")
+
+    def to_bytes(self) -> bytes:
+        out = self.message_code.to_bytes(2, "big")
+        if self.supplementary_remote_party_id is None:
+            return out
+        if len(self.supplementary_remote_party_id) != 8:
+            raise EncodeError("supplementary remote party id must be 8 bytes")
+        out += self.supplementary_remote_party_id
+        if self.supplementary_remote_party_counter is None:
+            return out
+        out += self.supplementary_remote_party_counter.to_bytes(8, "big")
+        if self.certificate is not None:
+            return out + self.certificate
+        if self.supplementary_originator_counter is not None:
+            out += self.supplementary_originator_counter.to_bytes(8, "big")
+        return out
+
+    @property
+    def content_recipient(self) -> bytes | None:
+        """Who encrypted content is for when it is not the grouping-header recipient."""
+        return self.supplementary_remote_party_id
+
+
+@dataclass(frozen=True)
+class GbcsMessage:
+    """One GBCS message. ``content`` is the raw payload; ``signature`` is None when the signature
+    element is absent (pre-command), b"" when its length is 0, else 64 bytes; ``mac`` is None
+    unless MAC-wrapped."""
+
+    cra: Cra
+    originator_counter: int
+    originator: bytes
+    recipient: bytes
+    other_information: OtherInformation
+    content: bytes
+    date_time: DateTime | None = None
+    signature: bytes | None = b""
+    mac: bytes | None = None
+    raw: bytes = field(default=b"", compare=False, repr=False)
+
+    # -- derived facts -----------------------------------------------------------------------
+    @property
+    def message_code(self) -> int:
+        return self.other_information.message_code
+
+    @property
+    def shape(self) -> Shape:
+        if self.mac is not None:
+            return Shape.MAC
+        return Shape.PRECOMMAND if self.signature is None else Shape.SIGNED
+
+    @property
+    def is_signed(self) -> bool:
+        return bool(self.signature)
+
+    def grouping_bytes(self) -> bytes:
+        """From the DF tag through the end of the signature element (the MAC's AAD body)."""
+        return self.signed_bytes(with_tag=True) + self._signature_element()
+
+    def signed_bytes(self, with_tag: bool = False) -> bytes:
+        """What the ECDSA signature covers: after the DF tag through the last content byte."""
+        oi = self.other_information.to_bytes()
+        parts = [
+            b"\xdf" if with_tag else b"",
+            bytes((0x09, int(self.cra))),
+            self.originator_counter.to_bytes(8, "big"),
+            b"\x08", self.originator, b"\x08", self.recipient,
+            (b"\x0c" + self.date_time.to_bytes()) if self.date_time is not None else b"\x00",
+            encode_length(len(oi)), oi,
+            encode_length(len(self.content)), self.content,
+        ]
+        return b"".join(parts)
+
+    def precommand_bytes(self) -> bytes:
+        """The pre-command form: the DF block with no signature element."""
+        return self.signed_bytes(with_tag=True)
+
+    def _signature_element(self) -> bytes:
+        if self.signature is None:
+            return b""
+        return bytes((len(self.signature),)) + self.signature
+
+    def with_signature(self, signature: bytes | None) -> GbcsMessage:
+        return replace(self, signature=signature, raw=b"")
+
+    def with_mac(self, mac: bytes | None) -> GbcsMessage:
+        return replace(self, mac=mac, raw=b"")
+
+    def to_bytes(self) -> bytes:
+        return encode_message(self)
+
+
+def parse_message(data: bytes) -> GbcsMessage:
+    """Parse one complete GBCS message. Raises :class:`DecodeError` naming offset and field."""
+    data = bytes(data)
+    n = len(data)
+    if n == 0:
+        raise DecodeError("empty message", offset=0, field="tag")
+    if n > MAX_MESSAGE:
+        raise DecodeError(f"message of {n} bytes exceeds {MAX_MESSAGE}", offset=0, field="message")
+    tag = data[0]
+    if tag == TAG_GENERAL_CIPHERING:
+        return _parse_mac_wrapped(data)
+    if tag == TAG_GENERAL_SIGNING:
+        msg, end = _parse_grouping(data, 0, n, allow_precommand=True)
+        if end != n:
+            raise DecodeError(f"{n - end} trailing bytes after the signature", offset=end, field="message")
+        return replace(msg, raw=data)
+    raise DecodeError(f"tag 0x{tag:02X} is neither General-Ciphering (DD) nor General-Signing (DF)",
+                      offset=0, field="tag")
+
+
+def _parse_mac_wrapped(data: bytes) -> GbcsMessage:
+    n = len(data)
+    if n < 7:
+        raise DecodeError("truncated MAC header", offset=n, field="MAC header")
+    if data[1] != 0:
+        raise DecodeError("General Block Transfer segments (DD with a transaction-id) are not supported",
+                          offset=1, field="MAC header transaction-id")
+    for i, name in enumerate(("originator-system-title", "recipient-system-title", "date-time",
+                              "other-information", "key-info"), start=2):
+        if data[i] != 0:
+            raise DecodeError(f"MAC header {name} must be empty, found 0x{data[i]:02X}", offset=i,
+                              field=f"MAC header {name}")
+    length, offset = read_length(data, 7, "ciphered-service length")
+    if offset + length != n:
+        raise DecodeError(f"ciphered-service length {length} but {n - offset} bytes follow",
+                          offset=7, field="ciphered-service length")
+    if length < 5 + MAC_LENGTH + 1:
+        raise DecodeError(f"ciphered-service length {length} too short", offset=7, field="ciphered-service length")
+    if data[offset : offset + 5] != SECURITY_HEADER:
+        raise DecodeError(f"security header {data[offset:offset + 5].hex().upper()} is not 1100000000",
+                          offset=offset, field="security header")
+    offset += 5
+    end = n - MAC_LENGTH
+    if offset >= end or data[offset] != TAG_GENERAL_SIGNING:
+        raise DecodeError("grouping header (DF) expected inside the MAC wrapper", offset=offset, field="tag")
+    msg, stop = _parse_grouping(data, offset, end, allow_precommand=False)
+    if stop != end:
+        raise DecodeError(f"{end - stop} bytes between the signature element and the MAC",
+                          offset=stop, field="signature")
+    return replace(msg, mac=data[end:], raw=data)
+
+
+def _need(data_end: int, offset: int, size: int, field: str) -> None:
+    if offset + size > data_end:
+        raise DecodeError(f"truncated: {size} bytes needed, {max(0, data_end - offset)} left",
+                          offset=offset, field=field)
+
+
+def _parse_grouping(data: bytes, offset: int, end: int, *, allow_precommand: bool) -> tuple[GbcsMessage, int]:
+    _need(end, offset, 11, "transaction-id")
+    if data[offset + 1] != 0x09:
+        raise DecodeError(f"transaction-id length 0x{data[offset + 1]:02X}, expected 09", offset=offset + 1,
+                          field="transaction-id")
+    cra_byte = data[offset + 2]
+    if cra_byte not in (1, 2, 3):
+        raise DecodeError(f"CRA flag 0x{cra_byte:02X} is not 01, 02 or 03", offset=offset + 2, field="CRA flag")
+    counter = int.from_bytes(data[offset + 3 : offset + 11], "big")
+    o = offset + 11
+    titles = []
+    for name in ("originator-system-title", "recipient-system-title"):
+        _need(end, o, 9, name)
+        if data[o] != 0x08:
+            raise DecodeError(f"length 0x{data[o]:02X}, expected 08", offset=o, field=name)
+        titles.append(data[o + 1 : o + 9])
+        o += 9
+    _need(end, o, 1, "date-time")
+    dt_len = data[o]
+    if dt_len == 0:
+        date_time = None
+        o += 1
+    elif dt_len == 0x0C:
+        _need(end, o + 1, 12, "date-time")
+        date_time = DateTime.from_bytes(data, o + 1)
+        o += 13
+    else:
+        raise DecodeError(f"date-time length 0x{dt_len:02X} is neither 00 nor 0C", offset=o, field="date-time")
+    oi_len, o2 = read_length(data[:end], o, "other-information length")
+    _need(end, o2, oi_len, "other-information")
+    other = OtherInformation.parse(data[o2 : o2 + oi_len], o2)
+    o = o2 + oi_len
+    c_len, o2 = read_length(data[:end], o, "content length")
+    _need(end, o2, c_len, "content")
+    content = data[o2 : o2 + c_len]
+    o = o2 + c_len
+    if o == end:
+        if not allow_precommand:
+            raise DecodeError("signature element missing inside a MAC-wrapped message", offset=o, field="signature")
+        signature: bytes | None = None
+    else:
+        s_len = data[o]
+        if s_len not in (0, SIGNATURE_LENGTH):
+            raise DecodeError(f"signature length 0x{s_len:02X} is neither 00 nor 40", offset=o, field="signature")
+        _need(end, o + 1, s_len, "signature")
+        signature = data[o + 1 : o + 1 + s_len]
+        o += 1 + s_len
+    msg = GbcsMessage(Cra(cra_byte), counter, titles[0], titles[1], other, content, date_time, signature)
+    return msg, o
+
+
+def encode_message(msg: GbcsMessage) -> bytes:
+    """Bytes of ``msg`` in its shape: MAC-wrapped when ``mac`` is set, else bare DF."""
+    for name, eui in (("originator", msg.originator), ("recipient", msg.recipient)):
+        if len(eui) != 8:
+            raise EncodeError(f"{name} system title must be 8 bytes, got {len(eui)}")
+    if msg.signature is not None and len(msg.signature) not in (0, SIGNATURE_LENGTH):
+        raise EncodeError(f"signature must be 0 or 64 bytes, got {len(msg.signature)}")
+    if not 0 <= msg.originator_counter < (1 << 64):
+        raise EncodeError("originator counter out of 64-bit range")
+    grouping = msg.grouping_bytes()
+    if msg.mac is None:
+        return grouping
+    if msg.signature is None:
+        raise EncodeError("a MAC-wrapped message needs a signature element (b'' when unsigned)")
+    if len(msg.mac) != MAC_LENGTH:
+        raise EncodeError(f"MAC must be 12 bytes, got {len(msg.mac)}")
+    body = SECURITY_HEADER + grouping + msg.mac
+    return MAC_HEADER + encode_length(len(body)) + body
+
+
+def mac_aad(msg: GbcsMessage) -> bytes:
+    """AES-GCM additional data for the message MAC: 11 00000000 00 + grouping bytes."""
+    return b"\x11\x00\x00\x00\x00\x00" + msg.grouping_bytes()
