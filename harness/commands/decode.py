@@ -1,0 +1,181 @@
+"""``harness decode``: decode GBCS messages from files, --hex arguments or stdin.
+
+Files hold hex text (whitespace tolerated) or raw bytes; a directory means every file under it.
+Stdin holds hex or base64, one message per line or one message in all. ``--keys DIR`` (or
+``default`` for the packaged RTDS test keystore) verifies MACs and signatures and decrypts.
+A bad input prints one line on stderr (source, byte offset, field, reason); the others go on and
+the exit status is 2 at the end.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import binascii
+import json
+import os
+import re
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TextIO
+
+from harness.errors import DecodeError, KeystoreError
+from harness.gbcs.decode import decode
+from harness.gbcs.security.keystore import Keystore
+
+_WHITESPACE = re.compile(r"\s+")
+_HEX = re.compile(r"[0-9A-Fa-f]*")
+_NOT_HEX = re.compile(r"[^0-9A-Fa-f]")
+_BASE64 = re.compile(r"[A-Za-z0-9+/]+={0,2}")
+
+
+class InputError(Exception):
+    """Input that is not hex/base64 text; names the field and offset like DecodeError."""
+
+    def __init__(self, message: str, offset: int, field: str) -> None:
+        super().__init__(message)
+        self.offset = offset
+        self.field = field
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    p = subparsers.add_parser("decode", help="decode GBCS messages (hex files, --hex, stdin)",
+                              description=__doc__.splitlines()[0] if __doc__ else None)
+    p.add_argument("files", nargs="*", metavar="FILE", help="hex files or folders of them")
+    p.add_argument("--hex", action="append", default=[], metavar="HEX", help="a message as hex (repeatable)")
+    p.add_argument("--keys", metavar="DIR",
+                   help="keystore folder to verify MACs/signatures and decrypt; 'default' = packaged RTDS keys")
+    p.add_argument("--json", action="store_true", help="print JSON Lines instead of text")
+    p.set_defaults(func=run)
+
+
+def text_to_bytes(text: str, *, allow_base64: bool = False) -> bytes:
+    """Hex text (any whitespace) -> bytes; base64 too when allowed. Raises InputError."""
+    compact = _WHITESPACE.sub("", text)
+    if not compact:
+        raise InputError("no message bytes", 0, "hex text")
+    if _HEX.fullmatch(compact):
+        if len(compact) % 2:
+            raise InputError(f"odd number of hex digits ({len(compact)})", len(compact) // 2, "hex text")
+        return bytes.fromhex(compact)
+    if allow_base64 and _BASE64.fullmatch(compact):
+        try:
+            return base64.b64decode(compact, validate=True)
+        except (binascii.Error, ValueError):
+            raise InputError("neither hex nor valid base64", 0, "base64 text") from None
+    bad = _NOT_HEX.search(compact)
+    pos = bad.start() if bad else 0
+    raise InputError(f"non-hex character {compact[pos]!r}", pos // 2, "hex text")
+
+
+def _file_sources(paths: list[str]) -> Iterator[tuple[str, bytes | InputError]]:
+    for given in paths:
+        path = Path(given)
+        files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+        for file in files:
+            name = str(file) if path.is_dir() else given
+            try:
+                raw = file.read_bytes()
+            except OSError as exc:
+                yield name, InputError(f"cannot read: {exc.strerror}", 0, "file")
+                continue
+            if raw[:1] in (b"\xdd", b"\xdf"):
+                yield name, raw  # binary message
+                continue
+            try:
+                yield name, text_to_bytes(raw.decode("ascii"))
+            except UnicodeDecodeError as exc:
+                yield name, InputError("neither hex text nor a binary GBCS message", exc.start, "file")
+            except InputError as exc:
+                yield name, exc
+
+
+def _stdin_sources(stream: TextIO) -> Iterator[tuple[str, bytes | InputError]]:
+    text = stream.read()
+    lines = [(i, line) for i, line in enumerate(text.splitlines(), start=1) if line.strip()]
+    if len(lines) > 1 and _line_is_message(lines[0][1]):
+        for number, line in lines:
+            try:
+                yield f"<stdin>:{number}", text_to_bytes(line, allow_base64=True)
+            except InputError as exc:
+                yield f"<stdin>:{number}", exc
+        return
+    try:
+        yield "<stdin>", text_to_bytes(text, allow_base64=True)
+    except InputError as exc:
+        yield "<stdin>", exc
+
+
+def _line_is_message(line: str) -> bool:
+    """Whether one line on its own is a whole message (then every line is one)."""
+    from harness.gbcs.frame import parse_message
+
+    try:
+        parse_message(text_to_bytes(line, allow_base64=True))
+    except (InputError, DecodeError):
+        return False
+    return True
+
+
+def _keystore(spec: str | None) -> Keystore | None:
+    if spec is None:
+        return None
+    if spec == "default":
+        return Keystore.packaged()
+    return Keystore.from_folder(spec)
+
+
+def run(args: argparse.Namespace, *, stdin: TextIO | None = None, stdout: TextIO | None = None,
+        stderr: TextIO | None = None) -> int:
+    out = stdout or sys.stdout
+    err = stderr or sys.stderr
+    try:
+        keystore = _keystore(args.keys)
+    except KeystoreError as exc:
+        print(f"harness decode: {exc}", file=err)
+        return 2
+    sources: list[Iterator[tuple[str, bytes | InputError]]] = [_file_sources(args.files)]
+    sources.append(iter([(f"--hex[{i}]", _hex_arg(h)) for i, h in enumerate(args.hex, start=1)]))
+    if not args.files and not args.hex:
+        sources.append(_stdin_sources(stdin or sys.stdin))
+    try:
+        failed = _decode_all(sources, keystore, args.json, out, err)
+    except BrokenPipeError:  # e.g. piped into head: stop quietly
+        try:
+            sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - silence the flush at exit
+        except OSError:
+            pass
+        return 0
+    return 2 if failed else 0
+
+
+def _decode_all(sources: list[Iterator[tuple[str, bytes | InputError]]], keystore: Keystore | None,
+                as_json: bool, out: TextIO, err: TextIO) -> int:
+    failed = 0
+    first = True
+    for source in sources:
+        for name, item in source:
+            if isinstance(item, InputError):
+                print(f"{name}: byte {item.offset}: {item.field}: {item}", file=err)
+                failed += 1
+                continue
+            try:
+                decoded = decode(item, keystore, file=name)
+            except DecodeError as exc:
+                print(f"{name}: byte {exc.offset}: {exc.field}: {exc.reason}", file=err)
+                failed += 1
+                continue
+            if as_json:
+                out.write(json.dumps(decoded.to_json(), separators=(", ", ": ")) + "\n")
+            else:
+                out.write(("" if first else "\n") + decoded.to_text() + "\n")
+            first = False
+    return failed
+
+
+def _hex_arg(text: str) -> bytes | InputError:
+    try:
+        return text_to_bytes(text)
+    except InputError as exc:
+        return exc

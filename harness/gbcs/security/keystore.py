@@ -1,0 +1,310 @@
+"""The keystore: remote-party and device keys of a bench, indexed by EUI and usage.
+
+A folder holds files named ``<eui 16 hex>-<ds|ka>.<pem|key>`` (``-pp-ka`` is a Supplier's separate
+prepayment key-agreement pair): ``.pem`` is an X.509 certificate or a bare public key, ``.key`` a
+PKCS#8 private key; every key is P-256.
+
+Identity: the file name is authoritative (the reference tooling looks keys up by file name), and a
+certificate whose subject x500UniqueIdentifier / SAN hardwareModuleName names a different EUI is
+*also* indexed under that EUI unless a file of its own already covers it. This reproduces the RTDS
+quirk where ``90b3d51f30000007-ka.*`` holds the pair of ``90B3D51F30030000``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
+
+from harness.errors import KeystoreError
+
+USAGES = ("ka", "ds", "pp-ka")
+_NAME = re.compile(r"^([0-9a-fA-F]{16})-(ka|ds|pp-ka)\.(pem|key)$")
+_HARDWARE_MODULE_NAME = x509.ObjectIdentifier("1.3.6.1.5.5.7.8.4")
+_X500_UNIQUE_IDENTIFIER = x509.ObjectIdentifier("2.5.4.45")
+
+# GBCS Remote Party Role codes as carried in the certificate subject OU.
+ROLE_NAMES = {
+    1: "Recovery",
+    2: "Supplier",
+    3: "Network Operator",
+    4: "ACB",
+    5: "Transitional CoS",
+    6: "WAN Provider",
+    7: "Issuing Authority",
+    8: "Other",
+}
+ACB_ROLE = "ACB"
+
+Key = tuple[bytes, str]  # (eui, usage)
+
+
+def _eui(value: bytes | str) -> bytes:
+    if isinstance(value, str):
+        value = bytes.fromhex(value)
+    if len(value) != 8:
+        raise ValueError(f"an EUI is 8 bytes, got {len(value)}")
+    return bytes(value)
+
+
+def _der_tlv(data: bytes, offset: int) -> tuple[int, int, int]:
+    """(tag, value start, value end) of one DER element; short and long definite lengths."""
+    tag = data[offset]
+    first = data[offset + 1]
+    start = offset + 2
+    if first & 0x80:
+        count = first & 0x7F
+        length = int.from_bytes(data[start : start + count], "big")
+        start += count
+    else:
+        length = first
+    return tag, start, start + length
+
+
+def _eui_from_hardware_module_name(der: bytes) -> bytes | None:
+    """HardwareModuleName ::= SEQUENCE { hwType OID, hwSerialNum OCTET STRING }."""
+    try:
+        tag, start, end = _der_tlv(der, 0)
+        if tag != 0x30:
+            return None
+        _, _, oid_end = _der_tlv(der, start)
+        tag, s_start, s_end = _der_tlv(der, oid_end)
+        serial = der[s_start:s_end]
+        return serial if tag == 0x04 and len(serial) == 8 else None
+    except IndexError:
+        return None
+
+
+def certificate_identity(cert: x509.Certificate) -> tuple[bytes | None, int | None]:
+    """(EUI, role code) from a GBCS certificate: subject x500UniqueIdentifier (a BIT STRING
+    holding the EUI) and OU for remote parties, SAN hardwareModuleName for devices."""
+    eui: bytes | None = None
+    role: int | None = None
+    for attr in cert.subject:
+        if attr.oid == _X500_UNIQUE_IDENTIFIER:
+            raw = attr.value if isinstance(attr.value, bytes) else str(attr.value).encode()
+            # cryptography returns the BIT STRING contents with the unused-bits byte first.
+            if len(raw) == 9:
+                raw = raw[1:]
+            if len(raw) == 8:
+                eui = bytes(raw)
+        elif attr.oid == NameOID.ORGANIZATIONAL_UNIT_NAME:
+            text = str(attr.value)
+            if text.isdigit():
+                role = int(text)
+    if eui is None:
+        try:
+            san = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+        except x509.ExtensionNotFound:
+            san = None
+        if san is not None:
+            for name in san.get_values_for_type(x509.OtherName):
+                if name.type_id == _HARDWARE_MODULE_NAME:
+                    eui = _eui_from_hardware_module_name(name.value)
+                    if eui:
+                        break
+    return eui, role
+
+
+class Keystore:
+    """Public and private P-256 keys by (EUI, usage); roles by EUI. Lookups return None when a
+    key is unknown. Key material is never shown by ``repr``."""
+
+    def __init__(self) -> None:
+        self._public: dict[Key, ec.EllipticCurvePublicKey] = {}
+        self._private: dict[Key, ec.EllipticCurvePrivateKey] = {}
+        self._roles: dict[bytes, int] = {}  # certificate OU role codes
+        self._devices: set[bytes] = set()  # device certificates and registered device keys
+        self._files: dict[Key, list[str]] = {}
+        self.source: str | None = None
+
+    # -- loading ------------------------------------------------------------------------------
+    @classmethod
+    def from_folder(cls, path: str | Path) -> Keystore:
+        """Load every ``<eui>-<usage>.<pem|key>`` file of ``path``. Other files are ignored."""
+        folder = Path(path)
+        if not folder.is_dir():
+            raise KeystoreError(f"keystore folder {folder} does not exist")
+        store = cls()
+        store.source = str(folder)
+        aliases: list[tuple[bytes, str, Path, ec.EllipticCurvePublicKey]] = []
+        for file in sorted(folder.iterdir()):
+            match = _NAME.match(file.name)
+            if not match:
+                continue
+            eui, usage, kind = bytes.fromhex(match.group(1)), match.group(2), match.group(3)
+            if kind == "key":
+                private = _load_private(file)
+                store._private[(eui, usage)] = private
+            else:
+                public, cert_eui, role, is_cert = _load_public(file)
+                store._public[(eui, usage)] = public
+                if is_cert:
+                    # A certificate's role belongs to the EUI it names (the file name may differ).
+                    store._set_role(cert_eui or eui, role)
+                if cert_eui is not None and cert_eui != eui:
+                    aliases.append((cert_eui, usage, file, public))
+            store._files.setdefault((eui, usage), []).append(file.name)
+        for cert_eui, usage, file, public in aliases:
+            # The certificate's own EUI, unless a file named for it exists.
+            key = (cert_eui, usage)
+            if key not in store._public:
+                store._public[key] = public
+                store._files.setdefault(key, []).append(file.name)
+        return store
+
+    @classmethod
+    def packaged(cls) -> Keystore:
+        """The RTDS 4.5.0 test keystore shipped in ``harness/data/keystore`` (test keys only)."""
+        return cls.from_folder(Path(__file__).resolve().parents[2] / "data" / "keystore")
+
+    # -- lookups ------------------------------------------------------------------------------
+    def private(self, eui: bytes | str, usage: str) -> ec.EllipticCurvePrivateKey | None:
+        return self._private.get((_eui(eui), usage))
+
+    def public(self, eui: bytes | str, usage: str) -> ec.EllipticCurvePublicKey | None:
+        key = (_eui(eui), usage)
+        found = self._public.get(key)
+        if found is None:
+            private = self._private.get(key)
+            if private is not None:
+                found = private.public_key()
+                self._public[key] = found
+        return found
+
+    def ka_private(self, eui: bytes | str) -> ec.EllipticCurvePrivateKey | None:
+        return self.private(eui, "ka")
+
+    def ka_public(self, eui: bytes | str) -> ec.EllipticCurvePublicKey | None:
+        return self.public(eui, "ka")
+
+    def ds_private(self, eui: bytes | str) -> ec.EllipticCurvePrivateKey | None:
+        return self.private(eui, "ds")
+
+    def ds_public(self, eui: bytes | str) -> ec.EllipticCurvePublicKey | None:
+        return self.public(eui, "ds")
+
+    def role_code(self, eui: bytes | str) -> int | None:
+        """The certificate OU role code (1..8), None for devices and unknown EUIs."""
+        return self._roles.get(_eui(eui))
+
+    def role_of(self, eui: bytes | str) -> str | None:
+        """Remote-party role name ("Supplier", "Network Operator", "ACB", ...) or None."""
+        code = self.role_code(eui)
+        if code is None:
+            return None
+        return ROLE_NAMES.get(code, f"role {code:02d}")
+
+    def is_device(self, eui: bytes | str) -> bool:
+        """A device: a certificate without a remote-party role (device certificates carry the EUI
+        in the SAN hardwareModuleName), or a key registered without a role."""
+        return _eui(eui) in self._devices
+
+    def euis_with_role(self, role: str) -> list[bytes]:
+        return sorted(e for e, code in self._roles.items() if ROLE_NAMES.get(code) == role)
+
+    @property
+    def acb(self) -> bytes | None:
+        """The Access Control Broker's EUI (a KA private key holder with OU 04), if any."""
+        candidates = self.euis_with_role(ACB_ROLE)
+        with_private = [e for e in candidates if (e, "ka") in self._private]
+        chosen = with_private or candidates
+        return chosen[0] if chosen else None
+
+    def files_for(self, eui: bytes | str, usage: str) -> list[str]:
+        """File names that provided a key (for diagnostics)."""
+        return list(self._files.get((_eui(eui), usage), []))
+
+    # -- registration (emulated devices, generated keys) ----------------------------------------
+    def add_private(self, eui: bytes | str, usage: str, key: ec.EllipticCurvePrivateKey,
+                    role: int | str | None = None) -> None:
+        """Register a private key (and its public half). ``role``: an OU code (2), a role name
+        ("Supplier"), "device", or None to leave what is known about the EUI unchanged."""
+        _check_usage(usage)
+        e = _eui(eui)
+        self._private[(e, usage)] = key
+        self._public[(e, usage)] = key.public_key()
+        self._register_role(e, role)
+
+    def add_public(self, eui: bytes | str, usage: str, key: ec.EllipticCurvePublicKey,
+                   role: int | str | None = None) -> None:
+        """Register a trusted public key; ``role`` as for :meth:`add_private`."""
+        _check_usage(usage)
+        e = _eui(eui)
+        self._public[(e, usage)] = key
+        self._register_role(e, role)
+
+    def _register_role(self, eui: bytes, role: int | str | None) -> None:
+        if role is None:
+            return
+        if role == "device":
+            self._roles.pop(eui, None)
+            self._devices.add(eui)
+            return
+        if isinstance(role, str):
+            codes = [code for code, name in ROLE_NAMES.items() if name == role]
+            if not codes:
+                raise ValueError(f"unknown role {role!r}; one of {sorted(ROLE_NAMES.values())} or 'device'")
+            role = codes[0]
+        self._set_role(eui, role)
+
+    def _set_role(self, eui: bytes, role: int | None) -> None:
+        if role is None:
+            if eui not in self._roles:
+                self._devices.add(eui)
+        else:
+            self._roles[eui] = role
+            self._devices.discard(eui)
+
+    def __iter__(self) -> Iterator[Key]:
+        return iter(sorted(set(self._public) | set(self._private)))
+
+    def __len__(self) -> int:
+        return len(set(self._public) | set(self._private))
+
+    def __repr__(self) -> str:
+        return (f"Keystore(source={self.source!r}, public={len(self._public)}, "
+                f"private={len(self._private)}, remote_parties={len(self._roles)}, devices={len(self._devices)})")
+
+
+def _check_usage(usage: str) -> None:
+    if usage not in USAGES:
+        raise ValueError(f"usage must be one of {USAGES}, got {usage!r}")
+
+
+def _load_private(file: Path) -> ec.EllipticCurvePrivateKey:
+    try:
+        key = serialization.load_pem_private_key(file.read_bytes(), password=None)
+    except (ValueError, TypeError, OSError) as exc:
+        raise KeystoreError(f"{file}: not a readable unencrypted PKCS#8 private key ({type(exc).__name__})") from None
+    if not isinstance(key, ec.EllipticCurvePrivateKey) or not isinstance(key.curve, ec.SECP256R1):
+        raise KeystoreError(f"{file}: not a P-256 private key")
+    return key
+
+
+def _load_public(file: Path) -> tuple[ec.EllipticCurvePublicKey, bytes | None, int | None, bool]:
+    try:
+        data = file.read_bytes()
+    except OSError as exc:
+        raise KeystoreError(f"{file}: cannot read ({exc.strerror})") from None
+    eui: bytes | None = None
+    role: int | None = None
+    is_cert = b"BEGIN CERTIFICATE" in data
+    key: object
+    try:
+        if is_cert:
+            cert = x509.load_pem_x509_certificate(data)
+            key = cert.public_key()
+            eui, role = certificate_identity(cert)
+        else:
+            key = serialization.load_pem_public_key(data)
+    except (ValueError, TypeError) as exc:
+        raise KeystoreError(f"{file}: not a readable certificate or public key ({type(exc).__name__})") from None
+    if not isinstance(key, ec.EllipticCurvePublicKey) or not isinstance(key.curve, ec.SECP256R1):
+        raise KeystoreError(f"{file}: not a P-256 public key")
+    return key, eui, role, is_cert

@@ -1,0 +1,143 @@
+"""Keystore loading, identities, roles and the RTDS quirks."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from sec_helpers import KEYSTORE
+
+from harness.errors import KeystoreError
+from harness.gbcs.security.keystore import Keystore
+
+
+def _point(key: ec.EllipticCurvePublicKey | None) -> bytes:
+    assert key is not None
+    return key.public_bytes(serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint)
+
+
+SUPPLIER = "90b3d51f30010000"
+SUPPLIER2 = "90b3d51f30030000"
+WAN_PROVIDER = "90b3d51f30000007"
+ACB = "90b3d51f30000002"
+ESME = "00db1234567890a0"
+
+
+def test_roles_from_certificate_ou(keystore: Keystore) -> None:
+    assert keystore.role_of(SUPPLIER) == "Supplier"
+    assert keystore.role_of("90b3d51f30020000") == "Network Operator"
+    assert keystore.role_of(ACB) == "ACB"
+    assert keystore.role_code(ACB) == 4
+    assert keystore.role_of(ESME) is None and keystore.is_device(ESME)
+    assert not keystore.is_device(SUPPLIER)
+    assert keystore.acb == bytes.fromhex(ACB)
+
+
+def test_quirk_file_named_0007_holds_supplier2_key(keystore: Keystore) -> None:
+    # The file name mapping stays (lookups by 0007 give the file's key) ...
+    assert _point(keystore.ka_public(WAN_PROVIDER)) == _point(keystore.ka_public(SUPPLIER2))
+    assert keystore.files_for(WAN_PROVIDER, "ka") == ["90b3d51f30000007-ka.key", "90b3d51f30000007-ka.pem"]
+    # ... but the certificate's OU=02 belongs to the EUI inside it, not to 0007 (OU=06 in its DS cert).
+    assert keystore.role_of(WAN_PROVIDER) == "WAN Provider"
+    assert keystore.role_of(SUPPLIER2) == "Supplier"
+    # DS keys of 0007 are its own.
+    assert _point(keystore.ds_public(WAN_PROVIDER)) != _point(keystore.ds_public(SUPPLIER2))
+
+
+def test_certificate_eui_indexed_when_no_file_of_its_own(tmp_path: Path) -> None:
+    shutil.copy(KEYSTORE / "90b3d51f30000007-ka.pem", tmp_path / "90b3d51f30000007-ka.pem")
+    store = Keystore.from_folder(tmp_path)
+    assert store.ka_public(SUPPLIER2) is not None
+    assert _point(store.ka_public(SUPPLIER2)) == _point(store.ka_public(WAN_PROVIDER))
+    assert store.role_of(SUPPLIER2) == "Supplier"
+    assert store.role_of(WAN_PROVIDER) is None
+
+
+def test_prepayment_pair_is_separate(keystore: Keystore) -> None:
+    pp = keystore.public(SUPPLIER, "pp-ka")
+    assert pp is not None and _point(pp) != _point(keystore.ka_public(SUPPLIER))
+    assert keystore.private(SUPPLIER, "pp-ka") is not None
+
+
+def test_bare_public_key_and_private_only_keys(keystore: Keystore) -> None:
+    assert keystore.ka_public("fffffffffffffffe") is not None
+    assert keystore.ka_private("fffffffffffffffe") is None
+    for eui in ("abababababababab", "123456789abcdef0"):
+        private = keystore.ka_private(eui)
+        assert private is not None
+        assert _point(keystore.ka_public(eui)) == _point(private.public_key())
+        assert keystore.role_of(eui) is None and not keystore.is_device(eui)
+
+
+def test_private_matches_certificate(keystore: Keystore) -> None:
+    for eui in (SUPPLIER, ACB, "90b3d51f30020000"):
+        for usage in ("ka", "ds"):
+            private = keystore.private(eui, usage)
+            assert private is not None
+            assert _point(private.public_key()) == _point(keystore.public(eui, usage))
+
+
+def test_unknown_lookups_return_none(keystore: Keystore) -> None:
+    eui = bytes.fromhex("0102030405060708")
+    assert keystore.ka_private(eui) is None
+    assert keystore.ka_public(eui) is None
+    assert keystore.ds_private(eui) is None
+    assert keystore.ds_public(eui) is None
+    assert keystore.role_of(eui) is None
+    assert keystore.ds_private(ESME) is None  # no device private keys in the RTDS
+
+
+def test_add_generated_keys(tmp_path: Path) -> None:
+    store = Keystore.from_folder(tmp_path)
+    eui = bytes.fromhex("00db1234567890a3")
+    private = ec.generate_private_key(ec.SECP256R1())
+    store.add_private(eui, "ka", private, role="device")
+    assert store.ka_private(eui) is private
+    assert _point(store.ka_public(eui)) == _point(private.public_key())
+    assert store.is_device(eui)
+    other = ec.generate_private_key(ec.SECP256R1()).public_key()
+    store.add_public(SUPPLIER, "ds", other, role=2)
+    assert store.ds_public(SUPPLIER) is other and store.role_of(SUPPLIER) == "Supplier"
+    with pytest.raises(ValueError):
+        store.add_public(eui, "xx", other)
+
+
+def test_broken_key_file_names_the_file(tmp_path: Path) -> None:
+    shutil.copy(KEYSTORE / "90b3d51f30010000-ka.pem", tmp_path / "90b3d51f30010000-ka.pem")
+    (tmp_path / "90b3d51f30020000-ka.key").write_text("-----BEGIN PRIVATE KEY-----\nnot a key\n")
+    with pytest.raises(KeystoreError, match="90b3d51f30020000-ka.key"):
+        Keystore.from_folder(tmp_path)
+    (tmp_path / "90b3d51f30020000-ka.key").unlink()
+    (tmp_path / "90b3d51f30020000-ds.pem").write_bytes(b"garbage")
+    with pytest.raises(KeystoreError, match="90b3d51f30020000-ds.pem"):
+        Keystore.from_folder(tmp_path)
+
+
+def test_missing_folder() -> None:
+    with pytest.raises(KeystoreError, match="does not exist"):
+        Keystore.from_folder("/nonexistent/keys")
+
+
+def test_repr_shows_no_key_material(keystore: Keystore) -> None:
+    text = repr(keystore)
+    private = keystore.ka_private(SUPPLIER)
+    assert private is not None
+    secret = private.private_numbers().private_value
+    assert "BEGIN" not in text and f"{secret:x}" not in text and str(secret) not in text
+    assert "private=" in text
+
+
+def test_registration_roles(keystore: Keystore, tmp_path: Path) -> None:
+    store = Keystore.from_folder(tmp_path)
+    key = ec.generate_private_key(ec.SECP256R1())
+    store.add_public(ACB, "ka", key.public_key(), role="ACB")
+    assert store.role_of(ACB) == "ACB" and store.acb == bytes.fromhex(ACB)
+    store.add_public(ACB, "ds", key.public_key())  # no role given: what is known stays
+    assert store.role_of(ACB) == "ACB" and not store.is_device(ACB)
+    store.add_public(ESME, "ka", key.public_key())
+    assert not store.is_device(ESME) and store.role_of(ESME) is None
+    with pytest.raises(ValueError, match="unknown role"):
+        store.add_public(ESME, "ka", key.public_key(), role="Plumber")
