@@ -1,0 +1,387 @@
+"""Load device, bench and profile-set YAML files into the typed model. Every mistake is one
+`ProfileError` line naming file:line and the field; paths resolve relative to the file naming them."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from harness.bench.api import Role
+from harness.errors import ProfileError
+from harness.profiles import schema as S
+from harness.profiles.model import (
+    BUILTIN,
+    BenchProfile,
+    ChVariant,
+    Connection,
+    ConnectionType,
+    DefectMask,
+    DeviceProfile,
+    ProfileSet,
+    RemoteParties,
+    Timeouts,
+    UsbId,
+    Waiver,
+)
+from harness.profiles.schema import Section
+from harness.profiles.yamlsrc import YList, YMap, load_yaml
+
+Profile = DeviceProfile | BenchProfile | ProfileSet
+
+
+# -- where profiles live ------------------------------------------------------------------------
+
+def profiles_dir() -> Path:
+    """``device_profiles/`` next to the harness package (editable install / checkout), or
+    ``$HARNESS_PROFILES_DIR``."""
+    env = os.environ.get("HARNESS_PROFILES_DIR")
+    if env:
+        return Path(env)
+    return Path(__file__).resolve().parents[2] / "device_profiles"
+
+
+def default_bench_path() -> Path:
+    """The emulated default bench (SBCH, CH and GSME with SECMP0015, ESME, IHD)."""
+    return profiles_dir() / "benches" / "emulated-default.yaml"
+
+
+# -- public loaders -----------------------------------------------------------------------------
+
+def load_any(path: str | Path) -> Profile:
+    """Load a profile of any kind, chosen by its ``kind`` field."""
+    p = Path(path)
+    node = load_yaml(p)
+    kind = Section(node, "", S.KINDS).choice("kind", S.KINDS, required=True)
+    if kind == "device":
+        return _device_file(node, p)
+    if kind == "bench":
+        return _bench(node, p)
+    return _profile_set(node, p)
+
+
+def load_device(path: str | Path) -> DeviceProfile:
+    p = Path(path)
+    return _device_file(_read(p, "device"), p)
+
+
+def load_bench(path: str | Path) -> BenchProfile:
+    p = Path(path)
+    return _bench(_read(p, "bench"), p)
+
+
+def load_profile_set(path: str | Path) -> ProfileSet:
+    p = Path(path)
+    return _profile_set(_read(p, "profile_set"), p)
+
+
+# -- internals ----------------------------------------------------------------------------------
+
+def _read(path: Path, kind: str) -> YMap:
+    node = load_yaml(path)
+    found = Section(node, "", S.KINDS).choice("kind", S.KINDS, required=True)
+    if found != kind:
+        raise ProfileError(f"this is a '{found}' profile, expected '{kind}'", file=node.file,
+                           line=node.mark("kind")[1], field="kind")
+    return node
+
+
+def _resolve(sec: Section, key: str, what: str, want_dir: bool, value: str | None = None) -> Path:
+    """A path written in ``sec[key]``, relative to the file it was written in; must exist."""
+    text = value if value is not None else sec.text(key, required=True)
+    assert text is not None
+    file, _line = sec.node.mark(key)
+    path = Path(text).expanduser()
+    if not path.is_absolute():
+        path = Path(file).resolve().parent / path
+    path = path.resolve()
+    ok = path.is_dir() if want_dir else path.is_file()
+    if not ok:
+        raise sec.error(key, f"{what} not found: {path}")
+    return path
+
+
+def _device_file(node: YMap, path: Path) -> DeviceProfile:
+    dev = _device(node, "", S.DEVICE_FIELDS)
+    dev.source = path.resolve()
+    return dev
+
+
+def _device(node: YMap, where: str, allowed: tuple[str, ...]) -> DeviceProfile:
+    s = Section(node, where, allowed).check_fields()
+    if s.has("kind"):
+        s.choice("kind", ("device",))
+    role = Role(s.choice("role", S.ROLES, required=True))
+    is_ch = role.value in S.CH_ROLES
+    for key in ("ch_variant", "chts"):
+        if s.has(key) and not is_ch:
+            raise s.error(key, f"only a Communications Hub device (CHF, GPF) has this, not {role.value}")
+    gbcs = s.text("gbcs")
+    if gbcs is not None and not S.GBCS_RE.match(gbcs):
+        raise s.error("gbcs", f"'{gbcs}' is not a GBCS version (expected major.minor, e.g. 4.0)")
+    for key in ("smets", "chts"):
+        v = s.text(key)
+        if v is not None and not S.VERSION_RE.match(v):
+            raise s.error(key, f"'{v}' is not a version number (e.g. 2.0)")
+    variant = s.choice("ch_variant", S.CH_VARIANTS)
+    keys_text = s.text("keys")
+    keys = None if keys_text in (None, BUILTIN) else _resolve(s, "keys", "key folder", True, keys_text)
+    return DeviceProfile(
+        role=role,
+        eui=s.eui("eui", required=True) or "",
+        name=s.text("name", required=True) or "",
+        manufacturer=s.text("manufacturer", default="") or "",
+        model=s.text("model", default="") or "",
+        firmware=s.text("firmware", default="") or "",
+        smets=s.text("smets"),
+        chts=s.text("chts"),
+        gbcs=gbcs,
+        ch_variant=ChVariant(variant) if variant else None,
+        capabilities=frozenset(s.text_list("capabilities", pattern=S.CAPABILITY_RE)),
+        keys=keys,
+        behaviours=_behaviours(s),
+        waivers=_waivers(s),
+        emulator=_emulator(s, role),
+        connection=_connection(s.mapping("connection", S.CONNECTION_FIELDS)) if s.has("connection") else None,
+    )
+
+
+def _behaviours(s: Section) -> dict[str, Any]:
+    b = s.mapping("behaviours", tuple(S.BEHAVIOURS))
+    if b is None:
+        return {}
+    out: dict[str, Any] = {}
+    for key in b.node:
+        spec = S.BEHAVIOURS[key]
+        if spec.kind == "bool":
+            out[key] = b.boolean(key)
+        elif spec.kind == "int":
+            out[key] = b.integer(key, minimum=spec.minimum)
+        elif spec.kind == "enum":
+            out[key] = b.choice(key, spec.choices)
+        else:
+            out[key] = b.text_list(key, choices=spec.choices)
+    return {k: v for k, v in out.items() if v is not None}
+
+
+def _waivers(s: Section) -> tuple[Waiver, ...]:
+    items = s.seq("waivers")
+    if items is None:
+        return ()
+    out = []
+    for i, item in enumerate(items):
+        where = f"{s.path('waivers')}[{i}]"
+        if not isinstance(item, YMap):
+            file, line = items.mark(i)
+            raise ProfileError(f"expected a mapping {{requirement or test, reason}}, got {S.type_name(item)}",
+                               file=file, line=line, field=where)
+        w = Section(item, where, S.WAIVER_FIELDS).check_fields()
+        req, test = w.text("requirement"), w.text("test")
+        if req is None and test is None:
+            raise ProfileError("a waiver needs 'requirement' or 'test'", file=item.file, line=item.line,
+                               field=f"{where}.requirement")
+        out.append(Waiver(reason=w.text("reason", required=True) or "", requirement=req, test=test))
+    return tuple(out)
+
+
+def _emulator(s: Section, role: Role) -> dict[str, Any]:
+    e = s.mapping("emulator", S.EMULATOR_FIELDS)
+    if e is None:
+        return {}
+    out: dict[str, Any] = {}
+    if e.has("faults"):
+        faults = e.text_list("faults", choices=S.fault_names(), noun="fault")
+        items = e.seq("faults")
+        assert items is not None
+        for i, name in enumerate(faults):
+            problem = S.fault_role_problem(name, role.value)
+            if problem:
+                file, line = items.mark(i)
+                raise ProfileError(problem, file=file, line=line, field=f"{e.path('faults')}[{i}]")
+        out["faults"] = faults
+    for key in ("registers", "debt_recovery"):
+        sub = e.mapping(key)
+        if sub is None:
+            continue
+        for name in sub.node:
+            value = sub.node[name]
+            if key == "registers" and (isinstance(value, bool) or not isinstance(value, int)):
+                raise sub.error(name, f"expected a whole number, got {S.type_name(value)}")
+            if key == "debt_recovery" and not isinstance(value, dict):
+                raise sub.error(name, f"expected a mapping, got {S.type_name(value)}")
+        out[key] = _plain(sub.node)
+    for key in ("clock_offset_s", "consumption_per_wake"):
+        if e.has(key):
+            out[key] = e.integer(key, minimum=None if key == "clock_offset_s" else 0)
+    if e.has("payment_mode"):
+        out["payment_mode"] = e.choice("payment_mode", S.PAYMENT_MODES)
+    return out
+
+
+def _plain(value: Any) -> Any:
+    """A YMap/YList tree as plain dicts and lists."""
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
+_CONNECTION_KEYS: dict[str, tuple[str, ...]] = {
+    "emulated": ("type",),
+    "emulated-process": ("type", "command"),
+    "serial": ("type", "url", "path", "usb", "baudrate"),
+    "tcp": ("type", "host", "port"),
+    "zigbee": ("type", "radio", "path", "usb", "baudrate"),
+}
+
+
+def _connection(c: Section | None) -> Connection:
+    assert c is not None
+    kind = c.choice("type", S.CONNECTION_TYPES, required=True)
+    assert kind is not None
+    for key in c.node:
+        if key not in _CONNECTION_KEYS[kind]:
+            raise c.error(key, f"not used by a '{kind}' connection (it takes: "
+                               f"{', '.join(_CONNECTION_KEYS[kind][1:]) or 'nothing else'})")
+    usb = None
+    u = c.mapping("usb", ("vid_pid", "serial"))
+    if u is not None:
+        vid_pid = u.text("vid_pid", required=True) or ""
+        if not S.VID_PID_RE.match(vid_pid):
+            raise u.error("vid_pid", f"'{vid_pid}' is not a USB id (VVVV:PPPP, hex)")
+        usb = UsbId(vid_pid=vid_pid.lower(), serial=u.text("serial"))
+    command = None
+    if c.has("command"):
+        command = tuple(c.text_list("command")) or None
+    conn = Connection(
+        type=ConnectionType(kind), url=c.text("url"), path=c.text("path"), usb=usb,
+        baudrate=c.integer("baudrate", minimum=1), host=c.text("host"),
+        port=c.integer("port", minimum=1, maximum=65535), radio=c.choice("radio", S.RADIOS),
+        command=command,
+    )
+    if kind == "serial" and not (conn.url or conn.path or conn.usb):
+        raise ProfileError("a serial connection needs 'url', 'path' or 'usb'", file=c.node.file,
+                           line=c.node.line, field=c.path("url"))
+    if kind == "tcp":
+        c.get("host", required=True)
+        c.get("port", required=True)
+    if kind == "zigbee":
+        c.get("radio", required=True)
+        if not (conn.path or conn.usb):
+            raise ProfileError("a zigbee connection needs 'path' or 'usb'", file=c.node.file,
+                               line=c.node.line, field=c.path("path"))
+    return conn
+
+
+def _merge(base: YMap, over: YMap, skip: tuple[str, ...] = ()) -> YMap:
+    """``base`` with the keys of ``over`` on top; ``behaviours``/``emulator`` merge key by key.
+    Each key keeps the mark of the file it was written in."""
+    out = YMap(base)
+    out.file, out.line, out.marks, out.raw = base.file, base.line, dict(base.marks), dict(base.raw)
+    for key, value in over.items():
+        if key in skip:
+            continue
+        if key in ("behaviours", "emulator") and isinstance(value, YMap) and isinstance(out.get(key), YMap):
+            value = _merge(out[key], value)
+        out[key] = value
+        out.marks[key] = over.mark(key)
+        if key in over.raw:
+            out.raw[key] = over.raw[key]
+        else:
+            out.raw.pop(key, None)
+    return out
+
+
+def _device_entry(item: Any, items: YList, i: int) -> DeviceProfile:
+    where = f"devices[{i}]"
+    if not isinstance(item, YMap):
+        file, line = items.mark(i)
+        raise ProfileError(f"expected a mapping ({{profile: path}} or a device), got {S.type_name(item)}",
+                           file=file, line=line, field=where)
+    entry = Section(item, where, S.DEVICE_ENTRY_FIELDS).check_fields()
+    if not entry.has("profile"):
+        return _device(item, where, S.DEVICE_ENTRY_FIELDS)
+    path = _resolve(entry, "profile", "device profile", False)
+    node = _read(path, "device")
+    Section(node, "", S.DEVICE_FIELDS).check_fields()
+    merged = _merge(node, item, skip=("profile",))
+    dev = _device(merged, "", S.DEVICE_ENTRY_FIELDS)
+    dev.source = path
+    return dev
+
+
+def _bench(node: YMap, path: Path) -> BenchProfile:
+    s = Section(node, "", S.BENCH_FIELDS).check_fields()
+    name = s.text("name", required=True) or ""
+    connection = _connection(s.mapping("connection", S.CONNECTION_FIELDS, required=True))
+    t = s.mapping("timeouts", S.TIMEOUT_FIELDS)
+    defaults = Timeouts()
+    timeouts = Timeouts(t.number("response_s", defaults.response_s), t.number("han_s", defaults.han_s)) \
+        if t is not None else defaults
+    remote = RemoteParties()
+    r = s.mapping("remote_parties", S.REMOTE_PARTY_FIELDS)
+    if r is not None:
+        ks = r.text("keystore")
+        remote = RemoteParties(
+            keystore=None if ks in (None, BUILTIN) else _resolve(r, "keystore", "keystore folder", True, ks),
+            supplier=r.eui("supplier", default=remote.supplier) or remote.supplier,
+            network_operator=r.eui("network_operator", default=remote.network_operator) or "",
+            acb=r.eui("acb", default=remote.acb) or remote.acb,
+        )
+    items = s.seq("devices", required=True)
+    assert items is not None
+    if not items:
+        raise s.error("devices", "a bench needs at least one device")
+    devices: list[DeviceProfile] = []
+    roles: dict[Role, int] = {}
+    euis: dict[str, int] = {}
+    for i, item in enumerate(items):
+        dev = _device_entry(item, items, i)
+        if dev.source is None:  # inline: the bench file defines it
+            dev.source = path.resolve()
+        file, line = items.mark(i)
+        if dev.role in roles:
+            raise ProfileError(f"duplicate role {dev.role.value} (already devices[{roles[dev.role]}])",
+                               file=file, line=line, field=f"devices[{i}].role")
+        if dev.eui in euis:
+            raise ProfileError(f"duplicate EUI {dev.eui} (already devices[{euis[dev.eui]}])",
+                               file=file, line=line, field=f"devices[{i}].eui")
+        roles[dev.role], euis[dev.eui] = i, i
+        devices.append(dev)
+    return BenchProfile(name=name, description=s.text("description", default="") or "",
+                        connection=connection, timeouts=timeouts, remote_parties=remote,
+                        devices=devices, source=path.resolve())
+
+
+def _profile_set(node: YMap, path: Path) -> ProfileSet:
+    s = Section(node, "", S.SET_FIELDS).check_fields()
+    name = s.text("name", required=True) or ""
+    items = s.seq("benches", required=True)
+    assert items is not None
+    if not items:
+        raise s.error("benches", "a profile set needs at least one bench")
+    benches: list[BenchProfile] = []
+    seen: dict[str, int] = {}
+    for i, item in enumerate(items):
+        file, line = items.mark(i)
+        field = f"benches[{i}]"
+        if not isinstance(item, str):
+            raise ProfileError(f"expected a bench profile path, got {S.type_name(item)}", file=file, line=line,
+                               field=field)
+        p = Path(item).expanduser()
+        p = (p if p.is_absolute() else Path(file).resolve().parent / p).resolve()
+        if not p.is_file():
+            raise ProfileError(f"bench profile not found: {p}", file=file, line=line, field=field)
+        bench = load_bench(p)
+        if bench.name in seen:
+            raise ProfileError(f"duplicate bench name '{bench.name}' (already benches[{seen[bench.name]}])",
+                               file=file, line=line, field=field)
+        seen[bench.name] = i
+        benches.append(bench)
+    mask = None
+    m = s.mapping("defect_mask", S.SEVERITIES)
+    if m is not None:
+        mask = DefectMask(**{sev: m.integer(sev, minimum=0) for sev in S.SEVERITIES})
+    return ProfileSet(name=name, benches=benches, description=s.text("description", default="") or "",
+                      defect_mask=mask, source=path.resolve())

@@ -1,0 +1,279 @@
+"""Profile schema: the known fields, value sets and behaviour keys, and a small checked reader
+over `YMap` that turns every mistake into a one-line `ProfileError` (file:line, field)."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from harness.errors import ProfileError
+from harness.profiles.yamlsrc import Mark, YList, YMap
+
+KINDS = ("device", "bench", "profile_set")
+ROLES = ("CHF", "GPF", "ESME", "GSME", "IHD", "PPMID")
+CH_ROLES = ("CHF", "GPF")
+CH_VARIANTS = ("SBCH", "DBCH", "DBCH-F", "SBCH-ITCH", "DBCH-ITCH")
+CONNECTION_TYPES = ("emulated", "emulated-process", "serial", "tcp", "zigbee")
+RADIOS = ("ezsp", "znp", "deconz")
+SEVERITIES = ("S1", "S2", "S3", "S4")
+
+DEVICE_FIELDS = ("kind", "role", "eui", "name", "manufacturer", "model", "firmware", "smets", "chts",
+                 "gbcs", "ch_variant", "capabilities", "keys", "behaviours", "waivers", "emulator")
+# A bench's device entry: a reference plus overrides, or an inline device.
+DEVICE_ENTRY_FIELDS = DEVICE_FIELDS + ("profile", "connection")
+BENCH_FIELDS = ("kind", "name", "description", "connection", "timeouts", "remote_parties", "devices")
+SET_FIELDS = ("kind", "name", "description", "benches", "defect_mask")
+CONNECTION_FIELDS = ("type", "url", "path", "usb", "baudrate", "host", "port", "radio", "command")
+TIMEOUT_FIELDS = ("response_s", "han_s")
+REMOTE_PARTY_FIELDS = ("keystore", "supplier", "network_operator", "acb")
+WAIVER_FIELDS = ("requirement", "test", "reason")
+# The ``emulator`` mapping of a device: passed to the emulator's DeviceConfig as it is.
+EMULATOR_FIELDS = ("faults", "registers", "payment_mode", "clock_offset_s", "consumption_per_wake",
+                   "debt_recovery")
+PAYMENT_MODES = ("credit", "prepayment")
+
+# Capabilities the suites ask for (marker ``capability(...)``); others must be snake_case.
+KNOWN_CAPABILITIES = ("reading_snapshot_time", "debt_register_reset", "gcs60a", "han_read",
+                      "command_log")
+
+
+@dataclass(frozen=True)
+class Behaviour:
+    """One declared device-specific behaviour key."""
+
+    name: str
+    kind: str  # "enum" | "bool" | "int" | "enum_list"
+    choices: tuple[str, ...] = ()
+    compliant: Any = None  # the value a compliant device has (documentation)
+    minimum: int | None = None
+
+
+BEHAVIOURS: dict[str, Behaviour] = {b.name: b for b in (
+    Behaviour("secmp0015", "bool", compliant=True),
+    Behaviour("gpf_time_reliability", "enum", ("reliable", "unreliable"), compliant="unreliable"),
+    Behaviour("ch_clock", "enum", ("reliable", "unreliable", "invalid"), compliant="reliable"),
+    Behaviour("never_populated_read", "enum", ("invalid_time", "unsupported_attribute"),
+              compliant="invalid_time"),
+    Behaviour("gsme_clock", "enum", ("reliable", "unreliable"), compliant="reliable"),
+    Behaviour("debt_update_modes", "enum_list", ("credit", "prepayment"),
+              compliant=["credit", "prepayment"]),
+    Behaviour("prepayment_config_update_modes", "enum_list", ("credit", "prepayment"),
+              compliant=["credit", "prepayment"]),
+    Behaviour("local_time_instead_of_utc", "bool", compliant=False),
+    Behaviour("standing_charge_while_debt_suspended", "bool", compliant=False),
+    Behaviour("max_non_disablement_scripts_per_day", "int", minimum=0),
+    Behaviour("logs_commands", "bool", compliant=True),
+    Behaviour("wake_interval_s", "int", minimum=1, compliant=1800),
+)}
+
+# Fallback when harness/emulators/faults.py is not there yet; the emulator's list wins.
+DEFAULT_FAULTS = (
+    "gpf_own_time_despite_snapshot", "bit2_never_set", "bit2_set_on_gpf_time", "reliability_bit_wrong",
+    "snapshot_not_updated", "snapshot_zero_default", "old_gpf_returns_value", "gcs60a_without_date_time",
+    "gsme_snapshot_intermittent", "invalid_clock_reported_reliable", "reset_clears_all",
+    "reset_clears_wrong_register", "reset_half_applied_on_error", "reset_replay_accepted",
+    "bad_signature_accepted", "response_counter_not_echoed", "wrong_mac", "reset_changes_balance",
+)
+
+
+def fault_names() -> tuple[str, ...]:
+    """The fault variants the emulators implement (authoritative list if importable)."""
+    try:
+        from harness.emulators import faults as mod  # type: ignore[attr-defined]
+    except Exception:  # not written yet, or broken: use the agreed list
+        return DEFAULT_FAULTS
+    for attr in ("FAULT_NAMES", "FAULTS", "ALL_FAULTS", "NAMES"):
+        names = getattr(mod, attr, None)
+        if names is None:
+            continue
+        if isinstance(names, dict):
+            return tuple(str(k) for k in names)
+        try:
+            out = tuple(getattr(n, "value", n) for n in names)
+        except TypeError:
+            continue
+        if out and all(isinstance(n, str) for n in out):
+            return out
+    enum_cls = getattr(mod, "Fault", None)
+    if enum_cls is not None:
+        try:
+            return tuple(str(getattr(m, "value", m)) for m in enum_cls)
+        except TypeError:
+            pass
+    return DEFAULT_FAULTS
+
+
+def fault_role_problem(name: str, role: str) -> str | None:
+    """Why fault ``name`` cannot be set on a device of ``role`` (None: it can, or unknown)."""
+    try:
+        from harness.emulators.faults import FAULTS
+    except Exception:
+        return None
+    fault = FAULTS.get(name)
+    check_role = "GPF" if role == "CHF" else role
+    if fault is None or fault.applies_to(check_role):
+        return None
+    return f"fault '{name}' is for a {fault.role}, not a {role}"
+
+
+EUI_RE = re.compile(r"^[0-9A-Fa-f]{16}$")
+VERSION_RE = re.compile(r"^\d+(\.\d+){0,2}$")
+GBCS_RE = re.compile(r"^\d+\.\d+$")
+VID_PID_RE = re.compile(r"^[0-9A-Fa-f]{4}:[0-9A-Fa-f]{4}$")
+CAPABILITY_RE = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+def did_you_mean(word: str, options: Iterable[str]) -> str:
+    close = difflib.get_close_matches(word, list(options), n=1, cutoff=0.6)
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+def type_name(value: Any) -> str:
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    if value is None:
+        return "nothing (null)"
+    if isinstance(value, bool):
+        return f"a boolean ({value})"
+    return f"{type(value).__name__} {value!r}"
+
+
+class Section:
+    """Checked access to one mapping. ``where`` is the dotted field path of the mapping."""
+
+    def __init__(self, node: YMap, where: str, allowed: Iterable[str]) -> None:
+        self.node = node
+        self.where = where
+        self.allowed = tuple(allowed)
+
+    # -- errors -----------------------------------------------------------------------------
+    def path(self, key: str) -> str:
+        return f"{self.where}.{key}" if self.where else key
+
+    def error(self, key: str, message: str, mark: Mark | None = None) -> ProfileError:
+        file, line = mark or self.node.mark(key)
+        return ProfileError(message, file=file, line=line, field=self.path(key))
+
+    def check_fields(self) -> Section:
+        for key in self.node:
+            if key not in self.allowed:
+                raise self.error(key, "unknown field" + did_you_mean(key, self.allowed))
+        return self
+
+    # -- access -----------------------------------------------------------------------------
+    def has(self, key: str) -> bool:
+        return key in self.node and self.node[key] is not None
+
+    def get(self, key: str, required: bool = False) -> Any:
+        if not self.has(key):
+            if required:
+                raise ProfileError("missing required field", file=self.node.file, line=self.node.line,
+                                   field=self.path(key))
+            return None
+        return self.node[key]
+
+    def text(self, key: str, required: bool = False, default: str | None = None) -> str | None:
+        value = self.get(key, required)
+        if value is None:
+            return default
+        if isinstance(value, (dict, list)):
+            raise self.error(key, f"expected text, got {type_name(value)}")
+        raw = self.node.raw.get(key)
+        return raw if raw is not None and not isinstance(value, str) else str(value)
+
+    def integer(self, key: str, required: bool = False, default: int | None = None,
+                minimum: int | None = None, maximum: int | None = None) -> int | None:
+        value = self.get(key, required)
+        if value is None:
+            return default
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise self.error(key, f"expected a whole number, got {type_name(value)}")
+        if minimum is not None and value < minimum:
+            raise self.error(key, f"must be at least {minimum}, got {value}")
+        if maximum is not None and value > maximum:
+            raise self.error(key, f"must be at most {maximum}, got {value}")
+        return value
+
+    def number(self, key: str, default: float, minimum: float = 0.0) -> float:
+        value = self.get(key)
+        if value is None:
+            return default
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise self.error(key, f"expected a number, got {type_name(value)}")
+        if value <= minimum:
+            raise self.error(key, f"must be more than {minimum:g}, got {value}")
+        return float(value)
+
+    def boolean(self, key: str, default: bool | None = None) -> bool | None:
+        value = self.get(key)
+        if value is None:
+            return default
+        if not isinstance(value, bool):
+            raise self.error(key, f"expected true or false, got {type_name(value)}")
+        return value
+
+    def choice(self, key: str, choices: Iterable[str], required: bool = False,
+               default: str | None = None) -> str | None:
+        options = tuple(choices)
+        value = self.text(key, required)
+        if value is None:
+            return default
+        if value not in options:
+            raise self.error(key, f"'{value}' is not one of: {', '.join(options)}"
+                             + did_you_mean(value, options))
+        return value
+
+    def eui(self, key: str, required: bool = False, default: str | None = None) -> str | None:
+        value = self.text(key, required)
+        if value is None:
+            return default
+        cleaned = value.replace(" ", "").replace("-", "").replace(":", "")
+        if not EUI_RE.match(cleaned):
+            raise self.error(key, f"'{value}' is not an EUI-64 (16 hex digits)")
+        return cleaned.upper()
+
+    def mapping(self, key: str, allowed: Iterable[str] | None = None,
+                required: bool = False) -> Section | None:
+        value = self.get(key, required)
+        if value is None:
+            return None
+        if not isinstance(value, YMap):
+            raise self.error(key, f"expected a mapping, got {type_name(value)}")
+        sec = Section(value, self.path(key), allowed if allowed is not None else tuple(value))
+        return sec.check_fields()
+
+    def seq(self, key: str, required: bool = False) -> YList | None:
+        value = self.get(key, required)
+        if value is None:
+            return None
+        if not isinstance(value, YList):
+            raise self.error(key, f"expected a list, got {type_name(value)}")
+        return value
+
+    def text_list(self, key: str, choices: Iterable[str] | None = None,
+                  pattern: re.Pattern[str] | None = None, noun: str = "") -> list[str]:
+        items = self.seq(key)
+        if items is None:
+            return []
+        options = tuple(choices) if choices is not None else None
+        out: list[str] = []
+        for i, item in enumerate(items):
+            field = f"{self.path(key)}[{i}]"
+            file, line = items.mark(i)
+            if isinstance(item, (dict, list)) or item is None:
+                raise ProfileError(f"expected text, got {type_name(item)}", file=file, line=line, field=field)
+            text = items.raw[i] if items.raw[i] is not None and not isinstance(item, str) else str(item)
+            assert text is not None
+            if options is not None and text not in options:
+                listed = f"unknown {noun} '{text}'" if noun else f"'{text}' is not one of: {', '.join(options)}"
+                raise ProfileError(listed + did_you_mean(text, options), file=file, line=line, field=field)
+            if pattern is not None and not pattern.match(text):
+                raise ProfileError(f"'{text}' is not a valid name (lower_snake_case)", file=file, line=line,
+                                   field=field)
+            out.append(text)
+        return out
