@@ -1,0 +1,124 @@
+"""A DER walk: tag, length, value, recursing into constructed values. Enough to show and
+round-trip the ASN.1 payloads of the security-credential, join and firmware use cases.
+
+Length encodings are kept as received (``length_bytes``) so re-encoding is byte exact even for
+non-minimal lengths. Offsets in errors are relative to the walked bytes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from harness.errors import DecodeError
+
+MAX_DEPTH = 48
+CLASS_NAMES = ("universal", "application", "context", "private")
+UNIVERSAL_NAMES = {1: "BOOLEAN", 2: "INTEGER", 3: "BIT STRING", 4: "OCTET STRING", 5: "NULL", 6: "OID",
+                   12: "UTF8String", 16: "SEQUENCE", 17: "SET", 19: "PrintableString", 22: "IA5String",
+                   23: "UTCTime", 24: "GeneralizedTime"}
+
+
+@dataclass
+class Tlv:
+    """One DER element. ``children`` is set for constructed elements whose value parses as
+    a sequence of elements; otherwise ``value`` holds the content bytes."""
+
+    tag_bytes: bytes
+    length_bytes: bytes
+    value: bytes
+    children: list[Tlv] | None = field(default=None)
+
+    @property
+    def tag(self) -> int:
+        return self.tag_bytes[0]
+
+    @property
+    def constructed(self) -> bool:
+        return bool(self.tag & 0x20)
+
+    def to_bytes(self) -> bytes:
+        body = b"".join(c.to_bytes() for c in self.children) if self.children is not None else self.value
+        return self.tag_bytes + self.length_bytes + body
+
+    def describe(self) -> dict[str, Any]:
+        cls = CLASS_NAMES[self.tag >> 6]
+        number = self.tag & 0x1F
+        name = UNIVERSAL_NAMES.get(number, str(number)) if cls == "universal" else f"[{number}]"
+        d: dict[str, Any] = {"tag": self.tag_bytes.hex().upper(), "class": cls, "name": name,
+                             "length": len(self.value)}
+        if self.children is not None:
+            d["children"] = [c.describe() for c in self.children]
+        else:
+            d["value"] = self.value.hex().upper()
+        return d
+
+
+def _read_tlv(data: bytes, o: int, end: int, depth: int) -> tuple[Tlv, int]:
+    start = o
+    if o >= end:
+        raise DecodeError("tag missing", offset=o, field="ASN.1 tag")
+    o += 1
+    if data[start] & 0x1F == 0x1F:  # high tag number form
+        while True:
+            if o >= end:
+                raise DecodeError("truncated high tag number", offset=o, field="ASN.1 tag")
+            o += 1
+            if not data[o - 1] & 0x80:
+                break
+            if o - start > 5:
+                raise DecodeError("tag number too long", offset=start, field="ASN.1 tag")
+    tag_bytes = bytes(data[start:o])
+    if o >= end:
+        raise DecodeError("length missing", offset=o, field="ASN.1 length")
+    lstart = o
+    first = data[o]
+    o += 1
+    if first < 0x80:
+        n = first
+    else:
+        count = first & 0x7F
+        if count == 0 or count > 4:
+            raise DecodeError(f"unsupported length form 0x{first:02X}", offset=lstart, field="ASN.1 length")
+        if o + count > end:
+            raise DecodeError("truncated long-form length", offset=lstart, field="ASN.1 length")
+        n = int.from_bytes(data[o : o + count], "big")
+        o += count
+    if o + n > end:
+        raise DecodeError(f"value of {n} bytes but {end - o} left", offset=lstart, field="ASN.1 length")
+    tlv = Tlv(tag_bytes, bytes(data[lstart:o]), bytes(data[o : o + n]))
+    if tlv.constructed and depth < MAX_DEPTH:
+        try:
+            tlv.children = _read_all(data, o, o + n, depth + 1)
+        except DecodeError:
+            tlv.children = None  # not a clean sequence of elements: keep the bytes
+    return tlv, o + n
+
+
+def _read_all(data: bytes, o: int, end: int, depth: int) -> list[Tlv]:
+    out = []
+    while o < end:
+        tlv, o = _read_tlv(data, o, end, depth)
+        out.append(tlv)
+    return out
+
+
+@dataclass
+class Asn1Payload:
+    """The top-level elements of a DER payload (usually exactly one)."""
+
+    elements: list[Tlv]
+
+    def encode(self, cipher: object = None) -> bytes:
+        return b"".join(e.to_bytes() for e in self.elements)
+
+    def describe(self) -> dict[str, Any]:
+        return {"elements": [e.describe() for e in self.elements]}
+
+
+def parse_asn1(data: bytes) -> Asn1Payload:
+    """Walk DER bytes; every byte must belong to a top-level element."""
+    data = bytes(data)
+    if not data:
+        raise DecodeError("empty ASN.1 payload", offset=0, field="ASN.1 tag")
+    return Asn1Payload(_read_all(data, 0, len(data), 0))

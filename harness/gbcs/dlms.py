@@ -1,0 +1,488 @@
+"""DLMS/COSEM as GBCS carries it: A-XDR ``Data``, Access-Request (0xD9), Access-Response (0xDA),
+Data-Notification (0x0F) and protected-attribute results (class 30 method 1).
+
+Offsets in errors are absolute within the bytes handed to the parser (the payload content).
+Protected values keep their octet-string as received so re-encoding stays byte exact.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from harness.errors import DecodeError, EncodeError, HarnessError
+from harness.gbcs.cipher import ContentCipher
+from harness.gbcs.lengths import encode_length, read_length
+
+TAG_ACCESS_REQUEST = 0xD9
+TAG_ACCESS_RESPONSE = 0xDA
+TAG_DATA_NOTIFICATION = 0x0F
+MAX_DEPTH = 48
+PROTECTION_SECURITY_HEADER = b"\x31\x00\x00\x00\x00"
+
+NULL, ARRAY, STRUCTURE, BOOLEAN, BIT_STRING = 0x00, 0x01, 0x02, 0x03, 0x04
+DOUBLE_LONG, DOUBLE_LONG_UNSIGNED, OCTET_STRING, VISIBLE_STRING, UTF8_STRING = 0x05, 0x06, 0x09, 0x0A, 0x0C
+BCD, INTEGER, LONG, UNSIGNED, LONG_UNSIGNED, COMPACT_ARRAY = 0x0D, 0x0F, 0x10, 0x11, 0x12, 0x13
+LONG64, LONG64_UNSIGNED, ENUM, FLOAT32, FLOAT64 = 0x14, 0x15, 0x16, 0x17, 0x18
+DATE_TIME, DATE, TIME = 0x19, 0x1A, 0x1B
+
+TAG_NAMES = {
+    0x00: "null", 0x01: "array", 0x02: "structure", 0x03: "boolean", 0x04: "bit-string",
+    0x05: "double-long", 0x06: "double-long-unsigned", 0x09: "octet-string", 0x0A: "visible-string",
+    0x0C: "utf8-string", 0x0D: "bcd", 0x0F: "integer", 0x10: "long", 0x11: "unsigned",
+    0x12: "long-unsigned", 0x13: "compact-array", 0x14: "long64", 0x15: "long64-unsigned", 0x16: "enum",
+    0x17: "float32", 0x18: "float64", 0x19: "date-time", 0x1A: "date", 0x1B: "time",
+}
+# tag -> (size, signed) for integers
+INTEGERS = {0x05: (4, True), 0x06: (4, False), 0x0D: (1, True), 0x0F: (1, True), 0x10: (2, True),
+            0x11: (1, False), 0x12: (2, False), 0x14: (8, True), 0x15: (8, False), 0x16: (1, False),
+            0x03: (1, False)}
+FIXED_BYTES = {0x17: 4, 0x18: 8, 0x19: 12, 0x1A: 5, 0x1B: 4}
+STRINGS = (OCTET_STRING, VISIBLE_STRING, UTF8_STRING)
+
+RESULT_NAMES = {0: "success", 1: "hardware-fault", 2: "temporary-failure", 3: "read-write-denied",
+                4: "object-undefined", 9: "object-class-inconsistent", 11: "object-unavailable",
+                12: "type-unmatched", 13: "scope-of-access-violated", 14: "data-block-unavailable",
+                250: "other-reason"}
+SUCCESS, HARDWARE_FAULT, OTHER_REASON = 0, 1, 250
+GET, SET, ACTION, GET_WITH_SELECTION, SET_WITH_SELECTION = 1, 2, 3, 4, 5
+KIND_NAMES = {1: "get", 2: "set", 3: "action", 4: "get-with-selection", 5: "set-with-selection"}
+
+
+def obis_text(obis: bytes) -> str:
+    if len(obis) != 6:
+        return obis.hex().upper()
+    a, b, c, d, e, f = obis
+    return f"{a}-{b}:{c}.{d}.{e}.{f}"
+
+
+def obis_bytes(text: str) -> bytes:
+    """``"0-0:19.20.1.255"`` -> 6 bytes."""
+    try:
+        ab, rest = text.split(":")
+        a, b = ab.split("-")
+        parts = [int(a), int(b)] + [int(x) for x in rest.split(".")]
+        return bytes(parts)
+    except (ValueError, TypeError) as exc:
+        raise EncodeError(f"bad OBIS code {text!r}") from exc
+
+
+# -- Data -------------------------------------------------------------------------------------
+
+
+@dataclass
+class Data:
+    """One A-XDR Data value. ``value``: None (null), list[Data] (array/structure), int
+    (integers, enum, boolean), bytes (strings, bit-string, floats, dates, compact-array raw).
+    ``bits`` is the bit count of a bit-string. ``decrypted`` is set on protected-attribute
+    results when a cipher was given (the inner Data, or plaintext bytes if it does not parse)."""
+
+    tag: int
+    value: Any = None
+    bits: int | None = None
+    decrypted: Data | bytes | None = None
+    decrypt_error: str | None = None
+
+    # constructors
+    @staticmethod
+    def null() -> Data:
+        return Data(NULL)
+
+    @staticmethod
+    def struct(*items: Data) -> Data:
+        return Data(STRUCTURE, list(items))
+
+    @staticmethod
+    def array(*items: Data) -> Data:
+        return Data(ARRAY, list(items))
+
+    @staticmethod
+    def octets(raw: bytes) -> Data:
+        return Data(OCTET_STRING, bytes(raw))
+
+    @staticmethod
+    def int_(tag: int, v: int) -> Data:
+        return Data(tag, int(v))
+
+    def to_bytes(self) -> bytes:
+        out = bytearray()
+        _encode_data(self, out)
+        return bytes(out)
+
+    @property
+    def items(self) -> list[Data]:
+        if self.tag not in (ARRAY, STRUCTURE):
+            raise EncodeError(f"{TAG_NAMES.get(self.tag)} has no items")
+        return list(self.value)
+
+    def describe(self) -> Any:
+        name = TAG_NAMES.get(self.tag, f"0x{self.tag:02X}")
+        if self.tag in (ARRAY, STRUCTURE):
+            d: dict[str, Any] = {name: [x.describe() for x in self.value]}
+        elif self.tag == NULL:
+            d = {name: None}
+        elif isinstance(self.value, bytes):
+            d = {name: self.value.hex().upper()}
+            if self.tag == VISIBLE_STRING:
+                d["text"] = self.value.decode("latin-1")
+            if self.bits is not None:
+                d["bits"] = self.bits
+        else:
+            d = {name: self.value}
+        if isinstance(self.decrypted, Data):
+            d["decrypted"] = self.decrypted.describe()
+        elif isinstance(self.decrypted, bytes):
+            d["decrypted_raw"] = self.decrypted.hex().upper()
+        if self.decrypt_error:
+            d["decrypt_error"] = self.decrypt_error
+        return d
+
+
+def _encode_data(d: Data, out: bytearray) -> None:
+    out.append(d.tag)
+    t = d.tag
+    if t == NULL:
+        return
+    if t in (ARRAY, STRUCTURE):
+        out += encode_length(len(d.value))
+        for x in d.value:
+            _encode_data(x, out)
+    elif t in INTEGERS:
+        size, signed = INTEGERS[t]
+        try:
+            out += int(d.value).to_bytes(size, "big", signed=signed)
+        except OverflowError as exc:
+            raise EncodeError(f"{d.value} does not fit {TAG_NAMES[t]}") from exc
+    elif t in STRINGS:
+        out += encode_length(len(d.value)) + bytes(d.value)
+    elif t == BIT_STRING:
+        bits = d.bits if d.bits is not None else 8 * len(d.value)
+        if (bits + 7) // 8 != len(d.value):
+            raise EncodeError("bit-string length does not match its bit count")
+        out += encode_length(bits) + bytes(d.value)
+    elif t in FIXED_BYTES:
+        if len(d.value) != FIXED_BYTES[t]:
+            raise EncodeError(f"{TAG_NAMES[t]} needs {FIXED_BYTES[t]} bytes")
+        out += bytes(d.value)
+    elif t == COMPACT_ARRAY:
+        out += bytes(d.value)  # type description + contents, kept raw
+    else:
+        raise EncodeError(f"unknown A-XDR tag 0x{t:02X}")
+
+
+def _need(data: bytes, o: int, size: int, end: int, what: str) -> None:
+    if o + size > end:
+        raise DecodeError(f"truncated: {size} bytes needed, {max(0, end - o)} left", offset=o, field=what)
+
+
+def _skip_type_description(data: bytes, o: int, end: int, depth: int) -> int:
+    if depth > MAX_DEPTH:
+        raise DecodeError("type description nested too deeply", offset=o, field="compact-array")
+    _need(data, o, 1, end, "compact-array type")
+    t = data[o]
+    o += 1
+    if t == ARRAY:
+        _need(data, o, 2, end, "compact-array type")
+        return _skip_type_description(data, o + 2, end, depth + 1)
+    if t == STRUCTURE:
+        n, o = read_length(data[:end], o, "compact-array type")
+        if n > end - o:
+            raise DecodeError(f"{n} element types cannot fit", offset=o, field="compact-array type")
+        for _ in range(n):
+            o = _skip_type_description(data, o, end, depth + 1)
+        return o
+    if t in INTEGERS or t in STRINGS or t in FIXED_BYTES or t in (NULL, BIT_STRING):
+        return o
+    raise DecodeError(f"unknown type 0x{t:02X} in compact-array description", offset=o - 1,
+                      field="compact-array type")
+
+
+def parse_data(data: bytes, offset: int, end: int | None = None, depth: int = 0) -> tuple[Data, int]:
+    """Decode one Data at ``offset``; return (Data, offset after it)."""
+    end = len(data) if end is None else end
+    if depth > MAX_DEPTH:
+        raise DecodeError(f"Data nested deeper than {MAX_DEPTH}", offset=offset, field="Data")
+    _need(data, offset, 1, end, "Data tag")
+    t = data[offset]
+    o = offset + 1
+    if t == NULL:
+        return Data(NULL), o
+    if t in (ARRAY, STRUCTURE):
+        n, o = read_length(data[:end], o, TAG_NAMES[t])
+        if n > end - o:
+            raise DecodeError(f"{TAG_NAMES[t]} of {n} elements cannot fit in {end - o} bytes", offset=offset,
+                              field=TAG_NAMES[t])
+        items = []
+        for _ in range(n):
+            item, o = parse_data(data, o, end, depth + 1)
+            items.append(item)
+        return Data(t, items), o
+    if t in INTEGERS:
+        size, signed = INTEGERS[t]
+        _need(data, o, size, end, TAG_NAMES[t])
+        return Data(t, int.from_bytes(data[o : o + size], "big", signed=signed)), o + size
+    if t in STRINGS:
+        n, o = read_length(data[:end], o, TAG_NAMES[t])
+        _need(data, o, n, end, TAG_NAMES[t])
+        return Data(t, bytes(data[o : o + n])), o + n
+    if t == BIT_STRING:
+        bits, o = read_length(data[:end], o, "bit-string")
+        n = (bits + 7) // 8
+        _need(data, o, n, end, "bit-string")
+        return Data(t, bytes(data[o : o + n]), bits), o + n
+    if t in FIXED_BYTES:
+        size = FIXED_BYTES[t]
+        _need(data, o, size, end, TAG_NAMES[t])
+        return Data(t, bytes(data[o : o + size])), o + size
+    if t == COMPACT_ARRAY:
+        p = _skip_type_description(data, o, end, depth + 1)
+        n, p = read_length(data[:end], p, "compact-array contents")
+        _need(data, p, n, end, "compact-array contents")
+        return Data(t, bytes(data[o : p + n])), p + n
+    raise DecodeError(f"unknown A-XDR tag 0x{t:02X}", offset=offset, field="Data tag")
+
+
+# -- protected attributes (class 30 get_protected_attributes) ----------------------------------
+
+
+def is_protected_result(d: Data) -> bool:
+    """structure(2) { protection parameters array, octet-string 31 00000000 || ct || tag }."""
+    if d.tag != STRUCTURE or len(d.value) != 2:
+        return False
+    params, blob = d.value
+    return (params.tag == ARRAY and blob.tag == OCTET_STRING and len(blob.value) >= 17
+            and blob.value[:1] == b"\x31")
+
+
+def decrypt_protected(d: Data, cipher: ContentCipher) -> None:
+    """Decrypt a protected result in place (sets ``decrypted`` or ``decrypt_error``)."""
+    blob: bytes = d.value[1].value
+    try:
+        plain = bytes(cipher.decrypt(blob[5:]))
+    except HarnessError as exc:
+        d.decrypt_error = str(exc)
+        return
+    except Exception as exc:  # never let a cipher's own failure escape a decoder
+        d.decrypt_error = f"{type(exc).__name__}: {exc}"
+        return
+    try:
+        inner, stop = parse_data(plain, 0)
+        d.decrypted = inner if stop == len(plain) else plain
+    except DecodeError:
+        d.decrypted = plain
+
+
+def protected_result(params: Data, plaintext: bytes, cipher: ContentCipher) -> Data:
+    """Build the result item of a protected read: params plus the encrypted value."""
+    blob = PROTECTION_SECURITY_HEADER + cipher.encrypt(plaintext)
+    return Data.struct(params, Data.octets(blob))
+
+
+def protection_parameters(counter: int, originator: bytes, recipient: bytes) -> Data:
+    """The protection-parameters array GBCS uses (authenticated+encrypted, agreed key)."""
+    return Data.array(Data.struct(
+        Data(ENUM, 2),
+        Data.struct(
+            Data.octets(b"\x04" + counter.to_bytes(8, "big")),
+            Data.octets(originator), Data.octets(recipient), Data.octets(b""),
+            Data.struct(Data(ENUM, 2), Data.struct(Data.octets(b"\x02"), Data.octets(b""))),
+        ),
+    ))
+
+
+# -- APDUs ------------------------------------------------------------------------------------
+
+
+@dataclass
+class RequestSpec:
+    """One access-request-specification: GET/SET/ACTION (+ with-selection) of a COSEM item."""
+
+    kind: int
+    class_id: int
+    obis: bytes
+    index: int  # attribute id, or method id for ACTION
+    selector: int | None = None
+    selection: Data | None = None
+
+    def to_bytes(self) -> bytes:
+        out = bytes((self.kind,)) + self.class_id.to_bytes(2, "big") + self.obis + bytes((self.index,))
+        if self.kind in (GET_WITH_SELECTION, SET_WITH_SELECTION):
+            if self.selector is None or self.selection is None:
+                raise EncodeError("selective access needs a selector and parameters")
+            out += bytes((self.selector,)) + self.selection.to_bytes()
+        return out
+
+    def describe(self) -> dict[str, Any]:
+        d: dict[str, Any] = {"kind": KIND_NAMES.get(self.kind, self.kind), "class_id": self.class_id,
+                             "obis": obis_text(self.obis),
+                             ("method" if self.kind == ACTION else "attribute"): self.index}
+        if self.selector is not None and self.selection is not None:
+            d["selector"] = self.selector
+            d["selection"] = self.selection.describe()
+        return d
+
+
+def _parse_spec(data: bytes, o: int, end: int) -> tuple[RequestSpec, int]:
+    _need(data, o, 10, end, "request specification")
+    kind = data[o]
+    if kind not in KIND_NAMES:
+        raise DecodeError(f"unknown request kind 0x{kind:02X}", offset=o, field="request specification")
+    spec = RequestSpec(kind, int.from_bytes(data[o + 1 : o + 3], "big"), bytes(data[o + 3 : o + 9]), data[o + 9])
+    o += 10
+    if kind in (GET_WITH_SELECTION, SET_WITH_SELECTION):
+        _need(data, o, 1, end, "access selector")
+        spec.selector = data[o]
+        spec.selection, o = parse_data(data, o + 1, end, 1)
+    return spec, o
+
+
+def _parse_specs(data: bytes, o: int, end: int) -> tuple[list[RequestSpec], int]:
+    n, o = read_length(data[:end], o, "request specification count")
+    if n * 10 > end - o:
+        raise DecodeError(f"{n} request specifications cannot fit", offset=o, field="request specification count")
+    specs = []
+    for _ in range(n):
+        spec, o = _parse_spec(data, o, end)
+        specs.append(spec)
+    return specs, o
+
+
+def _parse_data_list(data: bytes, o: int, end: int, what: str) -> tuple[list[Data], int]:
+    n, o = read_length(data[:end], o, what)
+    if n > end - o:
+        raise DecodeError(f"{n} items cannot fit", offset=o, field=what)
+    items = []
+    for _ in range(n):
+        item, o = parse_data(data, o, end, 1)
+        items.append(item)
+    return items, o
+
+
+def _parse_head(data: bytes, o: int, end: int) -> tuple[int, bytes, int]:
+    _need(data, o, 4, end, "invoke-id")
+    invoke = int.from_bytes(data[o : o + 4], "big")
+    n, p = read_length(data[:end], o + 4, "date-time")
+    _need(data, p, n, end, "date-time")
+    return invoke, bytes(data[p : p + n]), p + n
+
+
+def _head_bytes(tag: int, invoke_id: int, date_time: bytes) -> bytes:
+    return bytes((tag,)) + invoke_id.to_bytes(4, "big") + encode_length(len(date_time)) + date_time
+
+
+def invoke_id_for(counter: int) -> int:
+    """GBCS long-invoke-id: 0x20 (processing option) | low 24 bits of the originator counter."""
+    return 0x20000000 | (counter & 0xFFFFFF)
+
+
+@dataclass
+class AccessRequest:
+    invoke_id: int
+    specs: list[RequestSpec]
+    data: list[Data]
+    date_time: bytes = b""
+
+    def encode(self, cipher: ContentCipher | None = None) -> bytes:
+        out = _head_bytes(TAG_ACCESS_REQUEST, self.invoke_id, self.date_time)
+        out += encode_length(len(self.specs)) + b"".join(s.to_bytes() for s in self.specs)
+        return out + encode_length(len(self.data)) + b"".join(d.to_bytes() for d in self.data)
+
+    def describe(self) -> dict[str, Any]:
+        return {"apdu": "access-request", "invoke_id": self.invoke_id, "date_time": self.date_time.hex().upper(),
+                "specs": [s.describe() for s in self.specs], "data": [d.describe() for d in self.data]}
+
+
+@dataclass
+class AccessResponse:
+    invoke_id: int
+    data: list[Data]
+    results: list[tuple[int, int]]  # (kind, result)
+    date_time: bytes = b""
+    specs: list[RequestSpec] | None = None
+
+    def encode(self, cipher: ContentCipher | None = None) -> bytes:
+        out = _head_bytes(TAG_ACCESS_RESPONSE, self.invoke_id, self.date_time)
+        if self.specs is None:
+            out += b"\x00"
+        else:
+            out += b"\x01" + encode_length(len(self.specs)) + b"".join(s.to_bytes() for s in self.specs)
+        out += encode_length(len(self.data)) + b"".join(d.to_bytes() for d in self.data)
+        return out + encode_length(len(self.results)) + b"".join(bytes((k, r)) for k, r in self.results)
+
+    def describe(self) -> dict[str, Any]:
+        d: dict[str, Any] = {"apdu": "access-response", "invoke_id": self.invoke_id,
+                             "date_time": self.date_time.hex().upper(),
+                             "data": [x.describe() for x in self.data],
+                             "results": [{"kind": KIND_NAMES.get(k, k), "result": r,
+                                          "result_name": RESULT_NAMES.get(r, str(r))} for k, r in self.results]}
+        if self.specs is not None:
+            d["specs"] = [s.describe() for s in self.specs]
+        return d
+
+
+@dataclass
+class DataNotification:
+    invoke_id: int
+    body: Data
+    date_time: bytes = b""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def encode(self, cipher: ContentCipher | None = None) -> bytes:
+        return _head_bytes(TAG_DATA_NOTIFICATION, self.invoke_id, self.date_time) + self.body.to_bytes()
+
+    def describe(self) -> dict[str, Any]:
+        d: dict[str, Any] = {"apdu": "data-notification", "invoke_id": self.invoke_id,
+                             "date_time": self.date_time.hex().upper(), "body": self.body.describe()}
+        items = self.body.value if self.body.tag == STRUCTURE else []
+        if items and items[0].tag == LONG_UNSIGNED:
+            d["alert_code"] = items[0].value
+        return d
+
+
+Apdu = AccessRequest | AccessResponse | DataNotification
+
+
+def parse_dlms(data: bytes, cipher: ContentCipher | None = None) -> Apdu:
+    """Decode a DLMS payload (D9 / DA / 0F). Protected results are decrypted when ``cipher``."""
+    data = bytes(data)
+    end = len(data)
+    if end == 0:
+        raise DecodeError("empty DLMS payload", offset=0, field="APDU tag")
+    tag = data[0]
+    if tag == TAG_ACCESS_REQUEST:
+        invoke, dt, o = _parse_head(data, 1, end)
+        specs, o = _parse_specs(data, o, end)
+        items, o = _parse_data_list(data, o, end, "data count")
+        apdu: Apdu = AccessRequest(invoke, specs, items, dt)
+    elif tag == TAG_ACCESS_RESPONSE:
+        invoke, dt, o = _parse_head(data, 1, end)
+        _need(data, o, 1, end, "access-request-specification flag")
+        flag = data[o]
+        rspecs: list[RequestSpec] | None = None
+        if flag == 1:
+            rspecs, o = _parse_specs(data, o + 1, end)
+        elif flag == 0:
+            o += 1
+        else:
+            raise DecodeError(f"flag 0x{flag:02X} is neither 00 nor 01", offset=o,
+                              field="access-request-specification flag")
+        items, o = _parse_data_list(data, o, end, "data count")
+        n, o = read_length(data, o, "result count")
+        if 2 * n > end - o:
+            raise DecodeError(f"{n} results cannot fit", offset=o, field="result count")
+        results = [(data[o + 2 * i], data[o + 2 * i + 1]) for i in range(n)]
+        o += 2 * n
+        if cipher is not None:
+            for item in items:
+                if is_protected_result(item):
+                    decrypt_protected(item, cipher)
+        apdu = AccessResponse(invoke, items, results, dt, rspecs)
+    elif tag == TAG_DATA_NOTIFICATION:
+        invoke, dt, o = _parse_head(data, 1, end)
+        body, o = parse_data(data, o, end, 1)
+        apdu = DataNotification(invoke, body, dt)
+    else:
+        raise DecodeError(f"tag 0x{tag:02X} is not a GBCS DLMS APDU", offset=0, field="APDU tag")
+    if o != end:
+        raise DecodeError(f"{end - o} trailing bytes", offset=o, field="DLMS payload")
+    return apdu

@@ -1,0 +1,92 @@
+"""Payload family dispatch: GBCS message content -> a typed tree (JSON-able view) and back.
+
+Family by first byte(s): ``01 09`` GBZ, ``D9``/``DA``/``0F`` DLMS, ``30``/``02``/``04``/``05``
+ASN.1 DER, anything else ``raw``. Only :class:`DecodeError` (offset relative to the content,
+field name) leaves :func:`decode_payload`, whatever the input bytes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from harness.errors import DecodeError
+from harness.gbcs.asn1 import Asn1Payload, parse_asn1
+from harness.gbcs.cipher import ContentCipher
+from harness.gbcs.dlms import (
+    TAG_ACCESS_REQUEST,
+    TAG_ACCESS_RESPONSE,
+    TAG_DATA_NOTIFICATION,
+    AccessRequest,
+    AccessResponse,
+    DataNotification,
+    parse_dlms,
+)
+from harness.gbcs.gbz import GbzAlert, GbzPayload, parse_gbz
+
+GBZ, DLMS, ASN1, RAW = "gbz", "dlms", "asn1", "raw"
+ASN1_FIRST_BYTES = (0x30, 0x02, 0x04, 0x05)
+DLMS_FIRST_BYTES = (TAG_ACCESS_REQUEST, TAG_ACCESS_RESPONSE, TAG_DATA_NOTIFICATION)
+MAX_CONTENT = 1 << 20
+
+Node = GbzPayload | GbzAlert | AccessRequest | AccessResponse | DataNotification | Asn1Payload
+
+
+@dataclass
+class Payload:
+    """A decoded payload. ``node`` is None for the ``raw`` family."""
+
+    family: str
+    content: bytes
+    node: Node | None = None
+    message_code: int | None = None
+
+    def encode(self, cipher: ContentCipher | None = None) -> bytes:
+        """Re-encode; decoded encrypted parts reuse the ciphertext as received."""
+        if self.node is None:
+            return self.content
+        return self.node.encode(cipher)
+
+    def to_json(self) -> dict[str, Any]:
+        d: dict[str, Any] = {"family": self.family, "length": len(self.content)}
+        if self.message_code is not None:
+            d["message_code"] = f"{self.message_code:04X}"
+        if self.node is None:
+            d["raw"] = self.content.hex().upper()
+        else:
+            d.update(self.node.describe())
+        return d
+
+
+def family_of(content: bytes) -> str:
+    if content[:2] == b"\x01\x09":
+        return GBZ
+    if content[:1] and content[0] in DLMS_FIRST_BYTES:
+        return DLMS
+    if content[:1] and content[0] in ASN1_FIRST_BYTES:
+        return ASN1
+    return RAW
+
+
+def decode_payload(content: bytes, *, message_code: int | None = None,
+                   cipher: ContentCipher | None = None, cra: int | None = None) -> Payload:
+    """Decode ``content``. ``cra`` (3 = alert), when known, decides between GBZ component and
+    GBZ alert forms; otherwise the bytes decide. ``cipher`` decrypts encrypted GBZ components
+    and protected DLMS results; a failed decryption is recorded in the tree, not raised."""
+    content = bytes(content)
+    if len(content) > MAX_CONTENT:
+        raise DecodeError(f"content of {len(content)} bytes exceeds {MAX_CONTENT}", offset=0, field="content")
+    family = family_of(content)
+    node: Node | None = None
+    try:
+        if family == GBZ:
+            node = parse_gbz(content, cipher, alert=None if cra is None else cra == 3)
+        elif family == DLMS:
+            node = parse_dlms(content, cipher)
+        elif family == ASN1:
+            node = parse_asn1(content)
+    except DecodeError:
+        raise
+    except RecursionError as exc:  # belt and braces: depth limits should make this impossible
+        raise DecodeError("structure nested too deeply", offset=0, field=family) from exc
+    return Payload(family, content, node, message_code)

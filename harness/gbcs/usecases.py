@@ -1,0 +1,456 @@
+"""Typed builders and readers for the mission's use cases, shared by emulators and the bench.
+
+* ``build_command_content(use_case_id, **params)``: command payload bytes (RTDS-shaped).
+* ``parse_command(use_case_id, content)``: what an emulator needs to act.
+* ``build_response_content(use_case_id, values, statuses=..., request=..., cipher=..., counter=...)``.
+* ``read_response_values(use_case_id, content, cipher=None) -> (values, statuses, success)``.
+
+Value names are the canonical ones of :mod:`harness.bench.api`. Statuses are ZCL statuses (GBZ)
+or DLMS Data-Access/Action results (0 = success) keyed by value name or debt register.
+Error shapes follow the RTDS: after the first failed GBZ component every later component is a
+Default Response ``FF 01``; after the first failed DLMS item later items are ``other-reason``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from harness.errors import DecodeError, EncodeError
+from harness.gbcs import dlms, zcl
+from harness.gbcs.cipher import ContentCipher
+from harness.gbcs.dlms import AccessRequest, AccessResponse, Data, RequestSpec, invoke_id_for, obis_bytes
+from harness.gbcs.gbz import CTRL_ENCRYPTED, GbzComponent, GbzPayload, finish_controls, parse_gbz
+from harness.gbcs.zcl import (
+    CLUSTER_METERING,
+    CLUSTER_PREPAYMENT,
+    CLUSTER_PRICE,
+    ChangeDebt,
+    DefaultResponse,
+    ReadAttributes,
+    ReadAttributesResponse,
+    ZclHeader,
+)
+
+DEBT_REGISTERS = ("TDR1", "TDR2", "PDR")
+
+# -- GBZ reads ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReadComponent:
+    """One component of a GBZ read: cluster, attributes, how the response carries it."""
+
+    cluster: int
+    attributes: tuple[int, ...]
+    encrypted: bool
+    response_fc: int
+
+
+_M, _P = CLUSTER_METERING, CLUSTER_PREPAYMENT
+GBZ_READS: dict[str, tuple[ReadComponent, ...]] = {
+    "GCS13a": (ReadComponent(_M, (0x0302, 0x0301, 0x0300, 0x0000), True, 0x18),),
+    "GCS13b": (ReadComponent(_M, (0x0700, 0x0701, 0x0702, 0x0703, 0x0302, 0x0301, 0x0300), True, 0x18),),
+    "GCS13c": (ReadComponent(_M, (0x0302, 0x0301, 0x0300, 0x0100, 0x0102, 0x0104, 0x0106), True, 0x18),),
+    "GCS14": (ReadComponent(CLUSTER_PRICE, (0x0617, 0x0616), False, 0x08),
+              ReadComponent(_P, (0x0005, 0x0002, 0x0001, 0x0231, 0x0211, 0x0221), True, 0x08)),
+    "GCS60": (ReadComponent(_M, (0x0A00,), False, 0x08), ReadComponent(_P, (0x0001,), False, 0x08)),
+    "GCS60a": (ReadComponent(_M, (0x0A00,), False, 0x08), ReadComponent(_P, (0x0001,), False, 0x08)),
+}
+
+# -- GBZ debt ----------------------------------------------------------------------------------
+
+# Per-register Change Debt defaults (the RTDS GCS04 command's recovery settings).
+DEBT_DEFAULTS: dict[str, dict[str, int]] = {
+    "TDR1": {"debt_recovery_method": 0, "debt_recovery_frequency": 1, "debt_recovery_amount": 50000,
+             "debt_recovery_balance_percentage": 0},
+    "TDR2": {"debt_recovery_method": 0, "debt_recovery_frequency": 0, "debt_recovery_amount": 50000,
+             "debt_recovery_balance_percentage": 0},
+    "PDR": {"debt_recovery_method": 1, "debt_recovery_frequency": 1, "debt_recovery_amount": 0,
+            "debt_recovery_balance_percentage": 100},
+}
+
+# -- DLMS objects ------------------------------------------------------------------------------
+
+CLASS_DATA, CLASS_DATA_PROTECTION, CLASS_ACCOUNT, CLASS_CHARGE = 1, 30, 112, 113
+DEBT_OBJECTS = {"TDR1": "0-0:19.20.1.255", "TDR2": "0-0:19.20.2.255", "PDR": "0-0:19.20.3.255"}
+METHOD_UPDATE_TOTAL_AMOUNT_REMAINING = 4
+METHOD_SET_TOTAL_AMOUNT_REMAINING = 5
+METER_BALANCE_OBJECT = "0-0:19.10.0.255"
+# use case -> (data-protection object, protected Data object, value names by position)
+PROTECTED_READS: dict[str, tuple[str, str, tuple[str, ...]]] = {
+    "ECS17b": ("0-0:43.2.8.255", "0-0:94.44.34.10", ("active_import", "", "reactive_import", "", "active_import_2")),
+    "ECS19": ("0-0:43.2.1.255", "0-0:94.44.34.30",
+              ("meter_balance", "emergency_credit_balance", "accumulated_debt", "TDR1", "TDR2", "PDR")),
+}
+ECS17B_UNITS = (Data.struct(Data(dlms.INTEGER, 0), Data(dlms.ENUM, 30)),  # Wh
+                Data.struct(Data(dlms.INTEGER, 0), Data(dlms.ENUM, 32)))  # varh
+
+GBZ_USE_CASES = (*GBZ_READS, "GCS04", "GCS04r")
+DLMS_USE_CASES = ("ECS07", "ECS07r", "ECS17b", "ECS19", "ECS82")
+USE_CASES = (*GBZ_USE_CASES, *DLMS_USE_CASES)
+
+
+def _check(use_case_id: str) -> None:
+    if use_case_id not in USE_CASES:
+        raise EncodeError(f"use case {use_case_id!r} has no typed builder (known: {', '.join(USE_CASES)})")
+
+
+def _register(name: str) -> str:
+    if name not in DEBT_REGISTERS:
+        raise EncodeError(f"debt register {name!r} is none of {', '.join(DEBT_REGISTERS)}")
+    return name
+
+
+# ============================================================================================
+# Commands
+# ============================================================================================
+
+
+def build_command_content(use_case_id: str, **params: Any) -> bytes:
+    """Command payload of ``use_case_id``. GBZ reads take no parameters; GCS04 takes
+    ``tdr1``, ``tdr2``, ``pdr`` (incremental amounts, None = no component) and
+    ``issuer_event_id``; GCS04r/ECS07r take ``register``; ECS07 ``tdr1``/``tdr2``/``pdr`` and
+    ``counter``; ECS17b/ECS19 ``counter``, ``originator``, ``recipient``; ECS82 ``counter``."""
+    _check(use_case_id)
+    if use_case_id in GBZ_READS:
+        comps = [GbzComponent(0, rc.cluster, ZclHeader(0x00, i, zcl.CMD_READ_ATTRIBUTES),
+                              ReadAttributes(list(rc.attributes)).to_bytes())
+                 for i, rc in enumerate(GBZ_READS[use_case_id])]
+        return GbzPayload(finish_controls(comps)).encode()
+    if use_case_id == "GCS04":
+        amounts = {r: params.get(r.lower()) for r in DEBT_REGISTERS}
+        debts = [(r, a) for r, a in amounts.items() if a is not None]
+        if not debts:
+            raise EncodeError("GCS04 needs at least one of tdr1, tdr2, pdr")
+        event = int(params.get("issuer_event_id", 0))
+        cds = [_change_debt(r, int(a), zcl.DEBT_TYPE_INCREMENTAL[r], event, params.get("recovery")) for r, a in debts]
+        return _change_debt_payload(cds)
+    if use_case_id == "GCS04r":
+        reg = _register(params.get("register", ""))
+        cd = _change_debt(reg, 0, zcl.DEBT_TYPE_ABSOLUTE[reg], int(params.get("issuer_event_id", 0)),
+                          params.get("recovery"))
+        return _change_debt_payload([cd])
+    counter = int(params.get("counter", 0))
+    if use_case_id == "ECS07":
+        specs, data = [], []
+        for reg in DEBT_REGISTERS:
+            amount = params.get(reg.lower())
+            if amount is not None:
+                specs.append(RequestSpec(dlms.ACTION, CLASS_CHARGE, obis_bytes(DEBT_OBJECTS[reg]),
+                                         METHOD_UPDATE_TOTAL_AMOUNT_REMAINING))
+                data.append(Data(dlms.DOUBLE_LONG, int(amount)))
+        if not specs:
+            raise EncodeError("ECS07 needs at least one of tdr1, tdr2, pdr")
+        return AccessRequest(invoke_id_for(counter), specs, data).encode()
+    if use_case_id == "ECS07r":
+        reg = _register(params.get("register", ""))
+        spec = RequestSpec(dlms.ACTION, CLASS_CHARGE, obis_bytes(DEBT_OBJECTS[reg]), METHOD_SET_TOTAL_AMOUNT_REMAINING)
+        return AccessRequest(invoke_id_for(counter), [spec], [Data(dlms.DOUBLE_LONG, 0)]).encode()
+    if use_case_id == "ECS82":
+        spec = RequestSpec(dlms.GET, CLASS_ACCOUNT, obis_bytes(METER_BALANCE_OBJECT), 2)
+        return AccessRequest(invoke_id_for(counter), [spec], [Data.null()]).encode()
+    # protected reads ECS17b / ECS19
+    protection_obj, target_obj, _names = PROTECTED_READS[use_case_id]
+    originator, recipient = params.get("originator"), params.get("recipient")
+    if not isinstance(originator, bytes | bytearray) or not isinstance(recipient, bytes | bytearray):
+        raise EncodeError(f"{use_case_id} needs originator and recipient EUIs (bytes)")
+    object_list = Data.array(Data.struct(
+        Data(dlms.LONG_UNSIGNED, CLASS_DATA), Data.octets(obis_bytes(target_obj)), Data(dlms.INTEGER, 2),
+        Data(dlms.LONG_UNSIGNED, 0), Data.struct(Data(dlms.ENUM, 0), Data.null())))
+    param = Data.struct(object_list, dlms.protection_parameters(counter, bytes(originator), bytes(recipient)))
+    spec = RequestSpec(dlms.ACTION, CLASS_DATA_PROTECTION, obis_bytes(protection_obj), 1)
+    return AccessRequest(invoke_id_for(counter), [spec], [param]).encode()
+
+
+def _change_debt(reg: str, amount: int, amount_type: int, event: int, recovery: Any) -> ChangeDebt:
+    fields = dict(DEBT_DEFAULTS[reg])
+    if isinstance(recovery, dict) and isinstance(recovery.get(reg), dict):
+        fields.update(recovery[reg])
+    return ChangeDebt(issuer_event_id=event, debt_label=b"", debt_amount=amount, debt_amount_type=amount_type,
+                      **fields)
+
+
+def _change_debt_payload(cds: list[ChangeDebt]) -> bytes:
+    comps = [GbzComponent(0, CLUSTER_PREPAYMENT, ZclHeader(0x01, i, zcl.CMD_CHANGE_DEBT), cd.to_bytes(), cd)
+             for i, cd in enumerate(cds)]
+    return GbzPayload(finish_controls(comps)).encode()
+
+
+def build_ecs07_rtds_style(*, counter: int, tdr1: int, tdr2: int, pdr: int, tdr1_rate: int = 3,
+                           tdr2_rate: int = 15, pdr_proportion: int = 1000, period: int = 86400) -> bytes:
+    """The full 10-item ECS07 request as the RTDS has it (rates, periods, activation, then the
+    three method-4 adjustments in the order PDR, TDR1, TDR2)."""
+    ln = {r: obis_bytes(o) for r, o in DEBT_OBJECTS.items()}
+
+    def unit_charge(rate: int) -> Data:
+        return Data.struct(
+            Data.struct(Data(dlms.INTEGER, 0), Data(dlms.INTEGER, -1)),
+            Data.struct(Data(dlms.LONG_UNSIGNED, 0), Data.octets(bytes(6)), Data(dlms.INTEGER, 0)),
+            Data.array(Data.struct(Data.octets(b""), Data(dlms.LONG, rate))))
+
+    S, A = dlms.SET, dlms.ACTION
+    specs = [RequestSpec(S, CLASS_CHARGE, ln["TDR1"], 6), RequestSpec(S, CLASS_CHARGE, ln["TDR2"], 6),
+             RequestSpec(S, CLASS_CHARGE, ln["PDR"], 13), RequestSpec(S, CLASS_CHARGE, ln["TDR1"], 8),
+             RequestSpec(S, CLASS_CHARGE, ln["TDR2"], 8), RequestSpec(A, CLASS_CHARGE, ln["TDR1"], 2),
+             RequestSpec(A, CLASS_CHARGE, ln["TDR2"], 2), RequestSpec(A, CLASS_CHARGE, ln["PDR"], 4),
+             RequestSpec(A, CLASS_CHARGE, ln["TDR1"], 4), RequestSpec(A, CLASS_CHARGE, ln["TDR2"], 4)]
+    data = [unit_charge(tdr1_rate), unit_charge(tdr2_rate), Data(dlms.LONG_UNSIGNED, pdr_proportion),
+            Data(dlms.DOUBLE_LONG_UNSIGNED, period), Data(dlms.DOUBLE_LONG_UNSIGNED, period),
+            Data(dlms.INTEGER, 0), Data(dlms.INTEGER, 0), Data(dlms.DOUBLE_LONG, pdr),
+            Data(dlms.DOUBLE_LONG, tdr1), Data(dlms.DOUBLE_LONG, tdr2)]
+    return AccessRequest(invoke_id_for(counter), specs, data).encode()
+
+
+def _py(d: Data) -> Any:
+    """A-XDR Data as plain Python (lists, ints, bytes, None)."""
+    if d.tag in (dlms.ARRAY, dlms.STRUCTURE):
+        return [_py(x) for x in d.value]
+    return d.value
+
+
+def parse_command(use_case_id: str, content: bytes, cipher: ContentCipher | None = None) -> dict[str, Any]:
+    """What an emulator needs to act on a command of ``use_case_id``. Raises DecodeError."""
+    _check(use_case_id)
+    out: dict[str, Any] = {"use_case": use_case_id}
+    if use_case_id in GBZ_USE_CASES:
+        node = parse_gbz(content, cipher, alert=False)
+        assert isinstance(node, GbzPayload)
+        comps = []
+        debts = []
+        for c in node.components:
+            entry: dict[str, Any] = {"cluster": c.cluster, "tsn": c.header.tsn, "control": c.control,
+                                     "frame_control": c.header.frame_control, "command_id": c.header.command_id}
+            if isinstance(c.body, ReadAttributes):
+                entry["attributes"] = list(c.body.attribute_ids)
+                entry["attribute_names"] = [zcl.attribute_name(c.cluster, a) for a in c.body.attribute_ids]
+            elif isinstance(c.body, ChangeDebt):
+                cd = c.body
+                debt = {k: v for k, v in cd.__dict__.items()}
+                debt.update(register=cd.register, absolute=cd.absolute, amount=cd.debt_amount, tsn=c.header.tsn)
+                entry["change_debt"] = debt
+                debts.append(debt)
+            comps.append(entry)
+        out["components"] = comps
+        if use_case_id in ("GCS04", "GCS04r"):
+            if len(debts) != len(comps):
+                raise DecodeError("a component is not a Change Debt command", offset=0, field="GBZ component")
+            out["debts"] = debts
+            out["registers"] = [d["register"] for d in debts]
+            if use_case_id == "GCS04r":
+                out["register"] = debts[0]["register"] if debts else None
+        return out
+    apdu = dlms.parse_dlms(content)
+    if not isinstance(apdu, AccessRequest):
+        raise DecodeError("command is not an Access-Request", offset=0, field="APDU tag")
+    out["invoke_id"] = apdu.invoke_id
+    out["counter_low24"] = apdu.invoke_id & 0xFFFFFF
+    out["specs"] = [{**s.describe(), "data": _py(d)} for s, d in zip(apdu.specs, apdu.data)]
+    by_obis = {obis_bytes(o): r for r, o in DEBT_OBJECTS.items()}
+    if use_case_id in ("ECS07", "ECS07r"):
+        actions = []
+        for i, (s, d) in enumerate(zip(apdu.specs, apdu.data)):
+            if s.kind == dlms.ACTION and s.class_id == CLASS_CHARGE and s.index in (4, 5):
+                actions.append({"register": by_obis.get(s.obis), "method": s.index, "amount": d.value,
+                                "absolute": s.index == METHOD_SET_TOTAL_AMOUNT_REMAINING, "index": i})
+        out["actions"] = actions
+        out["registers"] = [a["register"] for a in actions]
+        if use_case_id == "ECS07r":
+            out["register"] = actions[0]["register"] if actions else None
+    elif use_case_id in PROTECTED_READS:
+        try:
+            obj_list, params = apdu.data[0].value
+            target = obj_list.value[0].value[1].value
+            opts = params.value[0].value[1].value
+            out["object"] = dlms.obis_text(target)
+            out["protection"] = {"transaction_id": opts[0].value,
+                                 "counter": int.from_bytes(opts[0].value[1:], "big"),
+                                 "originator": opts[1].value, "recipient": opts[2].value}
+        except (IndexError, TypeError, ValueError, AttributeError) as exc:
+            raise DecodeError(f"not a get_protected_attributes parameter ({exc})", offset=0,
+                              field="protection parameters") from exc
+    return out
+
+
+# ============================================================================================
+# Responses
+# ============================================================================================
+
+
+def build_response_content(use_case_id: str, values: dict[str, Any], *, statuses: dict[str, int] | None = None,
+                           request: dict[str, Any] | None = None, cipher: ContentCipher | None = None,
+                           counter: int = 0) -> bytes:
+    """RTDS-shaped response payload. ``values`` by canonical name; ``statuses`` name -> non-zero
+    status (ZCL status for GBZ, DLMS result for DLMS; register names for debt use cases).
+    ``request`` is :func:`parse_command` output (TSNs, registers, protection parameters).
+    ``cipher`` encrypts where the RTDS response is encrypted."""
+    _check(use_case_id)
+    statuses = statuses or {}
+    if use_case_id in GBZ_READS:
+        return _gbz_read_response(use_case_id, values, statuses, request, cipher)
+    if use_case_id in ("GCS04", "GCS04r"):
+        regs = list((request or {}).get("registers") or
+                    ([request["register"]] if request and request.get("register") else
+                     (["TDR1"] if use_case_id == "GCS04r" else list(DEBT_REGISTERS))))
+        comps = []
+        failed = False
+        for i, reg in enumerate(regs):
+            if failed:
+                body = DefaultResponse(0xFF, zcl.FAILURE)
+            else:
+                body = DefaultResponse(zcl.CMD_CHANGE_DEBT, int(statuses.get(reg, 0)))
+                failed = body.status != 0
+            comps.append(GbzComponent(0, CLUSTER_PREPAYMENT, ZclHeader(0x08, i, zcl.CMD_DEFAULT_RESPONSE),
+                                      body.to_bytes(), body))
+        return GbzPayload(finish_controls(comps)).encode()
+    invoke = (request or {}).get("invoke_id", invoke_id_for(counter))
+    if use_case_id in ("ECS07", "ECS07r"):
+        kinds, keys = _dlms_items(use_case_id, request)
+        results = _dlms_results([int(statuses.get(k, 0)) for k in keys])
+        return AccessResponse(invoke, [Data.null()] * len(keys), list(zip(kinds, results))).encode()
+    if use_case_id == "ECS82":
+        st = int(statuses.get("meter_balance", 0))
+        item = Data(dlms.DOUBLE_LONG, int(values["meter_balance"])) if st == 0 else Data.null()
+        return AccessResponse(invoke, [item], [(dlms.GET, st)]).encode()
+    # protected reads
+    names = [n for n in PROTECTED_READS[use_case_id][2] if n]
+    st = next((int(statuses[n]) for n in names if statuses.get(n)), 0)
+    if st:
+        return AccessResponse(invoke, [Data.null()], [(dlms.ACTION, st)]).encode()
+    if cipher is None:
+        raise EncodeError(f"{use_case_id} response is encrypted: a ContentCipher is needed")
+    prot = (request or {}).get("protection")
+    if not prot:
+        raise EncodeError(f"{use_case_id} response needs request['protection'] (parse_command output)")
+    params = dlms.protection_parameters(int(prot["counter"]), bytes(prot["recipient"]), bytes(prot["originator"]))
+    plaintext = _protected_plaintext(use_case_id, values).to_bytes()
+    return AccessResponse(invoke, [dlms.protected_result(params, plaintext, cipher)], [(dlms.ACTION, 0)]).encode()
+
+
+def _dlms_items(use_case_id: str, request: dict[str, Any] | None) -> tuple[list[int], list[str]]:
+    """(result kinds, status keys) per request item of ECS07/ECS07r: the register name for
+    its debt action, ``item<i>`` for any other item (RTDS-style ECS07 has ten)."""
+    req = request or {}
+    specs = req.get("specs")
+    if specs:
+        by_index = {a["index"]: a["register"] for a in req.get("actions", [])}
+        kinds = [{"get": dlms.GET, "set": dlms.SET, "action": dlms.ACTION}.get(s.get("kind"), dlms.ACTION)
+                 for s in specs]
+        return kinds, [str(by_index.get(i, f"item{i}")) for i in range(len(specs))]
+    regs = list(req.get("registers") or
+                ([req.get("register") or "TDR1"] if use_case_id == "ECS07r" else DEBT_REGISTERS))
+    return [dlms.ACTION] * len(regs), [str(r) for r in regs]
+
+
+def _dlms_results(statuses: list[int]) -> list[int]:
+    out, failed = [], False
+    for s in statuses:
+        out.append(dlms.OTHER_REASON if failed else s)
+        failed = failed or s != 0
+    return out
+
+
+def _protected_plaintext(use_case_id: str, values: dict[str, Any]) -> Data:
+    if use_case_id == "ECS19":
+        items = [Data(dlms.DOUBLE_LONG, int(values[n])) for n in PROTECTED_READS["ECS19"][2]]
+    else:
+        items = [Data(dlms.DOUBLE_LONG_UNSIGNED, int(values["active_import"])), ECS17B_UNITS[0],
+                 Data(dlms.DOUBLE_LONG_UNSIGNED, int(values["reactive_import"])), ECS17B_UNITS[1]]
+        if values.get("active_import_2") is not None:
+            items.append(Data(dlms.DOUBLE_LONG_UNSIGNED, int(values["active_import_2"])))
+    return Data.struct(Data.struct(*items))
+
+
+def _gbz_read_response(use_case_id: str, values: dict[str, Any], statuses: dict[str, int],
+                       request: dict[str, Any] | None, cipher: ContentCipher | None) -> bytes:
+    shapes = GBZ_READS[use_case_id]
+    req_comps = (request or {}).get("components") or []
+    comps: list[GbzComponent] = []
+    failed = False
+    for i, shape in enumerate(shapes):
+        req = req_comps[i] if i < len(req_comps) else {}
+        tsn = int(req.get("tsn", i))
+        attrs = list(req.get("attributes", shape.attributes))
+        if failed:
+            body = DefaultResponse(0xFF, zcl.FAILURE)
+            comps.append(GbzComponent(0, shape.cluster, ZclHeader(0x08, tsn, zcl.CMD_DEFAULT_RESPONSE),
+                                      body.to_bytes(), body))
+            continue
+        records = []
+        for aid in attrs:
+            name = zcl.attribute_name(shape.cluster, aid)
+            status = int(statuses.get(name, 0))
+            type_id = zcl.attribute_type(shape.cluster, aid)
+            if status == 0 and (name not in values or type_id is None):
+                status = zcl.UNSUPPORTED_ATTRIBUTE
+            if status:
+                records.append(zcl.AttributeRecord(aid, status))
+                failed = True
+            else:
+                records.append(zcl.AttributeRecord(aid, 0, type_id, values[name]))
+        rar = ReadAttributesResponse(records)
+        comp = GbzComponent(CTRL_ENCRYPTED if shape.encrypted else 0, shape.cluster,
+                            ZclHeader(shape.response_fc, tsn, zcl.CMD_READ_ATTRIBUTES_RESPONSE), rar.to_bytes(), rar)
+        if shape.encrypted and cipher is None:
+            raise EncodeError(f"{use_case_id} response component is encrypted: a ContentCipher is needed")
+        comps.append(comp)
+    return GbzPayload(finish_controls(comps)).encode(cipher)
+
+
+def read_response_values(use_case_id: str, content: bytes, cipher: ContentCipher | None = None,
+                         *, request: dict[str, Any] | None = None) -> tuple[dict[str, Any], dict[str, int], bool]:
+    """Typed values of a response: (values by canonical name, statuses, success). Encrypted
+    parts without a ``cipher`` (or failing decryption) contribute no values and status -1."""
+    _check(use_case_id)
+    values: dict[str, Any] = {}
+    statuses: dict[str, int] = {}
+    if use_case_id in GBZ_USE_CASES:
+        node = parse_gbz(content, cipher, alert=False)
+        assert isinstance(node, GbzPayload)
+        regs = list((request or {}).get("registers") or [])
+        for i, c in enumerate(node.components):
+            if c.encrypted and c.payload is None:
+                statuses[f"component{i}"] = -1
+                continue
+            if isinstance(c.body, ReadAttributesResponse):
+                for rec in c.body.records:
+                    name = zcl.attribute_name(c.cluster, rec.attribute_id)
+                    statuses[name] = rec.status
+                    if rec.status == 0:
+                        values[name] = rec.value
+            elif isinstance(c.body, DefaultResponse):
+                key = regs[i] if i < len(regs) else f"component{i}"
+                statuses[key] = c.body.status
+            else:
+                statuses[f"component{i}"] = -1
+        return values, statuses, all(s == 0 for s in statuses.values())
+    apdu = dlms.parse_dlms(content, cipher)
+    if not isinstance(apdu, AccessResponse):
+        raise DecodeError("response is not an Access-Response", offset=0, field="APDU tag")
+    results = [r for _k, r in apdu.results]
+    if use_case_id in ("ECS07", "ECS07r"):
+        _kinds, keys = _dlms_items(use_case_id, request) if request else ([], [])
+        for i, r in enumerate(results):
+            statuses[keys[i] if i < len(keys) else f"item{i}"] = r
+    elif use_case_id == "ECS82":
+        statuses["meter_balance"] = results[0] if results else -1
+        if results and results[0] == 0 and apdu.data and apdu.data[0].tag != dlms.NULL:
+            values["meter_balance"] = apdu.data[0].value
+    else:
+        names = [n for n in PROTECTED_READS[use_case_id][2] if n]
+        r0 = results[0] if results else -1
+        item = apdu.data[0] if apdu.data else Data.null()
+        inner = item.decrypted if isinstance(item.decrypted, Data) else None
+        if r0 == 0 and inner is None:
+            r0 = -1  # encrypted and not readable here
+        if inner is not None:
+            pos = PROTECTED_READS[use_case_id][2]
+            elems = inner.value[0].value if inner.tag == dlms.STRUCTURE and inner.value and \
+                inner.value[0].tag == dlms.STRUCTURE else []
+            for name, el in zip(pos, elems):
+                if name:
+                    values[name] = el.value
+            names = [n for n in pos if n and (n in values or n != "active_import_2")]
+        for n in names:
+            statuses[n] = r0
+    return values, statuses, bool(statuses) and all(s == 0 for s in statuses.values())
