@@ -1,0 +1,102 @@
+"""``harness emulate``: run the emulated bench behind a pseudo-terminal or a TCP port until
+SIGTERM/SIGINT. Prints ``PTY /dev/pts/N`` or ``TCP host:port`` (flushed) once clients may connect."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import threading
+from pathlib import Path
+from typing import Any
+
+from harness.errors import ProfileError
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser("emulate", help="run the emulated devices behind a pty or TCP port")
+    p.add_argument("--profile", default="default", help="bench profile YAML, or 'default'")
+    where = p.add_mutually_exclusive_group(required=True)
+    where.add_argument("--serial", choices=["pty"], help="serve on a new pseudo-terminal")
+    where.add_argument("--tcp", metavar="HOST:PORT", help="serve on a TCP socket (port 0 = any)")
+    p.add_argument("--state", metavar="DIR", help="folder for persistent device state (replay counters)")
+    p.set_defaults(func=run)
+
+
+def load_host_config(profile: str, state_dir: str | None = None) -> Any:
+    """A HostConfig from ``default`` or a profile path (profiles loader if present, else the
+    YAML file's ``emulator:`` mapping)."""
+    from harness.emulators.config import HostConfig
+
+    if profile == "default":
+        config = HostConfig.default()
+    else:
+        config = _from_profile(Path(profile))
+    if state_dir:
+        config.state_dir = state_dir
+    return config
+
+
+def _from_profile(path: Path) -> Any:
+    from harness.emulators.config import HostConfig
+
+    load_bench: Any = None
+    try:
+        from harness.profiles import load_bench
+    except ImportError:
+        pass
+    if load_bench is not None:
+        bench = load_bench(path)
+        for attr in ("host_config", "host_config_dict"):
+            make = getattr(bench, attr, None)
+            if make is not None:
+                made = make()
+                return made if isinstance(made, HostConfig) else _checked(HostConfig, made, path)
+    import yaml
+
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except OSError as exc:
+        raise ProfileError(f"cannot read ({exc.strerror})", file=str(path)) from None
+    emulator = data.get("emulator") if isinstance(data, dict) else None
+    if not isinstance(emulator, dict):
+        raise ProfileError("no 'emulator' mapping", file=str(path), field="emulator")
+    return _checked(HostConfig, emulator, path)
+
+
+def _checked(cls: Any, d: dict[str, Any], path: Path) -> Any:
+    try:
+        return cls.from_dict(d)
+    except (ValueError, TypeError) as exc:
+        raise ProfileError(str(exc), file=str(path), field="emulator") from None
+
+
+def run(args: argparse.Namespace) -> int:
+    from harness.emulators.host import EmulatorHost
+    from harness.transport.server import serve_pty, serve_tcp
+
+    try:
+        config = load_host_config(args.profile, args.state)
+    except ValueError as exc:
+        raise ProfileError(str(exc), file=args.profile, field="emulator") from None
+    host = EmulatorHost(config)
+    stop = threading.Event()
+
+    def _stop(signum: int, frame: Any) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, _stop)
+
+    def ready(text: str) -> None:
+        sys.stdout.write(text + "\n")
+        sys.stdout.flush()
+
+    if args.serial:
+        serve_pty(host, stop, lambda path: ready(f"PTY {path}"))
+        return 0
+    host_name, _, port = args.tcp.rpartition(":")
+    if not host_name or not port.isdigit():
+        raise ProfileError(f"--tcp wants HOST:PORT, got {args.tcp!r}", file="<command line>", field="--tcp")
+    serve_tcp(host, host_name, int(port), stop, lambda addr: ready(f"TCP {addr[0]}:{addr[1]}"))
+    return 0

@@ -1,0 +1,8 @@
+"""Emulated GBCS devices (CHF+GPF, GSME, ESME) on a virtual clock, behind :class:`EmulatorHost`."""
+
+from harness.emulators.clock import VirtualClock
+from harness.emulators.config import DeviceConfig, HostConfig
+from harness.emulators.faults import FAULTS, Fault
+from harness.emulators.host import EmulatorHost
+
+__all__ = ["FAULTS", "DeviceConfig", "EmulatorHost", "Fault", "HostConfig", "VirtualClock"]

@@ -1,0 +1,130 @@
+"""Host and device configuration: plain dataclasses a profile fills from a dict."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Any
+
+from harness.emulators.faults import check_faults
+
+ROLES = ("CHF", "GPF", "GSME", "ESME", "IHD")
+CLOCK_STATES = ("reliable", "unreliable", "invalid")
+DEFAULT_EUIS = {"ESME": "00DB12345678E0A0", "GSME": "00DB12345678E0A1", "CHF": "00DB12345678E0A2",
+                "GPF": "00DB12345678E0A3", "IHD": "00DB12345678E0A5"}
+
+GSME_REGISTERS: dict[str, int] = {
+    "CurrentSummationDelivered": 12345, "Divisor": 1000, "Multiplier": 1, "UnitofMeasure": 1,
+    "CurrentNoTierBlock1SummationDelivered": 0, "CurrentNoTierBlock2SummationDelivered": 1,
+    "CurrentNoTierBlock3SummationDelivered": 2, "CurrentNoTierBlock4SummationDelivered": 3,
+    "CurrentTier1SummationDelivered": 1000, "CurrentTier2SummationDelivered": 2000,
+    "CurrentTier3SummationDelivered": 3000, "CurrentTier4SummationDelivered": 4000,
+    "PriceTrailingDigit": 0x50, "Currency": 826,
+    "CreditRemaining": 2_500_000, "EmergencyCreditRemaining": 500_000, "AccumulatedDebt": 2_500_000,
+    "DebtAmount1": 5_000, "DebtAmount2": 5_000, "DebtAmount3": 5_000, "BillToDateDelivered": 3_500_000,
+}
+ESME_REGISTERS: dict[str, int] = {
+    "meter_balance": 250_000, "emergency_credit_balance": 95_000, "accumulated_debt": 187_000,
+    "TDR1": 203_000, "TDR2": 243_000, "PDR": 46_000, "active_import": 10, "reactive_import": 10,
+}
+
+
+@dataclass
+class DeviceConfig:
+    """One emulated device. Fields that do not apply to a role are ignored by it."""
+
+    role: str
+    eui: str = ""
+    name: str = ""
+    manufacturer: str = "Harness"
+    model: str = "emulator"
+    firmware: str = "1.0-secmp0015"
+    secmp0015: bool = True
+    faults: list[str] = field(default_factory=list)
+    # CHF/GPF
+    gpf_time_reliability: str = "unreliable"  # reliability marked on CH time (GFI: unreliable)
+    ch_clock: str = "reliable"
+    never_populated_read: str = "invalid_time"  # or "unsupported_attribute"
+    # GSME
+    wake_interval_s: int = 1800
+    gsme_clock: str = "reliable"  # "invalid": GSME reports 0xFFFFFFFF as its snapshot time
+    clock_offset_s: int = 0  # GSME clock = host clock + offset
+    consumption_per_wake: int = 10
+    # meters
+    payment_mode: str = "prepayment"
+    debt_update_modes: list[str] = field(default_factory=lambda: ["credit", "prepayment"])
+    debt_recovery: dict[str, dict[str, Any]] = field(default_factory=dict)  # TDR1: {amount, per}
+    registers: dict[str, int] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.role = self.role.upper()
+        if self.role not in ROLES:
+            raise ValueError(f"device role '{self.role}' is none of {ROLES}")
+        self.eui = (self.eui or DEFAULT_EUIS[self.role]).upper()
+        if len(bytes.fromhex(self.eui)) != 8:
+            raise ValueError(f"device eui '{self.eui}' is not 16 hex digits")
+        self.name = self.name or self.role.lower()
+        for fld, allowed in (("ch_clock", CLOCK_STATES), ("gsme_clock", CLOCK_STATES),
+                             ("gpf_time_reliability", ("reliable", "unreliable")),
+                             ("never_populated_read", ("invalid_time", "unsupported_attribute")),
+                             ("payment_mode", ("credit", "prepayment"))):
+            if getattr(self, fld) not in allowed:
+                raise ValueError(f"device '{self.name}' field '{fld}': {getattr(self, fld)!r} is none of {allowed}")
+        for mode in self.debt_update_modes:
+            if mode not in ("credit", "prepayment"):
+                raise ValueError(f"device '{self.name}' debt_update_modes: {mode!r}")
+        if self.wake_interval_s <= 0:
+            raise ValueError(f"device '{self.name}' wake_interval_s must be positive")
+        check_faults(self.faults, "GPF" if self.role == "CHF" else self.role)
+
+    @property
+    def eui_bytes(self) -> bytes:
+        return bytes.fromhex(self.eui)
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> DeviceConfig:
+        known = {f.name for f in dataclasses.fields(cls)}
+        unknown = sorted(set(d) - known)
+        if unknown:
+            raise ValueError(f"unknown device field(s) {unknown}")
+        if "role" not in d:
+            raise ValueError("device needs a 'role'")
+        return cls(**d)
+
+
+@dataclass
+class HostConfig:
+    """An emulated bench: its devices, start time, state folder and access overrides."""
+
+    devices: list[DeviceConfig]
+    start_time: str = "2026-01-01T00:00:00+00:00"
+    state_dir: str | None = None
+    access: dict[str, list[str]] = field(default_factory=dict)  # use case -> allowed roles
+    message_codes: dict[str, int] = field(default_factory=dict)  # use case -> code (provisional ones)
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> HostConfig:
+        known = {"devices", "start_time", "state_dir", "access", "message_codes"}
+        unknown = sorted(set(d) - known)
+        if unknown:
+            raise ValueError(f"unknown emulator field(s) {unknown}")
+        devices = [DeviceConfig.from_dict(dict(x)) for x in d.get("devices", [])]
+        seen: set[str] = set()
+        for dev in devices:
+            if dev.eui in seen:
+                raise ValueError(f"two devices share EUI {dev.eui}")
+            seen.add(dev.eui)
+        return cls(devices, str(d.get("start_time", cls.start_time)), d.get("state_dir"),
+                   {k: list(v) for k, v in (d.get("access") or {}).items()},
+                   {k: int(v) for k, v in (d.get("message_codes") or {}).items()})
+
+    @classmethod
+    def default(cls) -> HostConfig:
+        """A compliant bench: CH (CHF + GPF, SECMP0015) + GSME (SECMP0015) + ESME + IHD."""
+        return cls([DeviceConfig(role) for role in ("CHF", "GPF", "GSME", "ESME", "IHD")])
+
+    def device(self, role: str) -> DeviceConfig | None:
+        return next((d for d in self.devices if d.role == role.upper()), None)
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)

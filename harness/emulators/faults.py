@@ -1,0 +1,92 @@
+"""Named fault variants: deliberate non-compliances an emulated device can be switched into, so
+the harness can prove its suites catch them. Each changes observable behaviour (see
+tests/emulators/test_faults.py and docs/EMULATORS.md)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Fault:
+    name: str
+    role: str  # GPF, GSME, ESME, meter (GSME or ESME) or any
+    description: str
+    breaks: tuple[str, ...]  # requirement ids the fault should make a suite fail
+
+    def applies_to(self, role: str) -> bool:
+        if self.role == "any":
+            return True
+        if self.role == "meter":
+            return role in ("GSME", "ESME")
+        return self.role == role
+
+
+_F = Fault
+FAULTS: dict[str, Fault] = {f.name: f for f in (
+    _F("gpf_own_time_despite_snapshot", "GPF",
+       "GPF puts the CH time (bit 2 clear) in responses even when it holds a valid snapshot time",
+       ("SECMP0015-FR4",)),
+    _F("bit2_never_set", "GPF",
+       "GPF uses the mirrored snapshot time but never sets clock-status bit 2",
+       ("SECMP0015-FR4",)),
+    _F("bit2_set_on_gpf_time", "GPF",
+       "GPF sets clock-status bit 2 when it falls back to its own CH time",
+       ("SECMP0015-FR4", "SECMP0015-CR1")),
+    _F("reliability_bit_wrong", "GPF",
+       "GPF inverts the reliable/unreliable bit (bit 1) of the date-time it sends",
+       ("SECMP0015-FR4", "SECMP0015-FR5")),
+    _F("snapshot_not_updated", "GPF",
+       "GPF keeps the first snapshot time it received while values keep updating",
+       ("SECMP0015-FR2",)),
+    _F("snapshot_zero_default", "GPF",
+       "GPF ReadingSnapshotTime defaults to 0x00000000 instead of 0xFFFFFFFF (and treats it as valid)",
+       ("SECMP0015-FR3", "SECMP0015-CR3")),
+    _F("old_gpf_returns_value", "GPF",
+       "pre-SECMP0015 GPF answers a HAN read of ReadingSnapshotTime with a value, not UNSUPPORTED_ATTRIBUTE",
+       ("SECMP0015-CR3",)),
+    _F("gcs60a_without_date_time", "GPF",
+       "GPF answers GCS60a without a grouping-header date-time (as for GCS60)",
+       ("SECMP0015-FR4",)),
+    _F("gsme_snapshot_intermittent", "GSME",
+       "GSME reports ReadingSnapshotTime only on every other push of its instantaneous values",
+       ("SECMP0015-FR1",)),
+    _F("invalid_clock_reported_reliable", "GPF",
+       "with an invalid CH clock the GPF marks its own time reliable (0x00) instead of invalid (0x01)",
+       ("SECMP0015-FR4", "SECMP0015-FR5")),
+    _F("reset_clears_all", "meter",
+       "a debt-register reset zeroes all three debt registers instead of the named one",
+       ("SECMP0002-RESET-ONE",)),
+    _F("reset_clears_wrong_register", "meter",
+       "a debt-register reset zeroes the next register (TDR1->TDR2->PDR->TDR1) instead of the named one",
+       ("SECMP0002-RESET-ONE",)),
+    _F("reset_half_applied_on_error", "meter",
+       "a reset interrupted by power loss leaves the register halved while reporting failure",
+       ("SECMP0002-ATOMIC",)),
+    _F("reset_replay_accepted", "meter",
+       "a reset command whose originator counter is not above the last accepted one is executed",
+       ("GBCS-REPLAY",)),
+    _F("bad_signature_accepted", "any",
+       "critical commands are executed without checking the remote party's signature",
+       ("GBCS-SIGNATURE",)),
+    _F("response_counter_not_echoed", "any",
+       "responses carry the command's originator counter plus one instead of echoing it",
+       ("GBCS-COUNTER-ECHO",)),
+    _F("wrong_mac", "any",
+       "the response MAC is corrupted (last byte inverted)",
+       ("GBCS-MAC",)),
+    _F("reset_changes_balance", "meter",
+       "a debt-register reset also credits the cleared amount to the meter balance",
+       ("SECMP0002-RESET-ONE", "SECMP0002-ATOMIC")),
+)}
+
+
+def check_faults(names: list[str] | tuple[str, ...], role: str) -> tuple[str, ...]:
+    """Validate fault names for a device role; raise ValueError naming the bad one."""
+    for name in names:
+        fault = FAULTS.get(name)
+        if fault is None:
+            raise ValueError(f"unknown fault '{name}' (see `harness faults`)")
+        if not fault.applies_to(role):
+            raise ValueError(f"fault '{name}' is for a {fault.role}, not a {role}")
+    return tuple(names)

@@ -1,0 +1,190 @@
+"""The emulated battery GSME: registers, its own clock, wakes on the virtual clock to push its
+instantaneous values (with ReadingSnapshotTime when built for SECMP0015) to the GPF, executes
+Change Debt (GCS04) and the debt-register reset (GCS04r), recovers time-based debt."""
+
+from __future__ import annotations
+
+import datetime as _dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from harness.emulators.clock import INVALID_UTC_TIME, VirtualClock, to_utctime
+from harness.emulators.config import GSME_REGISTERS, DeviceConfig
+from harness.emulators.debt import DebtLedger, DebtRefused
+from harness.gbcs.zcl import ChangeDebt
+
+GSME_DEBT_KEYS = {"TDR1": "DebtAmount1", "TDR2": "DebtAmount2", "PDR": "DebtAmount3"}
+ALIASES = {"TDR1": "DebtAmount1", "TDR2": "DebtAmount2", "PDR": "DebtAmount3",
+           "meter_balance": "CreditRemaining", "emergency_credit": "EmergencyCreditRemaining",
+           "accumulated_debt": "AccumulatedDebt"}
+FREQUENCY = {0x00: "hour", 0x01: "day"}
+
+
+@dataclass
+class Push:
+    """What one GSME wake reports to the GPF: values and (maybe) ReadingSnapshotTime."""
+
+    values: dict[str, int]
+    snapshot_time: int | None  # ZCL UTCTime; None = attribute not reported
+    at: _dt.datetime
+    sequence: int
+
+
+@dataclass
+class Event:
+    at: str
+    what: str
+    detail: dict[str, Any] = field(default_factory=dict)
+
+
+class Gsme:
+    role = "GSME"
+
+    def __init__(self, cfg: DeviceConfig, clock: VirtualClock, sink: Callable[[Push], None]) -> None:
+        self.cfg = cfg
+        self.clock = clock
+        self.sink = sink
+        self.registers: dict[str, int] = dict(GSME_REGISTERS)
+        self.registers.update({ALIASES.get(k, k): int(v) for k, v in cfg.registers.items()})
+        self.payment_mode = cfg.payment_mode
+        self.clock_state = cfg.gsme_clock
+        self.clock_offset = _dt.timedelta(seconds=cfg.clock_offset_s)
+        self.han_outage = False
+        self.pushes = 0  # wakes (delivered or lost)
+        self.events: list[Event] = []
+        self.ledger = DebtLedger(self.registers, GSME_DEBT_KEYS, "CreditRemaining", tuple(cfg.faults))
+        for reg, rate in cfg.debt_recovery.items():
+            self.ledger.set_rate(reg, int(rate.get("amount", 0)), str(rate.get("per", "hour")))
+        self._wake_handle = clock.call_later(_dt.timedelta(seconds=cfg.wake_interval_s), self._wake)
+        self._tick_handle = clock.call_at(_next_hour(clock.now()), self._hourly)
+
+    # -- time -----------------------------------------------------------------------------------
+    def own_time(self) -> _dt.datetime | None:
+        """The GSME clock (None when invalid)."""
+        if self.clock_state == "invalid":
+            return None
+        return self.clock.now() + self.clock_offset
+
+    def _wake(self) -> None:
+        self.push()
+        self._wake_handle = self.clock.call_later(_dt.timedelta(seconds=self.cfg.wake_interval_s), self._wake)
+
+    def _hourly(self) -> None:
+        taken = self.ledger.collect(self.clock.now(), self.payment_mode == "prepayment")
+        if taken:
+            self.log("debt_recovered", amount=taken)
+        self._tick_handle = self.clock.call_at(_next_hour(self.clock.now()), self._hourly)
+
+    def stop(self) -> None:
+        self.clock.cancel(self._wake_handle)
+        self.clock.cancel(self._tick_handle)
+
+    # -- pushes ---------------------------------------------------------------------------------
+    def push(self) -> bool:
+        """Wake now and push instantaneous values; False when the HAN is out (push lost)."""
+        self.pushes += 1
+        self.registers["CurrentSummationDelivered"] += self.cfg.consumption_per_wake
+        snapshot: int | None = None
+        if self.cfg.secmp0015:
+            own = self.own_time()
+            snapshot = INVALID_UTC_TIME if own is None else to_utctime(own)
+            if "gsme_snapshot_intermittent" in self.cfg.faults and self.pushes % 2 == 0:
+                snapshot = None
+        if self.han_outage:
+            self.log("push_lost", sequence=self.pushes)
+            return False
+        self.sink(Push(dict(self.registers), snapshot, self.clock.now(), self.pushes))
+        return True
+
+    # -- commands -------------------------------------------------------------------------------
+    def change_debt(self, commands: list[ChangeDebt]) -> list[int]:
+        """GCS04: incremental Change Debt per component. Returns a ZCL status per component
+        (0x00 success, 0x01 FAILURE refused, 0x85 INVALID_FIELD bad amount type, then 0xFF after a
+        failure = not executed)."""
+        statuses: list[int] = []
+        failed = False
+        for cd in commands:
+            if failed:
+                statuses.append(0xFF)
+                continue
+            status = self._one_change(cd)
+            statuses.append(status)
+            failed = status != 0
+        if not failed:
+            self.push_after_change()
+        return statuses
+
+    def _one_change(self, cd: ChangeDebt) -> int:
+        if self.payment_mode not in self.cfg.debt_update_modes:
+            self.log("change_debt_refused", reason=f"{self.payment_mode} mode")
+            return 0x01
+        if cd.absolute or cd.register is None:
+            self.log("change_debt_refused", reason=f"debt amount type {cd.debt_amount_type}")
+            return 0x85
+        try:
+            self.ledger.adjust(cd.register, cd.debt_amount)
+        except DebtRefused as exc:
+            self.log("change_debt_refused", reason=exc.reason)
+            return 0x87
+        if cd.debt_recovery_method == 0 and cd.debt_recovery_frequency in FREQUENCY:
+            self.ledger.set_rate(cd.register, cd.debt_recovery_amount, FREQUENCY[cd.debt_recovery_frequency])
+        self.log("change_debt", register=cd.register, amount=cd.debt_amount)
+        return 0x00
+
+    def reset_debt(self, cd: ChangeDebt) -> int:
+        """GCS04r: absolute Change Debt with amount 0 on one register; atomic. ZCL status."""
+        if not cd.absolute or cd.register is None or cd.debt_amount != 0:
+            self.log("reset_refused", reason="not an absolute zero amount")
+            return 0x85
+        if self.payment_mode not in self.cfg.debt_update_modes:
+            self.log("reset_refused", reason=f"{self.payment_mode} mode")
+            return 0x01
+        try:
+            self.ledger.reset(cd.register)
+        except DebtRefused as exc:
+            self.log("reset_failed", register=cd.register, reason=exc.reason)
+            self.push_after_change()
+            return 0xC0
+        self.log("reset", register=cd.register)
+        self.push_after_change()
+        return 0x00
+
+    def push_after_change(self) -> None:
+        self.push()
+
+    # -- state ----------------------------------------------------------------------------------
+    def log(self, what: str, **detail: Any) -> None:
+        self.events.append(Event(self.clock.now().isoformat(), what, detail))
+
+    def set_state(self, values: dict[str, Any]) -> None:
+        for key, value in values.items():
+            if key == "payment_mode":
+                if value not in ("credit", "prepayment"):
+                    raise ValueError(f"payment_mode {value!r}")
+                self.payment_mode = value
+            elif key in ("clock", "gsme_clock"):
+                self.clock_state = str(value)
+            elif key == "clock_offset_s":
+                self.clock_offset = _dt.timedelta(seconds=int(value))
+            elif key == "debt_recovery":
+                for reg, rate in dict(value).items():
+                    self.ledger.set_rate(reg, int(rate.get("amount", 0)), str(rate.get("per", "hour")))
+            else:
+                name = ALIASES.get(key, key)
+                if name not in self.registers:
+                    raise ValueError(f"GSME has no register {key!r}")
+                self.registers[name] = int(value)
+
+    def get_state(self) -> dict[str, Any]:
+        return {
+            "role": self.role, "registers": dict(self.registers), "payment_mode": self.payment_mode,
+            "debt": {r: self.ledger.value(r) for r in GSME_DEBT_KEYS}, "clock": self.clock_state,
+            "own_time": (t.isoformat() if (t := self.own_time()) else None), "han_outage": self.han_outage,
+            "pushes": self.pushes, "debt_recovery": dict(self.ledger.rates),
+            "events": [e.__dict__ for e in self.events],
+        }
+
+
+def _next_hour(now: _dt.datetime) -> _dt.datetime:
+    return now.replace(minute=0, second=0, microsecond=0) + _dt.timedelta(hours=1)

@@ -1,0 +1,309 @@
+"""The emulator host: one virtual clock, the emulated devices of a :class:`HostConfig`, and
+``handle(frame) -> list[Frame]`` routing GBCS frames by recipient EUI, HAN reads to the GPF and
+CONTROL ops to the bench. Every error becomes an ERROR frame; ``handle`` never raises."""
+
+from __future__ import annotations
+
+import datetime as _dt
+import functools
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+
+from harness.emulators import dlms_wire, gas
+from harness.emulators.access import ALERT_UNSUPPORTED, AccessControl, CounterStore, Rejected
+from harness.emulators.clock import VirtualClock, to_utctime
+from harness.emulators.config import DeviceConfig, HostConfig
+from harness.emulators.esme import Esme
+from harness.emulators.gbz_wire import encode_gbz_alert
+from harness.emulators.gpf import READ_USE_CASES, Gpf
+from harness.emulators.gsme import Gsme, Push
+from harness.errors import HarnessError
+from harness.gbcs import zcl
+from harness.gbcs.catalogue import CATALOGUE, Catalogue, UseCase
+from harness.gbcs.datetime import ClockStatus, DateTime
+from harness.gbcs.frame import Cra, GbcsMessage, OtherInformation, parse_message
+from harness.gbcs.security import KeyPair, Keystore, apply_mac, content_cipher_for, sign_message
+from harness.transport.framing import Frame, FrameKind, HanFrame, decode_control
+
+EMULATOR_KEYS = Path(__file__).resolve().parents[1] / "data" / "emulator-keys"
+ALERT_CODE_GBZ, ALERT_CODE_DLMS = 0x1000, 0x1001  # message codes of the device alerts (RTDS GCA/GNCA)
+ALERT_COUNTER_BASE = 0x0BB8
+METER_ROLES = ("GSME", "ESME")
+
+
+@functools.lru_cache(maxsize=1)
+def emulator_keystore() -> Keystore:
+    """RTDS remote parties plus the committed TEST-ONLY emulator device keys (loaded once; the
+    host never modifies it)."""
+    store = Keystore.packaged()
+    for file in sorted(EMULATOR_KEYS.glob("*.key")):
+        eui, usage = file.stem.split("-", 1)
+        key = serialization.load_pem_private_key(file.read_bytes(), password=None)
+        if isinstance(key, ec.EllipticCurvePrivateKey):
+            store.add_private(eui, usage, key)
+    return store
+
+
+@dataclass
+class Device:
+    cfg: DeviceConfig
+    model: Gsme | Gpf | Esme | None
+    alert_counter: int = ALERT_COUNTER_BASE
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def faults(self) -> tuple[str, ...]:
+        return tuple(self.cfg.faults)
+
+
+class EmulatorHost:
+    """Emulated devices behind one ``handle`` entry point (thread-safe)."""
+
+    def __init__(self, config: HostConfig, keystore: Keystore | None = None) -> None:
+        self.config = config
+        self.keystore = keystore or emulator_keystore()
+        self.catalogue = Catalogue.load(config.message_codes) if config.message_codes else CATALOGUE
+        self.counters = CounterStore(config.state_dir)
+        self.access = AccessControl(self.keystore, self.counters, config.access)
+        self._lock = threading.RLock()
+        self._build()
+
+    # -- construction ---------------------------------------------------------------------------
+    def _build(self) -> None:
+        self.clock = VirtualClock(_dt.datetime.fromisoformat(self.config.start_time))
+        self.devices: dict[bytes, Device] = {}
+        gpf_cfg = self.config.device("GPF")
+        gsme_cfg = self.config.device("GSME")
+        self.gpf = Gpf(gpf_cfg, self.clock, _initial_gsme(gsme_cfg)) if gpf_cfg else None
+        self.gsme = Gsme(gsme_cfg, self.clock, self._deliver) if gsme_cfg else None
+        esme_cfg = self.config.device("ESME")
+        self.esme = Esme(esme_cfg, self.clock) if esme_cfg else None
+        models: dict[str, Any] = {"GPF": self.gpf, "GSME": self.gsme, "ESME": self.esme}
+        for cfg in self.config.devices:
+            self.devices[cfg.eui_bytes] = Device(cfg, models.get(cfg.role))
+
+    def _deliver(self, push: Push) -> None:
+        if self.gpf is not None:
+            self.gpf.receive(push)
+
+    def device(self, name: str) -> Device:
+        """A device by name, role or EUI (case-insensitive)."""
+        key = name.strip().lower()
+        for dev in self.devices.values():
+            if key in (dev.cfg.name.lower(), dev.cfg.role.lower(), dev.cfg.eui.lower()):
+                return dev
+        raise KeyError(f"no emulated device {name!r}")
+
+    # -- entry point ----------------------------------------------------------------------------
+    def handle(self, frame: Frame) -> list[Frame]:
+        with self._lock:
+            try:
+                if frame.kind is FrameKind.GBCS:
+                    return self._gbcs(frame.data)
+                if frame.kind is FrameKind.HAN:
+                    return [self._han(HanFrame.from_bytes(frame.data))]
+                if frame.kind is FrameKind.CONTROL:
+                    return [Frame.control(self.control(decode_control(frame.data)))]
+                return [Frame.error(f"the emulator host does not accept {frame.kind.name} frames")]
+            except (HarnessError, ValueError, KeyError, TypeError) as exc:
+                return [Frame.error(f"{type(exc).__name__}: {exc}")]
+            except Exception as exc:  # noqa: BLE001 - the host must never crash the server
+                return [Frame.error(f"internal emulator error {type(exc).__name__}: {exc}")]
+
+    # -- GBCS -----------------------------------------------------------------------------------
+    def _gbcs(self, raw: bytes) -> list[Frame]:
+        msg = parse_message(raw)
+        if msg.cra is not Cra.COMMAND:
+            raise ValueError(f"devices accept commands, not a {msg.cra.word}")
+        dev = self.devices.get(msg.recipient)
+        if dev is None:
+            raise KeyError(f"no emulated device with EUI {msg.recipient.hex().upper()}")
+        device_ka = self.keystore.ka_private(msg.recipient)
+        if device_ka is None:
+            raise KeyError(f"no KA private key for {msg.recipient.hex().upper()}")
+        uc = self.catalogue.by_code(msg.message_code)
+        server = self._server_for(dev, uc)
+        if uc is None or server is None:
+            return [self._alert(dev, msg, ALERT_UNSUPPORTED)]
+        try:
+            self.access.check(msg, uc, device_ka, dev.faults)
+        except Rejected as rej:
+            return [self._alert(dev, msg, rej.alert_code)]
+        if server == "GSME" and self.gsme is not None and self.gsme.han_outage:
+            return []  # the command cannot reach the meter; the CH has nothing to answer yet
+        return [Frame.gbcs(self._respond(dev, msg, uc, server))]
+
+    def _server_for(self, dev: Device, uc: UseCase | None) -> str | None:
+        if uc is None:
+            return None
+        if uc.id in READ_USE_CASES and dev.cfg.role in ("GPF", "GSME") and self.gpf is not None:
+            return "GPF"
+        if uc.id in ("GCS04", "GCS04r") and dev.cfg.role == "GSME":
+            return "GSME"
+        if uc.id in ("ECS07", "ECS07r", "ECS17b", "ECS19", "ECS82") and dev.cfg.role == "ESME":
+            return "ESME"
+        return None
+
+    def _respond(self, dev: Device, cmd: GbcsMessage, uc: UseCase, server: str) -> bytes:
+        counter = cmd.originator_counter
+        if "response_counter_not_echoed" in dev.faults:
+            counter += 1
+        date_time: DateTime | None = None
+        if server == "GPF" and self.gpf is not None:
+            date_time = self.gpf.response_date_time(uc.id)
+        elif server == "ESME" and self.esme is not None:
+            date_time = self.esme.response_date_time(uc.id)
+        head = GbcsMessage(Cra.RESPONSE, counter, cmd.recipient, cmd.originator,
+                           OtherInformation(cmd.message_code), b"", date_time)
+        cipher = content_cipher_for(head, self.keystore)
+        if server == "GPF" and self.gpf is not None:
+            content, _ = gas.serve_read(self.gpf, uc.id, cmd.content, cipher)
+        elif server == "GSME" and self.gsme is not None:
+            content, _ = gas.serve_debt(self.gsme, uc.id, cmd.content)
+        elif self.esme is not None:
+            content, _ = self.esme.handle(uc.id, cmd.content, cipher)
+        else:  # pragma: no cover - _server_for guarantees a model
+            raise KeyError(f"no device serves {uc.id}")
+        resp = GbcsMessage(Cra.RESPONSE, counter, cmd.recipient, cmd.originator,
+                           OtherInformation(cmd.message_code), content, date_time)
+        if uc.critical:
+            ds = self.keystore.ds_private(cmd.recipient)
+            if ds is None:
+                raise KeyError(f"no DS private key for {cmd.recipient.hex().upper()}")
+            return sign_message(resp, ds).to_bytes()
+        return self._mac(dev, resp.with_signature(b"")).to_bytes()
+
+    def _mac(self, dev: Device, msg: GbcsMessage) -> GbcsMessage:
+        private = self.keystore.ka_private(msg.originator)
+        public = self.keystore.ka_public(msg.recipient)
+        if private is None or public is None:
+            raise KeyError(f"no KA keys to MAC for {msg.recipient.hex().upper()}")
+        out = apply_mac(msg, KeyPair(private, public))
+        if "wrong_mac" in dev.faults and out.mac is not None:
+            out = out.with_mac(out.mac[:-1] + bytes((out.mac[-1] ^ 0xFF,)))
+        return out
+
+    def _alert(self, dev: Device, cmd: GbcsMessage, code: int) -> Frame:
+        """A non-critical GBCS alert (CRA 3) from the device to the command's originator."""
+        dev.alert_counter += 1
+        now = self.clock.now()
+        if dev.cfg.role in ("GSME", "GPF", "IHD"):
+            content = encode_gbz_alert(code, to_utctime(now),
+                                       cmd.message_code.to_bytes(2, "big") + cmd.originator_counter.to_bytes(8, "big"))
+            message_code = ALERT_CODE_GBZ
+        else:
+            stamp = DateTime.from_datetime(now, ClockStatus(0x00)).to_bytes()
+            content = dlms_wire.data_notification(0x20000000 | (dev.alert_counter & 0xFFFFFF), code, stamp)
+            message_code = ALERT_CODE_DLMS
+        alert = GbcsMessage(Cra.ALERT, dev.alert_counter, cmd.recipient, cmd.originator,
+                            OtherInformation(message_code), content, None, b"")
+        return Frame.gbcs(self._mac(dev, alert).to_bytes())
+
+    # -- HAN ------------------------------------------------------------------------------------
+    def _han(self, han: HanFrame) -> Frame:
+        dev = self.devices.get(han.dst_eui)
+        if dev is None or dev.cfg.role != "GPF" or self.gpf is None:
+            raise KeyError(f"no GPF with EUI {han.dst_eui.hex().upper()} on the HAN")
+        frame = zcl.ZclFrame.parse(han.cluster, han.zcl)
+        if not isinstance(frame.body, zcl.ReadAttributes):
+            raise ValueError("the GPF mirror answers Read Attributes only")
+        records = self.gpf.han_read(han.cluster, frame.body.attribute_ids)
+        head = zcl.ZclHeader(zcl.FC_SERVER_TO_CLIENT, frame.header.tsn, zcl.CMD_READ_ATTRIBUTES_RESPONSE)
+        body = zcl.ReadAttributesResponse(records).to_bytes()
+        return Frame.han(HanFrame(han.dst_eui, han.src_eui, han.cluster, head.to_bytes() + body))
+
+    # -- CONTROL --------------------------------------------------------------------------------
+    def control(self, req: dict[str, Any]) -> dict[str, Any]:
+        """Run one bench-control op (also callable directly in-process)."""
+        with self._lock:
+            op = req.get("op")
+            handler = getattr(self, f"_op_{op}", None) if isinstance(op, str) else None
+            if handler is None:
+                raise ValueError(f"unknown control op {op!r}")
+            out: dict[str, Any] = {"ok": True, "op": op}
+            out.update(handler(req))
+            return out
+
+    def _op_push(self, req: dict[str, Any]) -> dict[str, Any]:
+        if self.gsme is None:
+            raise KeyError("no GSME on this bench")
+        return {"delivered": self.gsme.push(), "now": self.clock.now().isoformat()}
+
+    def _op_advance(self, req: dict[str, Any]) -> dict[str, Any]:
+        seconds = float(req.get("seconds", 0))
+        fired = self.clock.advance(_dt.timedelta(seconds=seconds))
+        return {"fired": fired, "now": self.clock.now().isoformat()}
+
+    def _op_now(self, req: dict[str, Any]) -> dict[str, Any]:
+        return {"now": self.clock.now().isoformat()}
+
+    def _op_set_state(self, req: dict[str, Any]) -> dict[str, Any]:
+        dev = self.device(str(req.get("device", "")))
+        values = dict(req.get("values") or {})
+        target = self.gpf if dev.cfg.role == "CHF" else dev.model
+        if target is None:
+            raise KeyError(f"device {dev.cfg.name} has no settable state")
+        target.set_state(values)
+        return {"device": dev.cfg.name}
+
+    def _op_get_state(self, req: dict[str, Any]) -> dict[str, Any]:
+        dev = self.device(str(req.get("device", "")))
+        state: dict[str, Any] = {"name": dev.cfg.name, "role": dev.cfg.role, "eui": dev.cfg.eui,
+                                 "faults": list(dev.faults), "alert_counter": dev.alert_counter}
+        if dev.model is not None:
+            state.update(dev.model.get_state())
+        elif dev.cfg.role == "CHF" and self.gpf is not None:
+            state.update({"ch_clock": self.gpf.ch_clock, "now": self.clock.now().isoformat()})
+        state["counters"] = self.counters.snapshot().get(dev.cfg.eui, {})
+        return {"state": state}
+
+    def _op_han_outage(self, req: dict[str, Any]) -> dict[str, Any]:
+        if self.gsme is None:
+            raise KeyError("no GSME on this bench")
+        self.gsme.han_outage = bool(req.get("active", True))
+        return {"active": self.gsme.han_outage}
+
+    def _op_inject(self, req: dict[str, Any]) -> dict[str, Any]:
+        what = req.get("what") or req.get("fault") or req.get("event")
+        if what != "power_loss":
+            raise ValueError(f"cannot inject {what!r} (only power_loss)")
+        names = [req["device"]] if req.get("device") else [d.cfg.name for d in self.devices.values()
+                                                           if d.cfg.role in METER_ROLES]
+        armed = []
+        for name in names:
+            dev = self.device(str(name))
+            if not isinstance(dev.model, (Gsme, Esme)):
+                raise ValueError(f"power_loss applies to meters, not {dev.cfg.role}")
+            dev.model.ledger.power_loss_armed = True
+            armed.append(dev.cfg.name)
+        return {"armed": armed}
+
+    def _op_reset(self, req: dict[str, Any]) -> dict[str, Any]:
+        for model in (self.gsme, self.esme):
+            if model is not None:
+                model.stop()
+        self._build()
+        return {"now": self.clock.now().isoformat()}
+
+    def _op_describe(self, req: dict[str, Any]) -> dict[str, Any]:
+        return {"now": self.clock.now().isoformat(), "devices": [
+            {"name": d.cfg.name, "role": d.cfg.role, "eui": d.cfg.eui, "manufacturer": d.cfg.manufacturer,
+             "model": d.cfg.model, "firmware": d.cfg.firmware, "secmp0015": d.cfg.secmp0015,
+             "faults": list(d.faults)} for d in self.devices.values()]}
+
+
+def _initial_gsme(cfg: DeviceConfig | None) -> dict[str, int] | None:
+    """The GPF's mirror before the first push: the GSME's commissioning values."""
+    if cfg is None:
+        return None
+    from harness.emulators.config import GSME_REGISTERS
+    from harness.emulators.gsme import ALIASES
+
+    values = dict(GSME_REGISTERS)
+    values.update({ALIASES.get(k, k): int(v) for k, v in cfg.registers.items()})
+    return values

@@ -1,0 +1,90 @@
+"""SECMP0002 resets on both fuels, atomicity, incremental debt, payment modes, recovery."""
+
+import pytest
+
+REGISTERS = ["TDR1", "TDR2", "PDR"]
+
+
+def debt(client, fuel):
+    return client.state(fuel)["debt"]
+
+
+@pytest.mark.parametrize("register", REGISTERS)
+def test_gsme_reset_zeroes_only_that_register_and_the_gpf_sees_it(client, register):
+    client.control("set_state", device="gsme", values={"TDR1": 111, "TDR2": 222, "PDR": 333})
+    before = client.state("gsme")["registers"]
+    resp = client.send("GCS04r", "GSME", register=register).ok()
+    assert resp.success and resp.signature.value == "valid"
+    after = client.state("gsme")["registers"]
+    expected = dict(before, **{ {"TDR1": "DebtAmount1", "TDR2": "DebtAmount2", "PDR": "DebtAmount3"}[register]: 0})
+    assert {k: v for k, v in after.items() if k != "CurrentSummationDelivered"} == \
+        {k: v for k, v in expected.items() if k != "CurrentSummationDelivered"}
+    read = client.send("GCS14", "GPF").ok().debt
+    assert read[register] == 0 and sum(read[r] for r in REGISTERS) == 666 - {"TDR1": 111, "TDR2": 222, "PDR": 333}[register]
+
+
+@pytest.mark.parametrize("register", REGISTERS)
+def test_esme_reset_zeroes_only_that_register(client, register):
+    before = client.state("esme")["registers"]
+    resp = client.send("ECS07r", "ESME", register=register).ok()
+    assert resp.success
+    assert client.state("esme")["registers"] == dict(before, **{register: 0})
+    assert client.send("ECS19", "ESME").ok().debt[register] == 0
+
+
+@pytest.mark.parametrize("fuel,uc,to", [("gsme", "GCS04r", "GSME"), ("esme", "ECS07r", "ESME")])
+def test_power_loss_makes_the_next_reset_fail_and_change_nothing(client, fuel, uc, to):
+    before = client.state(fuel)["registers"]
+    client.control("inject", what="power_loss", device=fuel)
+    resp = client.send(uc, to, register="TDR2").ok()
+    assert not resp.success
+    assert set(resp.statuses.values()) == {0xC0 if fuel == "gsme" else 0x01}
+    after = client.state(fuel)["registers"]
+    before.pop("CurrentSummationDelivered", None)
+    after.pop("CurrentSummationDelivered", None)
+    assert after == before
+    assert client.send(uc, to, register="TDR2").ok().success  # only the next one fails
+    assert debt(client, fuel)["TDR2"] == 0
+
+
+def test_gcs04_incremental_change_and_refusal_in_credit_mode(make_client):
+    client = make_client({"GSME": {"debt_update_modes": ["prepayment"]}})
+    assert client.send("GCS04", "GSME", tdr1=1000, pdr=-500).ok().success
+    assert debt(client, "gsme") == {"TDR1": 6000, "TDR2": 5000, "PDR": 4500}
+    client.control("set_state", device="gsme", values={"payment_mode": "credit"})
+    resp = client.send("GCS04", "GSME", tdr2=7).ok()
+    assert not resp.success and debt(client, "gsme")["TDR2"] == 5000
+    assert client.state("gsme")["events"][-1]["what"] == "change_debt_refused"
+
+
+def test_ecs07_incremental_updates(client):
+    assert client.send("ECS07", "ESME", tdr1=1000, tdr2=-3000, pdr=4).ok().success
+    assert debt(client, "esme") == {"TDR1": 204_000, "TDR2": 240_000, "PDR": 46_004}
+
+
+def test_debt_below_zero_is_refused(client):
+    resp = client.send("ECS07", "ESME", pdr=-10**6).ok()
+    assert not resp.success and debt(client, "esme")["PDR"] == 46_000
+
+
+@pytest.mark.parametrize("fuel,uc,to", [("gsme", "GCS04r", "GSME"), ("esme", "ECS07r", "ESME")])
+def test_time_based_recovery_and_a_reset_register_collects_nothing(client, fuel, uc, to):
+    client.control("set_state", device=fuel, values={"TDR1": 1000, "TDR2": 1000, "debt_recovery": {
+        "TDR1": {"amount": 10, "per": "hour"}, "TDR2": {"amount": 100, "per": "day"}}})
+    assert client.send(uc, to, register="TDR1").ok().success
+    client.control("advance", seconds=24 * 3600)
+    assert debt(client, fuel)["TDR1"] == 0
+    assert debt(client, fuel)["TDR2"] == 900  # one midnight collection
+
+
+def test_gcs04_sets_the_recovery_rate_from_the_command(client):
+    recovery = {"TDR1": {"debt_recovery_method": 0, "debt_recovery_frequency": 0, "debt_recovery_amount": 7}}
+    assert client.send("GCS04", "GSME", tdr1=0, recovery=recovery).ok().success
+    client.control("advance", seconds=3 * 3600)
+    assert debt(client, "gsme")["TDR1"] == 5000 - 21
+
+
+def test_commands_to_the_gsme_during_han_outage_get_no_answer(client):
+    client.control("han_outage", active=True)
+    reply = client.send("GCS04r", "GSME", register="PDR")
+    assert reply.frames == [] and debt(client, "gsme")["PDR"] == 5000

@@ -1,0 +1,156 @@
+"""One test per fault variant: the observable change against the compliant behaviour."""
+
+
+import pytest
+
+from harness.emulators.access import ALERT_REPLAY
+from harness.emulators.clock import INVALID_UTC_TIME, to_utctime
+from harness.emulators.faults import FAULTS, check_faults
+from harness.gbcs.security import verify_mac
+
+from .test_gpf_time import T0, han_read
+
+TESTED: set[str] = set()
+
+
+def faulty(make_client, role, fault, **extra):
+    TESTED.add(fault)
+    return make_client({role: {"faults": [fault], **extra}})
+
+
+def test_gpf_own_time_despite_snapshot(make_client):
+    client = faulty(make_client, "GPF", "gpf_own_time_despite_snapshot")
+    client.control("push")
+    assert client.send("GCS13a", "GPF").ok().clock_status.raw == 0x02
+
+
+def test_bit2_never_set(make_client):
+    client = faulty(make_client, "GPF", "bit2_never_set")
+    client.control("push")
+    assert client.send("GCS14", "GPF").ok().clock_status.raw == 0x00
+
+
+def test_bit2_set_on_gpf_time(make_client):
+    client = faulty(make_client, "GPF", "bit2_set_on_gpf_time")
+    assert client.send("GCS13b", "GPF").ok().clock_status.raw == 0x06
+
+
+def test_reliability_bit_wrong(make_client):
+    client = faulty(make_client, "GPF", "reliability_bit_wrong")
+    client.control("push")
+    assert client.send("GCS13c", "GPF").ok().clock_status.raw == 0x06
+
+
+def test_snapshot_not_updated(make_client):
+    client = faulty(make_client, "GPF", "snapshot_not_updated")
+    client.control("push")
+    client.control("advance", seconds=1800)
+    assert client.send("GCS13a", "GPF").ok().date_time.to_datetime() == T0
+
+
+def test_snapshot_zero_default(make_client):
+    client = faulty(make_client, "GPF", "snapshot_zero_default")
+    assert han_read(client)[0x0007].value == 0
+    resp = client.send("GCS13a", "GPF").ok()
+    assert resp.clock_status.raw == 0x04 and resp.date_time.year == 2000
+
+
+def test_old_gpf_returns_value(make_client):
+    client = faulty(make_client, "GPF", "old_gpf_returns_value", secmp0015=False)
+    rec = han_read(client)[0x0007]
+    assert rec.status == 0x00 and rec.value == INVALID_UTC_TIME
+
+
+def test_gcs60a_without_date_time(make_client):
+    client = faulty(make_client, "GPF", "gcs60a_without_date_time")
+    assert client.send("GCS60a", "GPF").ok().date_time is None
+
+
+def test_gsme_snapshot_intermittent(make_client):
+    client = faulty(make_client, "GSME", "gsme_snapshot_intermittent")
+    client.control("push")  # push 1 reports the time
+    client.control("advance", seconds=1800)  # push 2 does not: values newer than the stamp
+    recs = han_read(client, (0x0000, 0x0007))
+    assert recs[0x0007].value == to_utctime(T0)
+    assert recs[0x0000].value == client.state("gsme")["registers"]["CurrentSummationDelivered"]
+
+
+def test_invalid_clock_reported_reliable(make_client):
+    client = faulty(make_client, "GPF", "invalid_clock_reported_reliable", ch_clock="invalid")
+    assert client.send("GCS60a", "GPF").ok().clock_status.raw == 0x00
+
+
+@pytest.mark.parametrize("role,uc,fuel", [("GSME", "GCS04r", "gsme"), ("ESME", "ECS07r", "esme")])
+def test_reset_clears_all(make_client, role, uc, fuel):
+    client = faulty(make_client, role, "reset_clears_all")
+    client.send(uc, role, register="PDR").ok()
+    assert client.state(fuel)["debt"] == {"TDR1": 0, "TDR2": 0, "PDR": 0}
+
+
+@pytest.mark.parametrize("role,uc,fuel", [("GSME", "GCS04r", "gsme"), ("ESME", "ECS07r", "esme")])
+def test_reset_clears_wrong_register(make_client, role, uc, fuel):
+    client = faulty(make_client, role, "reset_clears_wrong_register")
+    before = client.state(fuel)["debt"]
+    client.send(uc, role, register="TDR1").ok()
+    after = client.state(fuel)["debt"]
+    assert after["TDR1"] == before["TDR1"] and after["TDR2"] == 0
+
+
+@pytest.mark.parametrize("role,uc,fuel", [("GSME", "GCS04r", "gsme"), ("ESME", "ECS07r", "esme")])
+def test_reset_half_applied_on_error(make_client, role, uc, fuel):
+    client = faulty(make_client, role, "reset_half_applied_on_error")
+    before = client.state(fuel)["debt"]["PDR"]
+    client.control("inject", what="power_loss", device=fuel)
+    assert not client.send(uc, role, register="PDR").ok().success
+    assert client.state(fuel)["debt"]["PDR"] == before // 2
+
+
+@pytest.mark.parametrize("role,uc,fuel", [("GSME", "GCS04r", "gsme"), ("ESME", "ECS07r", "esme")])
+def test_reset_replay_accepted(make_client, role, uc, fuel):
+    client = faulty(make_client, role, "reset_replay_accepted")
+    client.send(uc, role, register="TDR1", counter=100).ok()
+    client.control("set_state", device=fuel, values={"TDR1": 5})
+    reply = client.send(uc, role, register="TDR1", counter=100)
+    assert reply.response is not None and reply.response.success
+    assert client.state(fuel)["debt"]["TDR1"] == 0
+    assert not reply.is_alert or reply.alert_code != ALERT_REPLAY
+
+
+def test_bad_signature_accepted(make_client):
+    client = faulty(make_client, "ESME", "bad_signature_accepted")
+    assert client.send("ECS07r", "ESME", register="TDR2", tamper="bad_signature").ok().success
+    assert client.state("esme")["debt"]["TDR2"] == 0
+
+
+def test_response_counter_not_echoed(make_client):
+    client = faulty(make_client, "GPF", "response_counter_not_echoed")
+    assert client.send("GCS13a", "GPF", counter=500).ok().originator_counter == 501
+
+
+def test_wrong_mac(make_client):
+    client = faulty(make_client, "ESME", "wrong_mac")
+    resp = client.send("ECS82", "ESME").ok()
+    assert resp.mac.value == "invalid"
+    assert verify_mac(resp.message, client.keystore) == "invalid"
+
+
+@pytest.mark.parametrize("role,uc,fuel,balance", [("GSME", "GCS04r", "gsme", "CreditRemaining"),
+                                                  ("ESME", "ECS07r", "esme", "meter_balance")])
+def test_reset_changes_balance(make_client, role, uc, fuel, balance):
+    client = faulty(make_client, role, "reset_changes_balance")
+    before = client.state(fuel)["registers"][balance]
+    client.send(uc, role, register="PDR").ok()
+    assert client.state(fuel)["registers"][balance] != before
+
+
+def test_every_fault_has_a_test_and_a_valid_table_entry():
+    names = {name.removeprefix("test_") for name in globals() if name.startswith("test_")}
+    assert set(FAULTS) <= names
+    for fault in FAULTS.values():
+        assert fault.description and fault.breaks and fault.role in ("GPF", "GSME", "ESME", "meter", "any")
+    with pytest.raises(ValueError):
+        check_faults(["reset_clears_all"], "GPF")
+    with pytest.raises(ValueError):
+        check_faults(["no_such_fault"], "GSME")
+
+
