@@ -1,0 +1,49 @@
+"""Shared helpers for the compliance suites (SECMP0015, SECMP0002). Keep small: the checks live
+in :mod:`harness.checks`; this only binds them to the plugin's fixtures."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from harness.checks import hygiene_problems
+
+#: Every response a suite gets through ``send_checked`` passes the clock-status hygiene rules.
+HYGIENE_REQUIREMENT = "SECMP0015-CR4"
+
+
+@pytest.fixture
+def send_checked(request: pytest.FixtureRequest) -> Callable[..., Any]:
+    """``send_checked(handle, use_case, requirement=..., **params) -> Response``: send, require a
+    response (an AssertionError naming ``requirement`` when none came back), then apply the
+    clock-status/structure hygiene check of :func:`harness.checks.hygiene_problems`."""
+
+    def send(handle: Any, use_case: str, *, requirement: str, **params: Any) -> Any:
+        exchange = handle.send(use_case, **params)
+        try:
+            response = exchange.require()
+        except AssertionError as exc:
+            raise AssertionError(f"{requirement} {use_case}: {exc}") from None
+        gpf_eui = _gpf_eui(request)
+        problems = hygiene_problems(response, gpf_eui=gpf_eui)
+        if problems:
+            lines = "\n".join(f"  {p}" for p in problems)
+            raise AssertionError(f"{HYGIENE_REQUIREMENT} {use_case} (while checking {requirement}): "
+                                 f"clock-status/structure hygiene violated:\n{lines}")
+        return response
+
+    return send
+
+
+def _gpf_eui(request: pytest.FixtureRequest) -> bytes | None:
+    """The GPF's EUI when the test uses the GPF (bit 2 is only legal on its responses); a test
+    that does not use the ``gpf`` fixture cannot have sent it anything."""
+    if "gpf" not in request.fixturenames:
+        return None
+    gpf = request.getfixturevalue("gpf")
+    eui = getattr(gpf, "eui", None)
+    if isinstance(eui, str):
+        return bytes.fromhex(eui)
+    return bytes(eui) if eui is not None else None

@@ -1,0 +1,100 @@
+"""SECMP0015 suite fixtures: the bench's compatibility case (see ``_support``), GSME pushes, HAN
+reads of the GPF's ReadingSnapshotTime."""
+
+from __future__ import annotations
+
+import datetime as _dt
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from harness.errors import CapabilityMissing
+
+from ._support import DEFAULT_WAKE_INTERVAL, Secmp0015Case, SnapshotRead, supports_secmp0015
+
+
+def _behaviour(handles: list[Any], name: str, default: Any) -> Any:
+    for h in handles:
+        if h is None:
+            continue
+        value = h.behaviour(name, None)
+        if value is not None:
+            return value
+    return default
+
+
+@pytest.fixture
+def chf_or_none(request: pytest.FixtureRequest) -> Any:
+    try:
+        return request.getfixturevalue("chf")
+    except pytest.skip.Exception:
+        return None
+
+
+@pytest.fixture
+def case(gpf: Any, gsme: Any, chf_or_none: Any) -> Secmp0015Case:
+    """The bench's SECMP0015 compatibility case, from the device profiles."""
+    handles = [gpf, chf_or_none, gsme]
+    wake = _behaviour([gsme, gpf], "wake_interval_s", None)
+    return Secmp0015Case(
+        gpf_new=supports_secmp0015(gpf),
+        gsme_new=supports_secmp0015(gsme),
+        ch_clock=str(_behaviour(handles, "ch_clock", "reliable")),
+        gpf_time_reliability=str(_behaviour(handles, "gpf_time_reliability", "undeclared")),
+        never_populated_read=str(_behaviour([gpf, chf_or_none], "never_populated_read", "invalid_time")),
+        wake_interval=_dt.timedelta(seconds=float(wake)) if wake else DEFAULT_WAKE_INTERVAL,
+        gsme_clock=str(gsme.behaviour("gsme_clock", "reliable")),
+    )
+
+
+@pytest.fixture
+def record_case(case: Secmp0015Case, measure: Any) -> Iterator[Secmp0015Case]:
+    """The case, also recorded in the result record as a measurement."""
+    measure("secmp0015_case", case.name)
+    yield case
+
+
+@pytest.fixture
+def push(gsme: Any, clock: Any) -> Any:
+    """``push() -> datetime``: make the GSME push now; returns the GSME's time of the push (bench
+    time plus the profile's ``clock_offset_s``: the ReadingSnapshotTime a compliant GSME reports)."""
+
+    offset = _dt.timedelta(seconds=float(gsme.behaviour("clock_offset_s", 0) or 0))
+
+    def do_push() -> _dt.datetime:
+        gsme.push()
+        return _aware(clock.now()) + offset
+
+    return do_push
+
+
+def _aware(when: _dt.datetime) -> _dt.datetime:
+    return when if when.tzinfo else when.replace(tzinfo=_dt.timezone.utc)
+
+
+@pytest.fixture
+def read_snapshot_time(gpf: Any) -> Any:
+    """``read_snapshot_time() -> SnapshotRead | None``: the GPF's ReadingSnapshotTime as a HAN
+    device (the bench's IHD) reads it; None when the bench has no HAN device to read with."""
+    from harness.checks import raw_utc_time, utc_time_value
+
+    def read() -> SnapshotRead | None:
+        try:
+            result = gpf.read_attribute(0x0702, 0x0007, via="IHD")
+        except CapabilityMissing:
+            return None
+        if result.status != 0:
+            return SnapshotRead(result.status, None, None)
+        raw = raw_utc_time(result.value)
+        return SnapshotRead(0, raw, utc_time_value(raw) if raw is not None else None)
+
+    return read
+
+
+@pytest.fixture
+def pristine_gpf(bench: Any) -> None:
+    """Skip unless the bench starts every test with a GPF that has never received a GSME push
+    (emulated benches reset per test; a real GPF has usually been mirroring for a long time)."""
+    if not getattr(bench, "emulated", False):
+        pytest.skip("needs a GPF that has never received a GSME push (emulated bench reset)")

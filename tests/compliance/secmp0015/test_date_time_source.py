@@ -1,0 +1,70 @@
+"""SECMP0015 date-time source: the grouping-header date-time of the GPF's responses to GCS13a,
+GCS13b, GCS13c, GCS14 and GCS60a (FR4, CR2, DCC IA 3.1.2, GFI 3.6, COMP1/COMP2, SIA15-T-A2/A4).
+
+Runs unchanged on every bench: the expectation comes from the bench's compatibility case."""
+
+from __future__ import annotations
+
+import datetime as _dt
+from typing import Any
+
+import pytest
+
+from ._support import TRACKED_REGISTER, USE_CASES, Secmp0015Case, check_date_time
+
+
+@pytest.mark.requirement("SECMP0015-FR4", "SECMP0015-CR2", "SECMP0015-COMP1", "SECMP0015-COMP2",
+                         "SIA15-T-A2", "SIA15-T-A4", "GFI-5", "GFI-6")
+@pytest.mark.device("GPF", "GSME")
+@pytest.mark.severity("S1")
+@pytest.mark.parametrize("use_case", USE_CASES)
+def test_date_time_source(use_case: str, gpf: Any, clock: Any, push: Any, record_case: Secmp0015Case,
+                          send_checked: Any, read_snapshot_time: Any, measure: Any) -> None:
+    """After a push: GSME snapshot time with 0x04 (new CH + new GSME), else the CH time with bit 2
+    clear and the declared (or invalid) reliability."""
+    case = record_case
+    pushed_at = push()
+    clock.advance(_dt.timedelta(seconds=7))  # reading happens later than the push
+    snapshot = read_snapshot_time() if case.gsme_sourced else None
+    now = clock.now()
+    response = send_checked(gpf, use_case, requirement=case.requirement)
+    check_date_time(response, case, use_case, pushed_at=pushed_at, now=now, measure=measure,
+                    snapshot=snapshot.when if snapshot is not None and snapshot.when else None)
+
+
+@pytest.mark.requirement("SECMP0015-FR2", "SECMP0015-FR4", "SECMP0015-CR2")
+@pytest.mark.device("GPF", "GSME")
+@pytest.mark.severity("S2")
+@pytest.mark.parametrize("use_case", USE_CASES)
+def test_values_and_time_from_same_push(use_case: str, gpf: Any, gsme: Any, clock: Any, push: Any,
+                                        record_case: Secmp0015Case, send_checked: Any, measure: Any) -> None:
+    """The payload's values are those of the push whose time stamps the response: changing the
+    GSME's registers without a push changes neither; the next push changes both."""
+    case = record_case
+    name = TRACKED_REGISTER[use_case]
+    first = 1_000 + 17 * len(use_case)
+    second = first + 1_000_000  # far above anything the GSME adds by itself between pushes
+    gsme.set_state(**{name: first})
+    t1 = push()
+    gsme.set_state(**{name: second})  # the GSME's register moves on; no push yet
+    clock.advance(_dt.timedelta(minutes=5))
+    r1 = send_checked(gpf, use_case, requirement="SECMP0015-FR2")
+    _assert_value(r1, name, first, second, use_case, "the value of the latest push, made before the change")
+    check_date_time(r1, case, use_case, pushed_at=t1, now=clock.now(), measure=measure, label="_1")
+
+    clock.advance(_dt.timedelta(minutes=1))
+    t2 = push()
+    r2 = send_checked(gpf, use_case, requirement="SECMP0015-FR2")
+    _assert_value(r2, name, second, None, use_case, "the value of the latest push, made after the change")
+    check_date_time(r2, case, use_case, pushed_at=t2, now=clock.now(), measure=measure, label="_2")
+
+
+def _assert_value(response: Any, name: str, low: int, below: int | None, use_case: str, what: str) -> None:
+    """The value is at least ``low`` (what was set; consumption may add a little at the push) and
+    below ``below`` (the value set after that push)."""
+    got = response.values.get(name)
+    ok = isinstance(got, int) and got >= low and (below is None or got < below)
+    if not ok:
+        bound = f" and below {below}" if below is not None else ""
+        raise AssertionError(f"SECMP0015-FR2 {use_case}: {name} expected {low} or slightly more{bound} "
+                             f"({what}), got {got!r}")

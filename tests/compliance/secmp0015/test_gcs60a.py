@@ -1,0 +1,35 @@
+"""GCS60 vs GCS60a (DCC IA Appendix A, GFI 3.6): GCS60 carries no date-time, GCS60a always does;
+the same command parameters and the same payload otherwise (CR5: no structural change)."""
+
+from __future__ import annotations
+
+import datetime as _dt
+from typing import Any
+
+import pytest
+
+from harness.checks import GSME_READ_MESSAGE_CODES, describe_date_time
+
+
+@pytest.mark.requirement("SECMP0015-CR5", "SECMP0015-FR4", "SECMP0015-TR4e", "GFI-7")
+@pytest.mark.device("GPF", "GSME")
+@pytest.mark.severity("S2")
+def test_gcs60_has_no_date_time_gcs60a_has(gpf: Any, clock: Any, push: Any, record_case: Any,
+                                          send_checked: Any) -> None:
+    push()
+    clock.advance(_dt.timedelta(seconds=3))
+    old = send_checked(gpf, "GCS60", requirement="SECMP0015-CR5")
+    new = send_checked(gpf, "GCS60a", requirement="SECMP0015-FR4")
+    assert old.message.message_code == GSME_READ_MESSAGE_CODES["GCS60"], (
+        f"SECMP0015-CR5 GCS60: message code 0x{old.message.message_code:04X}, expected 0x008D")
+    assert new.message.message_code == GSME_READ_MESSAGE_CODES["GCS60a"], (
+        f"SECMP0015-FR4 GCS60a: message code 0x{new.message.message_code:04X}, expected 0x012A")
+    assert old.date_time is None, (
+        f"SECMP0015-CR5 GCS60: the response must carry no date-time (its structure is unchanged), "
+        f"got {describe_date_time(old.date_time)}")
+    assert new.date_time is not None, (
+        "SECMP0015-FR4 GCS60a: the response must carry the grouping-header date-time (mapping table 'Y'), "
+        "got none")
+    assert new.values == old.values, (
+        f"SECMP0015-CR5 GCS60a: payload values {new.values} differ from GCS60's {old.values} "
+        f"(same push, same parameters)")
