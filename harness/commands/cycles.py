@@ -1,0 +1,98 @@
+"""``harness cycles list | show ID | compare A B``: the stored PIT cycles."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import Any
+
+from harness.errors import HarnessError
+from harness.report.mask import DefectMask
+from harness.report.store import CycleStore, final_outcomes
+
+DEFAULT_STORE = "reports/cycles.sqlite"
+CATEGORIES = ("new_failures", "fixed", "still_failing", "flaky", "new_tests", "removed_tests")
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser("cycles", help="list, show and compare stored test cycles")
+    p.add_argument("--store", metavar="PATH", default=DEFAULT_STORE, help=f"cycle store (default {DEFAULT_STORE})")
+    p.add_argument("--json", action="store_true", help="print JSON instead of text")
+    what = p.add_subparsers(dest="action", required=True)
+    what.add_parser("list", help="every cycle with its counts and verdict")
+    show = what.add_parser("show", help="one cycle's tests")
+    show.add_argument("cycle_id", metavar="ID")
+    cmp = what.add_parser("compare", help="new failures, fixes, still failing and flaky tests from A to B")
+    cmp.add_argument("a", metavar="A")
+    cmp.add_argument("b", metavar="B")
+    p.set_defaults(func=run)
+
+
+def _verdict_word(cycle: dict[str, Any]) -> str:
+    verdict = cycle.get("verdict") or {}
+    if "met" not in verdict:
+        return "unfinished" if not cycle.get("finished") else "no verdict"
+    return "MET" if verdict["met"] else "NOT MET"
+
+
+def run(args: argparse.Namespace) -> int:
+    if not Path(args.store).is_file():
+        raise HarnessError(f"no cycle store at {args.store}")
+    with CycleStore(args.store) as store:
+        try:
+            if args.action == "list":
+                return _list(store, args.json)
+            if args.action == "show":
+                return _show(store, args.cycle_id, args.json)
+            return _compare(store, args.a, args.b, args.json)
+        except KeyError as exc:
+            raise HarnessError(str(exc.args[0]) if exc.args else str(exc)) from None
+
+
+def _list(store: CycleStore, as_json: bool) -> int:
+    cycles = store.cycles()
+    if as_json:
+        print(json.dumps(cycles, indent=2, default=str))
+        return 0
+    if not cycles:
+        print("no cycles stored")
+    for c in cycles:
+        counts = ", ".join(f"{n} {o}" for o, n in sorted(c["counts"].items())) or "no records"
+        benches = len(c["meta"].get("bench_names") or []) or "?"
+        print(f"{c['id']}  {c['started']}  benches {benches}  {counts}  mask {_verdict_word(c)}")
+    return 0
+
+
+def _show(store: CycleStore, cycle_id: str, as_json: bool) -> int:
+    cycle = store.cycle(cycle_id)
+    if cycle is None:
+        raise KeyError(f"no cycle {cycle_id!r} in {store.path}")
+    records = store.records(cycle_id)
+    verdict = cycle["verdict"] if (cycle["verdict"] or {}).get("met") is not None else \
+        DefectMask.from_mapping(cycle["meta"].get("mask") or {}, source="cycle meta").evaluate(records)
+    if as_json:
+        print(json.dumps({"cycle": cycle, "verdict": verdict, "records": records}, indent=2, default=str))
+        return 0
+    print(f"cycle {cycle['id']}: started {cycle['started']}, finished {cycle['finished'] or '(not finished)'}")
+    print("open failures / limit: " + ", ".join(
+        f"{s} {verdict['counts'].get(s, 0)}/{verdict['limits'].get(s, 0)}" for s in ("S1", "S2", "S3", "S4")))
+    print(f"defect mask {'MET' if verdict.get('met') else 'NOT MET'}")
+    for (bench, nodeid), record in sorted(final_outcomes(records).items(), key=lambda kv: (kv[0][1], kv[0][0])):
+        reqs = ",".join(record.get("requirements") or [])
+        print(f"  {record.get('outcome', '?'):8} {record.get('severity', 'S3')} [{bench}] {nodeid}  {reqs}")
+    return 0
+
+
+def _compare(store: CycleStore, a: str, b: str, as_json: bool) -> int:
+    result = store.compare(a, b)
+    if as_json:
+        print(json.dumps(result, indent=2))
+        return 0
+    print(f"{a} -> {b}")
+    for category in CATEGORIES:
+        items = result[category]
+        print(f"{category.replace('_', ' ')}: {len(items)}")
+        for item in items:
+            print(f"  [{item['bench']}] {item['nodeid']}  ({item['before'] or '-'} -> {item['after'] or '-'})")
+    return 0

@@ -1,0 +1,349 @@
+"""``harness run``: the main job. One full regression cycle over every bench of a profile set.
+
+One ``python -m pytest <suites> --bench B --cycle-store S --cycle-id C`` subprocess per bench
+(up to ``--parallel`` at once); progress is read back from the cycle store; afterwards the
+report, merged JUnit XML and raw records are written to ``reports/<cycle-id>/``, the verdict is
+stored and printed, and the exit status is 1 when the defect mask is not met.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as _dt
+import json
+import os
+import platform
+import re
+import shlex
+import subprocess
+import sys
+import threading
+import time
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+from harness import __version__
+from harness.errors import ProfileError
+from harness.report.html import render_cycle
+from harness.report.mask import DefectMask
+from harness.report.store import CycleStore
+
+DEFAULT_STORE = "reports/cycles.sqlite"
+DEFAULT_REPORTS = "reports"
+DEFAULT_SUITES = "tests/compliance"
+POLL_S = 0.25
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser("run", help="run one regression cycle over every bench of a profile set",
+                       description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--profile-set", metavar="PATH", help="profile set (default device_profiles/sets/pit-matrix.yaml)")
+    p.add_argument("--bench", metavar="PATH", action="append", default=[],
+                   help="bench profile to run on instead of a profile set (repeatable)")
+    p.add_argument("--parallel", type=int, default=max(1, min(4, os.cpu_count() or 1)),
+                   help="benches run at once (default: CPU count, at most 4)")
+    p.add_argument("--cycle-id", metavar="ID", help='cycle id (default "C" + UTC timestamp)')
+    p.add_argument("--store", metavar="PATH", default=DEFAULT_STORE, help=f"cycle store (default {DEFAULT_STORE})")
+    p.add_argument("--mask", metavar="S1=0,S2=0,...", help="defect mask limits (over the profile set's)")
+    p.add_argument("--suites", metavar="PATH", action="append", default=None,
+                   help=f"test paths to run (repeatable; default {DEFAULT_SUITES})")
+    p.add_argument("--reports", metavar="DIR", default=DEFAULT_REPORTS, help=f"reports folder (default {DEFAULT_REPORTS})")
+    p.add_argument("--pytest-args", metavar="ARGS", default="", help='extra pytest arguments, e.g. "-k GCS60a -x"')
+    p.set_defaults(func=run)
+
+
+@dataclass
+class BenchRun:
+    """One bench's pytest subprocess."""
+
+    name: str
+    path: str | None
+    slug: str
+    proc: subprocess.Popen[bytes] | None = None
+    log: IO[bytes] | None = None
+    returncode: int | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def new_cycle_id(now: _dt.datetime | None = None) -> str:
+    """``C`` + UTC timestamp to the millisecond: sortable and unique per run."""
+    t = now or _dt.datetime.now(_dt.timezone.utc)
+    return t.strftime("C%Y%m%dT%H%M%S") + f"{t.microsecond // 1000:03d}Z"
+
+
+def _slug(name: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]+", "-", name).strip("-") or "bench"
+
+
+def _bench_name(path: Path) -> str:
+    """A bench's name from its profile (``name:``), else the file stem."""
+    try:
+        import yaml
+
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError, ImportError) as exc:
+        raise ProfileError(f"cannot read bench profile: {exc}", file=str(path)) from None
+    except Exception as exc:  # yaml.YAMLError
+        raise ProfileError(f"not valid YAML: {exc}", file=str(path)) from None
+    name = data.get("name") if isinstance(data, dict) else None
+    return str(name) if name else path.stem
+
+
+def _profiles_dir() -> Path:
+    try:
+        from harness.profiles import profiles_dir
+
+        return Path(profiles_dir())
+    except ImportError:
+        return Path("device_profiles")
+
+
+def resolve_benches(args: argparse.Namespace) -> tuple[list[tuple[str, str | None]], str | None, DefectMask]:
+    """``([(bench name, profile path or None for the plugin's default)], set path, mask)``."""
+    mask = DefectMask()
+    benches: list[tuple[str, str | None]]
+    if args.bench:
+        benches = [(_bench_name(Path(p)), str(Path(p).resolve())) for p in args.bench]
+        for p in args.bench:
+            if not Path(p).is_file():
+                raise ProfileError("bench profile not found", file=p)
+        set_path = None
+    else:
+        explicit = args.profile_set is not None
+        set_file = Path(args.profile_set) if explicit else _profiles_dir() / "sets" / "pit-matrix.yaml"
+        if set_file.is_file():
+            from harness.profiles import load_profile_set
+
+            pset = load_profile_set(set_file)
+            benches = [(b.name, str(b.source) if b.source else None) for b in pset.benches]
+            if pset.defect_mask is not None:
+                limits = {s: getattr(pset.defect_mask, s) for s in ("S1", "S2", "S3", "S4")}
+                mask = DefectMask.from_mapping({k: v for k, v in limits.items() if v is not None},
+                                               source=str(set_file))
+            set_path = str(set_file.resolve())
+        elif explicit:
+            raise ProfileError("profile set not found", file=str(set_file))
+        else:
+            default = _profiles_dir() / "benches" / "emulated-default.yaml"
+            benches = [(_bench_name(default), str(default.resolve()))] if default.is_file() else [("emulated-default", None)]
+            set_path = None
+    if args.mask:
+        mask = DefectMask.parse(args.mask, base=mask)
+    names = [n for n, _ in benches]
+    dupes = sorted({n for n in names if names.count(n) > 1})
+    if dupes:
+        raise ProfileError(f"bench names must be unique in one cycle: {', '.join(dupes)}", file=set_path or "--bench")
+    return benches, set_path, mask
+
+
+def _pytest_command(args: argparse.Namespace, bench: BenchRun, store: Path, cycle_id: str, out: Path) -> list[str]:
+    cmd = [sys.executable, "-m", "pytest", *(args.suites or [DEFAULT_SUITES]),
+           "-p", "no:cacheprovider", "-p", "harness.report.pytest_html_hooks",
+           "--cycle-store", str(store), "--cycle-id", cycle_id,
+           "--junitxml", str(out / f"junit-{bench.slug}.xml"),
+           "--html", str(out / f"pytest-html-{bench.slug}.html"), "--self-contained-html",
+           "-q", "-rN"]
+    if bench.path:
+        cmd += ["--bench", bench.path]
+    return cmd + shlex.split(args.pytest_args or "")
+
+
+def _count_tests(cmd: list[str], result: dict[str, int]) -> None:
+    """Collect once (suites are bench-independent) to know the expected total per bench."""
+    collect = [c for c in cmd if c not in ("--self-contained-html",)]
+    collect = _strip_options(collect, ("--junitxml", "--html", "--cycle-store", "--cycle-id"))
+    try:
+        done = subprocess.run(collect + ["--collect-only"], capture_output=True, timeout=300, env=_child_env())
+    except (OSError, subprocess.TimeoutExpired):
+        return
+    match = re.search(rb"(\d+) tests? collected", done.stdout)
+    if match:
+        result["per_bench"] = int(match.group(1))
+    elif done.returncode == 5:
+        result["per_bench"] = 0
+
+
+def _strip_options(cmd: list[str], names: tuple[str, ...]) -> list[str]:
+    out: list[str] = []
+    skip = False
+    for c in cmd:
+        if skip:
+            skip = False
+            continue
+        if c in names:
+            skip = True
+            continue
+        out.append(c)
+    return out
+
+
+def _child_env() -> dict[str, str]:
+    env = dict(os.environ)
+    for name in ("HARNESS_BENCH", "HARNESS_PROFILE_SET", "HARNESS_CYCLE_STORE", "HARNESS_CYCLE_ID", "HARNESS_RECORDS"):
+        env.pop(name, None)
+    return env
+
+
+def _progress_line(progress: dict[str, int], total: int | None, runs: list[BenchRun]) -> str:
+    running = [r.name for r in runs if r.proc is not None and r.returncode is None]
+    finished = sum(1 for r in runs if r.returncode is not None)
+    tot = "?" if total is None else str(total)
+    return (f"[{progress.get('done', 0)}/{tot} tests] failures {progress.get('failures', 0)}"
+            f" | benches done {finished}/{len(runs)}"
+            f" | running: {', '.join(running) or '-'}")
+
+
+def execute(args: argparse.Namespace, runs: list[BenchRun], store: CycleStore, cycle_id: str, out: Path,
+            printer: Any = print) -> None:
+    """Run every bench's pytest (up to ``args.parallel`` at once), printing progress."""
+    logs = out / "logs"
+    logs.mkdir(parents=True, exist_ok=True)
+    pending = list(runs)
+    counted: dict[str, int] = {}
+    counter: threading.Thread | None = None
+    if runs:
+        counter = threading.Thread(
+            target=_count_tests, args=(_pytest_command(args, runs[0], store.path, cycle_id, out), counted), daemon=True
+        )
+        counter.start()
+    last_line = ""
+    last_print = 0.0
+    try:
+        while pending or any(r.returncode is None and r.proc is not None for r in runs):
+            active = [r for r in runs if r.proc is not None and r.returncode is None]
+            while pending and len(active) < max(1, args.parallel):
+                bench = pending.pop(0)
+                bench.log = open(logs / f"{bench.slug}.log", "wb")  # noqa: SIM115 - closed when it ends
+                bench.proc = subprocess.Popen(_pytest_command(args, bench, store.path, cycle_id, out),
+                                              stdout=bench.log, stderr=subprocess.STDOUT, env=_child_env())
+                active.append(bench)
+            for r in active:
+                assert r.proc is not None
+                code = r.proc.poll()
+                if code is not None:
+                    r.returncode = code
+                    if r.log:
+                        r.log.close()
+            per_bench = counted.get("per_bench")
+            total = None if per_bench is None else per_bench * len(runs)
+            line = _progress_line(store.progress(cycle_id), total, runs)
+            now = time.monotonic()
+            if line != last_line and now - last_print >= 1.0:
+                printer(line)
+                last_line, last_print = line, now
+            if pending or any(r.returncode is None for r in active):
+                time.sleep(POLL_S)
+        progress = store.progress(cycle_id)
+        per_bench = counted.get("per_bench")
+        total = progress["done"] if per_bench is None else max(progress["done"], per_bench * len(runs))
+        printer(_progress_line(progress, total, runs))
+    except BaseException:
+        for r in runs:
+            if r.proc is not None and r.proc.poll() is None:
+                r.proc.terminate()
+        for r in runs:
+            if r.proc is not None:
+                try:
+                    r.proc.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    r.proc.kill()
+        raise
+    finally:
+        if counter is not None:
+            counter.join(timeout=0)
+
+
+def merge_junit(files: list[tuple[str, Path]], target: Path) -> None:
+    """One ``<testsuites>`` with each bench's suites, named after the bench."""
+    root = ET.Element("testsuites", {"name": target.parent.name})
+    totals = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
+    for bench, path in files:
+        if not path.is_file():
+            continue
+        try:
+            tree = ET.parse(path)
+        except ET.ParseError:
+            continue
+        top = tree.getroot()
+        suites = [top] if top.tag == "testsuite" else list(top.iter("testsuite"))
+        for suite in suites:
+            suite.set("name", f"{bench}")
+            for key in totals:
+                totals[key] += int(suite.get(key, "0") or 0)
+            root.append(suite)
+    for key, value in totals.items():
+        root.set(key, str(value))
+    ET.ElementTree(root).write(target, encoding="utf-8", xml_declaration=True)
+
+
+def write_records(store: CycleStore, cycle_id: str, target: Path) -> int:
+    records = store.records(cycle_id)
+    with open(target, "w", encoding="utf-8") as fh:
+        for record in records:
+            fh.write(json.dumps(record, default=str) + "\n")
+    return len(records)
+
+
+def run(args: argparse.Namespace) -> int:
+    benches, set_path, mask = resolve_benches(args)
+    store = CycleStore(args.store)
+    cycle_id = args.cycle_id or new_cycle_id()
+    while args.cycle_id is None and store.cycle(cycle_id) is not None:
+        time.sleep(0.002)
+        cycle_id = new_cycle_id()
+    out = Path(args.reports) / cycle_id
+    out.mkdir(parents=True, exist_ok=True)
+    slugs: set[str] = set()
+    runs = []
+    for name, path in benches:
+        slug = _slug(name)
+        while slug in slugs:
+            slug += "_"
+        slugs.add(slug)
+        runs.append(BenchRun(name=name, path=path, slug=slug))
+    store.start_cycle(cycle_id, {
+        "harness_version": __version__,
+        "started": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+        "profile_set": set_path,
+        "bench_names": [r.name for r in runs],
+        "bench_paths": [r.path for r in runs],
+        "mask": mask.limits,
+        "suites": args.suites or [DEFAULT_SUITES],
+        "parallel": args.parallel,
+        "host": platform.node(),
+    })
+    print(f"harness run: cycle {cycle_id}, {len(runs)} bench(es), mask {mask.describe()}, store {args.store}", flush=True)
+    t0 = time.monotonic()
+    execute(args, runs, store, cycle_id, out, printer=lambda line: print(line, flush=True))
+    wall = time.monotonic() - t0
+
+    records = store.records(cycle_id)
+    verdict = mask.evaluate(records)
+    bench_errors = [
+        {"bench": r.name, "reason": f"pytest exit status {r.returncode} (see logs/{r.slug}.log)"}
+        for r in runs if r.returncode not in (0, 1)
+    ]
+    verdict["mask_met"] = verdict["met"]
+    verdict["bench_errors"] = bench_errors
+    verdict["met"] = verdict["met"] and not bench_errors
+    verdict["wall_s"] = round(wall, 3)
+    verdict["exit_status"] = {r.name: r.returncode for r in runs}
+    store.finish_cycle(cycle_id, verdict)
+
+    merge_junit([(r.name, out / f"junit-{r.slug}.xml") for r in runs], out / "junit.xml")
+    write_records(store, cycle_id, out / "records.jsonl")
+    render_cycle(store, cycle_id, out / "report.html")
+    store.close()
+
+    counts = ", ".join(f"{s} {verdict['counts'][s]}/{verdict['limits'][s]}" for s in verdict["counts"])
+    outcomes = ", ".join(f"{n} {o}" for o, n in sorted(verdict["outcomes"].items())) or "no tests"
+    print(f"cycle {cycle_id}: {outcomes} in {wall:.1f} s")
+    print(f"open failures / limit: {counts}")
+    for failure in verdict["open_failures"]:
+        print(f"  {failure['severity']} {failure['outcome']}: [{failure['bench']}] {failure['nodeid']}")
+    for error in bench_errors:
+        print(f"  bench {error['bench']}: {error['reason']}")
+    print(f"defect mask {'MET' if verdict['met'] else 'NOT MET'}; report {out / 'report.html'}")
+    return 0 if verdict["met"] else 1

@@ -1,0 +1,270 @@
+"""The compliance report: one self-contained HTML file rendered from the cycle store alone.
+
+Used by ``harness run`` (after the benches finish) and ``harness report ID`` (rebuild). Every
+value from a record is escaped by a Jinja2 environment with ``autoescape=True``; the page has
+no scripts and no event handlers, and its Content-Security-Policy forbids scripts outright.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from markupsafe import Markup
+
+from harness import __version__
+from harness.errors import HarnessError
+from harness.gbcs.datetime import DateTime
+from harness.report.chart import pass_rate_svg
+from harness.report.mask import SEVERITIES, DefectMask, severity_of
+from harness.report.store import FAILING, CycleStore, bench_name, final_outcomes, record_key
+
+TEMPLATES = Path(__file__).with_name("templates")
+NO_REQUIREMENT = "(no requirement)"
+CHART_CYCLES = 20
+
+
+def _environment() -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(TEMPLATES)),
+        autoescape=True,
+        undefined=jinja2.ChainableUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+def _css() -> tuple[str, str]:
+    css = (TEMPLATES / "report.css").read_text(encoding="utf-8")
+    digest = base64.b64encode(hashlib.sha256(css.encode("utf-8")).digest()).decode("ascii")
+    csp = (
+        "default-src 'none'; script-src 'none'; object-src 'none'; base-uri 'none'; form-action 'none'; "
+        f"img-src data:; style-src 'sha256-{digest}'"
+    )
+    return css, csp
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, (dict, list)):
+        return json.dumps(value, default=str)
+    return str(value)
+
+
+def _datetimes(tree: Any, path: str = "") -> list[tuple[str, str]]:
+    """Date-time fields anywhere in a decoded tree, with their status in words when present."""
+    found: list[tuple[str, str]] = []
+    if isinstance(tree, Mapping):
+        for key, value in tree.items():
+            here = f"{path}.{key}" if path else str(key)
+            lowered = str(key).lower().replace("-", "_")
+            if ("date_time" in lowered or "datetime" in lowered) and not isinstance(value, (list, tuple)):
+                if value not in (None, "", {}):
+                    found.append((here, _datetime_words(value)))
+            else:
+                found.extend(_datetimes(value, here))
+    elif isinstance(tree, (list, tuple)):
+        for i, value in enumerate(tree):
+            found.extend(_datetimes(value, f"{path}[{i}]"))
+    return found
+
+
+def _datetime_words(value: Any) -> str:
+    """A date-time as words: 12-octet hex (or a mapping carrying it) decoded with its clock status."""
+    hex_text = value.get("hex") if isinstance(value, Mapping) else value
+    if isinstance(hex_text, str) and len(hex_text) == 24:
+        try:
+            return f"{DateTime.from_bytes(bytes.fromhex(hex_text))} [{hex_text.upper()}]"
+        except (ValueError, HarnessError):
+            pass
+    if not isinstance(value, Mapping):
+        return _text(value)
+    main = value.get("iso") or value.get("value") or value.get("text") or value.get("date_time")
+    status = value.get("status_words") or value.get("status_text") or value.get("clock_status") or value.get("status")
+    parts = [_text(main) if main is not None else _text(dict(value))]
+    if status is not None and main is not None:
+        parts.append(f"status: {_text(status)}")
+    return " ".join(parts)
+
+
+def _device_rows(records: Sequence[Mapping[str, Any]]) -> dict[str, dict[str, Any]]:
+    benches: dict[str, dict[str, Any]] = {}
+    for record in records:
+        name = bench_name(record)
+        raw = record.get("bench")
+        bench: Mapping[str, Any] = raw if isinstance(raw, Mapping) else {}
+        entry = benches.setdefault(
+            name,
+            {"name": name, "path": _text(bench.get("path")), "connection": _text(bench.get("connection")),
+             "devices": [], "_seen": set()},
+        )
+        for device in record.get("devices") or []:
+            if not isinstance(device, Mapping):
+                continue
+            ident = (_text(device.get("role")), _text(device.get("eui")), _text(device.get("firmware")))
+            if ident in entry["_seen"]:
+                continue
+            entry["_seen"].add(ident)
+            entry["devices"].append(
+                {k: _text(device.get(k)) for k in ("role", "eui", "name", "manufacturer", "model", "firmware", "profile")}
+                | {"faults": [_text(f) for f in device.get("faults") or []]}
+            )
+    for entry in benches.values():
+        entry.pop("_seen")
+    return benches
+
+
+def _cell_verdict(outcomes: Sequence[str]) -> str:
+    if any(o in FAILING for o in outcomes):
+        return "failed"
+    if "waived" in outcomes:
+        return "waived"
+    if "passed" in outcomes:
+        return "passed"
+    return "skipped"
+
+
+def build_context(cycle: Mapping[str, Any], records: Sequence[Mapping[str, Any]],
+                  history: Mapping[str, Sequence[Mapping[str, Any]]]) -> dict[str, Any]:
+    """Everything the template shows, from one cycle row, its records and the pass-rate history."""
+    meta = cycle.get("meta") or {}
+    finals = final_outcomes(records)
+    attempts: dict[tuple[str, str], list[str]] = {}
+    for record in records:
+        attempts.setdefault(record_key(record), []).append(_text(record.get("outcome")))
+
+    benches = _device_rows(records)
+    for name in meta.get("bench_names") or []:
+        benches.setdefault(str(name), {"name": str(name), "path": "", "connection": "", "devices": []})
+    bench_list = sorted(benches.values(), key=lambda b: b["name"])
+
+    tests: list[dict[str, Any]] = []
+    anchors: dict[tuple[str, str], str] = {}
+    for i, (key, record) in enumerate(sorted(finals.items(), key=lambda kv: (kv[0][1], kv[0][0])), start=1):
+        anchors[key] = f"t{i}"
+        failure = record.get("failure") if isinstance(record.get("failure"), Mapping) else None
+        waiver = record.get("waiver") if isinstance(record.get("waiver"), Mapping) else None
+        duration = record.get("duration_s")
+        tests.append(
+            {
+                "anchor": f"t{i}",
+                "nodeid": key[1],
+                "bench": key[0],
+                "name": _text(record.get("name") or key[1]),
+                "outcome": _text(record.get("outcome")),
+                "severity": severity_of(record),
+                "requirements": [_text(r) for r in record.get("requirements") or []],
+                "started": _text(record.get("started")),
+                "duration": f"{float(duration):.3f} s" if isinstance(duration, (int, float)) else _text(duration),
+                "attempts": len(attempts.get(key, [])),
+                "attempt_outcomes": attempts.get(key, []),
+                "skip_reason": _text(record.get("skip_reason")),
+                "waiver": {"reason": _text(waiver.get("reason")), "requirement": _text(waiver.get("requirement"))}
+                if waiver else None,
+                "failure": {"message": _text(failure.get("message")), "text": _text(failure.get("text"))}
+                if failure else None,
+                "measurements": [
+                    {k: _text(m.get(k)) for k in ("name", "value", "units", "low", "high", "expected", "verdict")}
+                    for m in record.get("measurements") or [] if isinstance(m, Mapping)
+                ],
+                "exchanges": [
+                    {
+                        "direction": _text(x.get("direction")),
+                        "use_case": _text(x.get("use_case")),
+                        "time": _text(x.get("time")),
+                        "summary": _text(x.get("summary")),
+                        "hex": _text(x.get("hex")),
+                        "tree": json.dumps(x.get("decoded"), indent=2, default=str, ensure_ascii=False),
+                        "datetimes": _datetimes(x.get("decoded")),
+                    }
+                    for x in record.get("exchanges") or [] if isinstance(x, Mapping)
+                ],
+            }
+        )
+
+    by_requirement: dict[str, dict[str, list[dict[str, str]]]] = {}
+    waivers: list[dict[str, str]] = []
+    for key, record in finals.items():
+        requirements = [_text(r) for r in record.get("requirements") or []] or [NO_REQUIREMENT]
+        for requirement in requirements:
+            by_requirement.setdefault(requirement, {}).setdefault(key[0], []).append(
+                {"anchor": anchors[key], "name": _text(record.get("name") or key[1]), "outcome": _text(record.get("outcome"))}
+            )
+        waiver = record.get("waiver")
+        if record.get("outcome") == "waived" or isinstance(waiver, Mapping):
+            w = waiver if isinstance(waiver, Mapping) else {}
+            waivers.append({"anchor": anchors[key], "nodeid": key[1], "bench": key[0],
+                            "requirement": _text(w.get("requirement")), "reason": _text(w.get("reason"))})
+    matrix = []
+    for requirement in sorted(by_requirement, key=lambda r: (r == NO_REQUIREMENT, r)):
+        cells = []
+        for bench in bench_list:
+            found = by_requirement[requirement].get(bench["name"])
+            cells.append({"verdict": _cell_verdict([t["outcome"] for t in found]), "tests": found} if found else None)
+        matrix.append({"requirement": requirement, "cells": cells})
+
+    verdict = cycle.get("verdict")
+    note = ""
+    if not verdict or "met" not in verdict:
+        limits = (meta.get("mask") or {}) if isinstance(meta.get("mask"), Mapping) else {}
+        verdict = DefectMask.from_mapping(limits, source="cycle meta").evaluate(records)
+        note = "computed from the stored records (no verdict from harness run stored)"
+    elif verdict.get("bench_errors"):
+        note = "bench runs incomplete"
+    outcome_counts: dict[str, int] = {}
+    for record in finals.values():
+        outcome = _text(record.get("outcome"))
+        outcome_counts[outcome] = outcome_counts.get(outcome, 0) + 1
+    versions = {_text(r.get("harness_version")) for r in records if r.get("harness_version")}
+    css, csp = _css()
+    return {
+        "cycle": {"id": _text(cycle.get("id")), "started": _text(cycle.get("started")), "finished": _text(cycle.get("finished"))},
+        "harness_version": ", ".join(sorted(versions)) or _text(meta.get("harness_version")) or __version__,
+        "renderer_version": __version__,
+        "profile_set": _text(meta.get("profile_set")),
+        "benches": bench_list,
+        "totals": {"total": len(finals), "outcomes": sorted(outcome_counts.items())},
+        "verdict": {"met": bool(verdict.get("met")), "counts": verdict.get("counts") or {},
+                    "limits": verdict.get("limits") or {}, "exceeded": verdict.get("exceeded") or [],
+                    "bench_errors": verdict.get("bench_errors") or []},
+        "verdict_note": note,
+        "severities": SEVERITIES,
+        "matrix": matrix,
+        "waivers": sorted(waivers, key=lambda w: (w["nodeid"], w["bench"])),
+        "tests": tests,
+        "chart_svg": Markup(pass_rate_svg(history)),  # noqa: S704 - pass_rate_svg escapes every label
+        "css": css,
+        "csp": csp,
+    }
+
+
+def render_html(cycle: Mapping[str, Any], records: Sequence[Mapping[str, Any]],
+                history: Mapping[str, Sequence[Mapping[str, Any]]]) -> str:
+    """The report page as a string."""
+    return _environment().get_template("report.html").render(**build_context(cycle, records, history))
+
+
+def render_cycle(store: CycleStore, cycle_id: str, out: str | Path | None = None) -> str:
+    """Render cycle ``cycle_id`` from the store alone; write it to ``out`` when given."""
+    cycle = store.cycle(cycle_id)
+    if cycle is None:
+        raise KeyError(f"no cycle {cycle_id!r} in {store.path}")
+    records = store.records(cycle_id)
+    history = {
+        requirement: store.history(requirement, until=cycle_id, last=CHART_CYCLES)
+        for requirement in store.requirements([cycle_id])
+    }
+    page = render_html(cycle, records, history)
+    if out is not None:
+        path = Path(out)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(path.suffix + ".tmp")
+        tmp.write_text(page, encoding="utf-8")
+        tmp.replace(path)
+    return page

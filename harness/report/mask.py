@@ -1,0 +1,90 @@
+"""The defect mask: the most open failures a cycle may have per severity (S1 worst .. S4).
+
+A cycle meets its mask when, counting the final outcome of every (bench, test), the failed and
+errored tests of each severity are no more than that severity's limit. Passed, waived (expected
+deviation) and skipped tests never count. A record without a severity is S3; a severity that is
+not S1..S4 counts as S1 (never hide a failure behind a typo).
+
+Limits come from, later winning: all zero, the profile set's ``defect_mask``, ``harness run
+--mask S1=0,S2=0,S3=2``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from harness.errors import ProfileError
+from harness.report.store import DEFAULT_SEVERITY, FAILING, final_outcomes, record_key
+
+SEVERITIES = ("S1", "S2", "S3", "S4")
+
+
+def severity_of(record: Mapping[str, Any]) -> str:
+    """The record's severity, normalised to S1..S4."""
+    value = str(record.get("severity") or DEFAULT_SEVERITY).strip().upper()
+    return value if value in SEVERITIES else "S1"
+
+
+@dataclass(frozen=True)
+class DefectMask:
+    """Per-severity limits of open failures."""
+
+    limits: dict[str, int] = field(default_factory=lambda: {s: 0 for s in SEVERITIES})
+
+    @classmethod
+    def from_mapping(cls, mapping: Mapping[str, Any] | None, *, source: str = "defect_mask",
+                     base: DefectMask | None = None) -> DefectMask:
+        """Limits from a mapping like ``{S1: 0, S3: 2}`` over ``base`` (default all zero)."""
+        limits = dict((base or cls()).limits)
+        for key, value in (mapping or {}).items():
+            name = str(key).strip().upper()
+            if name not in SEVERITIES:
+                raise ProfileError(f"unknown severity {key!r} (expected one of {', '.join(SEVERITIES)})",
+                                   file=source, field=str(key))
+            try:
+                number = int(value)
+            except (TypeError, ValueError):
+                raise ProfileError(f"limit {value!r} is not a whole number", file=source, field=name) from None
+            if number < 0:
+                raise ProfileError(f"limit {number} is negative", file=source, field=name)
+            limits[name] = number
+        return cls(limits)
+
+    @classmethod
+    def parse(cls, text: str, *, base: DefectMask | None = None) -> DefectMask:
+        """Limits from ``"S1=0,S2=0,S3=2"`` (the ``--mask`` option) over ``base``."""
+        mapping: dict[str, str] = {}
+        for part in filter(None, (p.strip() for p in text.split(","))):
+            name, sep, value = part.partition("=")
+            if not sep:
+                raise ProfileError(f"expected SEVERITY=LIMIT, got {part!r}", file="--mask", field=part)
+            mapping[name.strip()] = value.strip()
+        return cls.from_mapping(mapping, source="--mask", base=base)
+
+    def evaluate(self, records: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
+        """The verdict: ``{"met", "counts", "limits", "exceeded", "open_failures", "outcomes"}``."""
+        counts = {s: 0 for s in SEVERITIES}
+        outcomes: dict[str, int] = {}
+        open_failures: list[dict[str, str]] = []
+        for record in final_outcomes(records).values():
+            outcome = str(record.get("outcome", ""))
+            outcomes[outcome] = outcomes.get(outcome, 0) + 1
+            if outcome in FAILING:
+                severity = severity_of(record)
+                counts[severity] += 1
+                bench, nodeid = record_key(record)
+                open_failures.append({"bench": bench, "nodeid": nodeid, "severity": severity, "outcome": outcome})
+        exceeded = [s for s in SEVERITIES if counts[s] > self.limits.get(s, 0)]
+        return {
+            "met": not exceeded,
+            "counts": counts,
+            "limits": dict(self.limits),
+            "exceeded": exceeded,
+            "open_failures": open_failures,
+            "outcomes": outcomes,
+        }
+
+    def describe(self) -> str:
+        return ",".join(f"{s}={self.limits.get(s, 0)}" for s in SEVERITIES)

@@ -1,0 +1,66 @@
+"""pytest-html 4 hooks: our summary above pytest-html's table and requirement/severity columns.
+
+Loaded by ``harness run`` into each bench's pytest with ``-p harness.report.pytest_html_hooks``
+(harmless without pytest-html: every pytest-html hook is optional). pytest-html inserts these
+strings as HTML, so every value is escaped here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+from html import escape
+from typing import Any
+
+import pytest
+
+from harness import __version__
+
+
+def _option(config: pytest.Config, name: str) -> str:
+    try:
+        value = config.getoption(name, default=None)
+    except ValueError:
+        value = None
+    return "" if value is None else str(value)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[None, Any, None]:
+    """Carry the requirement and severity markers onto the report for the table row hook."""
+    outcome = yield
+    report = outcome.get_result()
+    requirements = [str(a) for m in item.iter_markers("requirement") for a in m.args]
+    severity = next((str(m.args[0]) for m in item.iter_markers("severity") if m.args), "S3")
+    report.harness_requirements = requirements
+    report.harness_severity = severity
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_html_report_title(report: Any) -> None:
+    report.title = f"harness {__version__}: pytest-html results"
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_html_results_summary(prefix: list[str], summary: list[str], postfix: list[str], session: pytest.Session) -> None:
+    config = session.config
+    cycle = _option(config, "harness_cycle_id")
+    bench = _option(config, "harness_bench") or "emulated default bench"
+    prefix.append(
+        "<p><b>GBCS compliance harness</b> "
+        f"{escape(__version__)} &mdash; cycle <code>{escape(cycle or '(none)')}</code> &mdash; bench "
+        f"<code>{escape(bench)}</code>. The compliance report (report.html beside this file) carries "
+        "the defect-mask verdict, devices, traceability and decoded exchanges.</p>"
+    )
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_html_results_table_header(cells: list[str]) -> None:
+    cells.insert(2, "<th>Requirements</th>")
+    cells.insert(3, "<th>Severity</th>")
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_html_results_table_row(report: Any, cells: list[str]) -> None:
+    requirements = getattr(report, "harness_requirements", []) or []
+    cells.insert(2, f"<td>{escape(', '.join(requirements))}</td>")
+    cells.insert(3, f"<td>{escape(str(getattr(report, 'harness_severity', '')))}</td>")

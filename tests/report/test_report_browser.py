@@ -1,0 +1,64 @@
+"""Headless Chromium opens a report full of script payloads: nothing runs.
+
+A control page (same payloads, unescaped, no CSP) proves this browser set-up does run scripts,
+so the check on the real report can fail."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from report_factory import XSS_ELEMENT, XSS_IMG, XSS_SCRIPT, xss_record
+
+from harness.report.html import render_cycle
+from harness.report.store import CycleStore
+
+CHROMIUM = next((shutil.which(n) for n in ("chromium", "chromium-browser", "google-chrome") if shutil.which(n)), None)
+pytestmark = pytest.mark.skipif(
+    CHROMIUM is None, reason="chromium is not installed (CI: apt-get install chromium; scripts/setup does it)"
+)
+
+
+def _dump_dom(page: Path, profile: Path) -> str:
+    assert CHROMIUM is not None
+    done = subprocess.run(
+        [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync",
+         f"--user-data-dir={profile}", "--dump-dom", page.resolve().as_uri()],
+        capture_output=True, text=True, timeout=90,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    return done.stdout
+
+
+def _title(dom: str) -> str:
+    match = re.search(r"<title>(.*?)</title>", dom, re.S)
+    return match.group(1) if match else ""
+
+
+def test_control_page_shows_the_browser_runs_scripts(tmp_path: Path) -> None:
+    control = tmp_path / "control.html"
+    control.write_text(f"<html><head><title>control</title></head><body>{XSS_SCRIPT}{XSS_ELEMENT}</body></html>",
+                       encoding="utf-8")
+    dom = _dump_dom(control, tmp_path / "profile")
+    assert _title(dom) == "PWNED-SCRIPT"
+    assert "<pwned-element>" in dom
+
+
+def test_report_payloads_do_not_run(tmp_path: Path) -> None:
+    with CycleStore(tmp_path / "cycles.sqlite") as store:
+        store.start_cycle("CXSS", {})
+        store.add_record("CXSS", xss_record())
+        report = tmp_path / "report.html"
+        render_cycle(store, "CXSS", report)
+    dom = _dump_dom(report, tmp_path / "profile")
+    assert _title(dom) == "GBCS compliance report CXSS"
+    assert "PWNED" not in _title(dom)
+    assert "<pwned-element" not in dom
+    assert not re.search(r"<img\b", dom) and not re.search(r"<script\b", dom)
+    # The payloads are there, as visible text.
+    assert "document.title='PWNED-IMG'" in dom and "onerror" in dom
+    assert XSS_IMG not in dom

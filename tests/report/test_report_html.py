@@ -1,0 +1,132 @@
+"""The HTML report: content from the store alone, escaping of every record value, CSP, chart."""
+
+from __future__ import annotations
+
+from html.parser import HTMLParser
+from pathlib import Path
+
+from report_factory import XSS_ELEMENT, XSS_IMG, XSS_SCRIPT, record, xss_record
+
+from harness.report.html import render_cycle
+from harness.report.store import CycleStore
+
+
+class _Scan(HTMLParser):
+    """Every element and attribute as a browser's tokenizer would see them."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: list[str] = []
+        self.attrs: list[tuple[str, str]] = []
+        self.text: list[str] = []
+        self.csp: str | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append(tag)
+        self.attrs.extend((k, v or "") for k, v in attrs)
+        found = dict(attrs)
+        if tag == "meta" and (found.get("http-equiv") or "").lower() == "content-security-policy":
+            self.csp = found.get("content")
+
+    def handle_data(self, data: str) -> None:
+        self.text.append(data)
+
+
+def _scan(page: str) -> _Scan:
+    scan = _Scan()
+    scan.feed(page)
+    return scan
+
+
+def _seed(store: CycleStore) -> None:
+    store.start_cycle("C1", {"bench_names": ["bench-a"], "mask": {"S3": 1}})
+    store.add_record("C1", record("t.py::test_ok", "passed", requirements=("SECMP0015-FR4",)))
+    store.add_record("C1", record("t.py::test_bad", "failed", requirements=("SECMP0015-FR4",)))
+    store.finish_cycle("C1", {"met": True, "counts": {"S3": 1}, "limits": {"S1": 0, "S2": 0, "S3": 1, "S4": 0}})
+    store.start_cycle("C2", {"bench_names": ["bench-a", "bench-b"]})
+    store.add_record("C2", record(
+        "t.py::test_ok", "passed", requirements=("SECMP0015-FR4",),
+        measurements=[{"name": "snapshot age", "value": 12, "units": "s", "low": 0, "high": 1800,
+                       "expected": None, "verdict": "pass"}],
+        exchanges=[{"use_case": "GCS60a", "direction": "rx", "time": "2024-05-01T10:00:01Z", "hex": "DD0000AB",
+                    "decoded": {"date_time": {"iso": "2024-05-01T09:30:00Z", "status": "reliable, from GSME"},
+                                "payload": {"reading_snapshot_date_time": "07E80501FF091E0000800004"}},
+                    "summary": "ReadingSnapshotTime 2024-05-01 09:30:00Z status reliable, source GSME"}]))
+    store.add_record("C2", record("t.py::test_bad", "passed", requirements=("SECMP0015-FR4",)))
+    store.add_record("C2", record("t.py::test_reset", "waived", bench="bench-b", requirements=("SECMP0002-R3",),
+                                  waiver={"reason": "ESME firmware 1.2 clears PDR late (DEV-42)",
+                                          "requirement": "SECMP0002-R3"}))
+    store.add_record("C2", record("t.py::test_skip", "skipped", bench="bench-b", requirements=("SECMP0002-R1",),
+                                  skip_reason="bench lacks capability debt_register_reset"))
+    store.finish_cycle("C2", {"met": True, "counts": {"S1": 0, "S2": 0, "S3": 0, "S4": 0},
+                              "limits": {"S1": 0, "S2": 0, "S3": 0, "S4": 0}})
+
+
+def test_first_screen_traceability_and_tests(store: CycleStore, tmp_path: Path) -> None:
+    _seed(store)
+    out = tmp_path / "C2" / "report.html"
+    page = render_cycle(store, "C2", out)
+    assert out.read_text(encoding="utf-8") == page
+    head = page[: page.index('id="traceability"')]
+    for expected in ("C2", "Harness version", "0.1.0", "bench-a", "bench-b", "00DB123456789002", "GPF new",
+                     "devices/gpf-sbch-new.yaml", "Defect mask MET", "Open failures"):
+        assert expected in head, expected
+    matrix = page[page.index('id="traceability"'): page.index('id="waivers"')]
+    assert "SECMP0015-FR4" in matrix and "SECMP0002-R3" in matrix and "waived" in matrix
+    waivers = page[page.index('id="waivers"'): page.index('id="chart"')]
+    assert "ESME firmware 1.2 clears PDR late (DEV-42)" in waivers
+    tests = page[page.index('id="tests"'):]
+    assert "ReadingSnapshotTime 2024-05-01 09:30:00Z status reliable, source GSME" in tests
+    assert "2024-05-01T09:30:00Z status: reliable, from GSME" in tests  # date-time with its status in words
+    assert "2024-05-01 09:30:00 (from GSME, reliable) [07E80501FF091E0000800004]" in tests  # decoded from hex
+    assert "DD0000AB" in tests and "snapshot age" in tests and "1800" in tests
+    assert "bench lacks capability debt_register_reset" in tests
+
+
+def test_chart_is_an_svg_with_one_bar_per_cycle_and_requirement(store: CycleStore) -> None:
+    _seed(store)
+    page = render_cycle(store, "C2")
+    chart = page[page.index('id="chart"'): page.index('id="tests"')]
+    assert "<svg" in chart and "<table" not in chart
+    scan = _scan(chart)
+    # SECMP0015-FR4 ran in C1 and C2; the SECMP0002 requirements only in C2.
+    assert scan.tags.count("rect") == 4
+    assert "SECMP0015-FR4 in C1: 50% of 2 executed" in chart
+    assert "SECMP0002-R1 in C2: nothing executed" in chart
+    # Rebuilding the older cycle shows only the history it had.
+    old = render_cycle(store, "C1")
+    assert _scan(old[old.index('id="chart"'): old.index('id="tests"')]).tags.count("rect") == 1
+
+
+def test_verdict_of_an_unfinished_cycle_is_computed_from_its_mask(store: CycleStore) -> None:
+    store.start_cycle("C9", {"mask": {"S3": 1}})
+    store.add_record("C9", record("t.py::test_bad", "failed"))
+    page = render_cycle(store, "C9")
+    assert "Defect mask MET" in page and "not finished" in page
+    store.add_record("C9", record("t.py::test_worse", "failed"))
+    assert "Defect mask NOT MET" in render_cycle(store, "C9")
+
+
+def test_every_record_value_is_escaped(store: CycleStore) -> None:
+    store.start_cycle("CX", {"bench_names": []})
+    store.add_record("CX", xss_record())
+    store.add_record("CX", record("t.py::w", "waived", waiver={"reason": XSS_IMG, "requirement": XSS_SCRIPT}))
+    page = render_cycle(store, "CX")
+    for payload in (XSS_SCRIPT, XSS_IMG, XSS_ELEMENT):
+        assert payload not in page
+    scan = _scan(page)
+    assert "script" not in scan.tags and "img" not in scan.tags and "pwned-element" not in scan.tags
+    assert not [k for k, _ in scan.attrs if k.lower().startswith("on")]
+    text = "".join(scan.text)
+    # The payloads are shown as text, where the reader can see them.
+    assert XSS_SCRIPT in text and XSS_IMG in text and XSS_ELEMENT in text
+
+
+def test_csp_forbids_scripts_and_allows_only_our_stylesheet(store: CycleStore) -> None:
+    _seed(store)
+    scan = _scan(render_cycle(store, "C2"))
+    assert scan.csp is not None
+    directives = dict(d.strip().split(" ", 1) for d in scan.csp.split(";") if d.strip())
+    assert directives["default-src"] == "'none'" and directives["script-src"] == "'none'"
+    assert directives["style-src"].startswith("'sha256-") and "unsafe-inline" not in scan.csp
+    assert not [k for k, _ in scan.attrs if k == "style"]  # inline style attributes would be blocked

@@ -1,0 +1,62 @@
+"""Defect mask: limits, precedence, what counts and what does not."""
+
+from __future__ import annotations
+
+import pytest
+from report_factory import record
+
+from harness.errors import ProfileError
+from harness.report.mask import DefectMask, severity_of
+
+
+def test_default_mask_is_all_zero_and_any_failure_breaks_it() -> None:
+    mask = DefectMask()
+    assert mask.limits == {"S1": 0, "S2": 0, "S3": 0, "S4": 0}
+    assert mask.evaluate([record("t::ok", "passed")])["met"] is True
+    verdict = mask.evaluate([record("t::ok", "passed"), record("t::bad", "failed", severity="S4")])
+    assert verdict["met"] is False and verdict["exceeded"] == ["S4"]
+    assert verdict["counts"] == {"S1": 0, "S2": 0, "S3": 0, "S4": 1}
+
+
+def test_waived_and_skipped_do_not_count_errors_do() -> None:
+    records = [record("t::w", "waived", severity="S1"), record("t::s", "skipped", severity="S1"),
+               record("t::e", "error", severity="S2"), record("t::f", "failed")]
+    verdict = DefectMask.parse("S2=1,S3=1").evaluate(records)
+    assert verdict["met"] is True
+    assert verdict["counts"] == {"S1": 0, "S2": 1, "S3": 1, "S4": 0}
+    assert {f["nodeid"] for f in verdict["open_failures"]} == {"t::e", "t::f"}
+    assert verdict["outcomes"] == {"waived": 1, "skipped": 1, "error": 1, "failed": 1}
+
+
+def test_limits_are_per_severity() -> None:
+    records = [record(f"t::f{i}", "failed", severity="S3") for i in range(3)]
+    assert DefectMask.parse("S3=2").evaluate(records)["exceeded"] == ["S3"]
+    assert DefectMask.parse("S3=3").evaluate(records)["met"] is True
+    assert DefectMask.parse("S4=10").evaluate(records)["met"] is False
+
+
+def test_final_outcome_per_bench_and_test_counts_once() -> None:
+    rerun = [record("t::x", "failed"), record("t::x", "passed")]
+    assert DefectMask().evaluate(rerun)["met"] is True
+    two_benches = [record("t::x", "failed", bench="a"), record("t::x", "failed", bench="b")]
+    assert DefectMask.parse("S3=1").evaluate(two_benches)["counts"]["S3"] == 2
+
+
+def test_precedence_profile_set_then_option() -> None:
+    from_set = DefectMask.from_mapping({"S3": 5, "S4": 9}, source="sets/pit-matrix.yaml")
+    final = DefectMask.parse("S3=1", base=from_set)
+    assert final.limits == {"S1": 0, "S2": 0, "S3": 1, "S4": 9}
+    assert final.describe() == "S1=0,S2=0,S3=1,S4=9"
+
+
+def test_severity_defaults_and_unknown_counts_as_worst() -> None:
+    assert severity_of({}) == "S3"
+    assert severity_of({"severity": "s2"}) == "S2"
+    assert severity_of({"severity": "S9"}) == "S1"
+
+
+@pytest.mark.parametrize("text, field", [("S5=1", "S5"), ("S1=-1", "S1"), ("S2=x", "S2"), ("S1", "S1")])
+def test_bad_mask_text_names_the_field(text: str, field: str) -> None:
+    with pytest.raises(ProfileError) as info:
+        DefectMask.parse(text)
+    assert info.value.file == "--mask" and info.value.field == field

@@ -1,0 +1,150 @@
+"""``harness run`` end to end on a tiny stand-in suite (two benches, real pytest subprocesses).
+
+The stand-in suite's conftest plays the plugin's part (options, one record per test into the
+cycle store) and the real plugin is switched off with ``-p no:harness``, so this tests the
+orchestration alone: subprocess per bench, progress, verdict, exit status, report, JUnit, JSONL.
+"""
+
+from __future__ import annotations
+
+import json
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+from harness.cli import main
+from harness.commands.run import new_cycle_id
+from harness.report.store import CycleStore
+
+CONFTEST = '''
+import pytest
+from harness.report.store import CycleStore
+
+def pytest_addoption(parser):
+    for name in ("--bench", "--cycle-store", "--cycle-id"):
+        try:
+            parser.addoption(name, default=None)
+        except ValueError:
+            pass
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "requirement(*ids): requirement")
+    config.addinivalue_line("markers", "severity(s): severity")
+
+def pytest_runtest_logreport(report):
+    import yaml
+    if not (report.when == "call" or (report.when == "setup" and report.skipped)):
+        return
+    config = pytest._stand_in_config
+    bench = yaml.safe_load(open(config.getoption("bench")))["name"]
+    item = pytest._stand_in_items[report.nodeid]
+    store = CycleStore(config.getoption("cycle_store"))
+    store.add_record(config.getoption("cycle_id"), {
+        "nodeid": report.nodeid, "name": item.name, "outcome": report.outcome,
+        "bench": {"name": bench, "path": config.getoption("bench"), "connection": "emulated"},
+        "requirements": [a for m in item.iter_markers("requirement") for a in m.args],
+        "severity": next((m.args[0] for m in item.iter_markers("severity")), "S3"),
+        "failure": {"message": "expected 1, got 2", "text": ""} if report.failed else None,
+    })
+    store.close()
+
+def pytest_collection_modifyitems(config, items):
+    pytest._stand_in_config = config
+    pytest._stand_in_items = {i.nodeid: i for i in items}
+'''
+
+SUITE = '''
+import pytest
+
+@pytest.mark.requirement("SECMP0015-FR4")
+def test_ok():
+    assert 1 == 1
+
+@pytest.mark.requirement("SECMP0002-R1")
+@pytest.mark.severity("S2")
+def test_bad():
+    assert 1 == 2, "expected 1, got 2"
+
+def test_skip():
+    pytest.skip("bench lacks capability debt_register_reset")
+'''
+
+
+def _make_lab(root: Path) -> Path:
+    suite = root / "suite"
+    suite.mkdir()
+    (suite / "conftest.py").write_text(CONFTEST, encoding="utf-8")
+    (suite / "test_standin.py").write_text(SUITE, encoding="utf-8")
+    for name in ("bench-one", "bench-two"):
+        (root / f"{name}.yaml").write_text(f"kind: bench\nname: {name}\n", encoding="utf-8")
+    return root
+
+
+def _run(lab: Path, *extra: str, benches: tuple[str, ...] = ("bench-one", "bench-two")) -> int:
+    chosen = [a for b in benches for a in ("--bench", str(lab / f"{b}.yaml"))]
+    return main(["run", *chosen, "--suites", str(lab / "suite"), "--store", str(lab / "cycles.sqlite"),
+                 "--reports", str(lab / "reports"), "--pytest-args", "-p no:harness", *extra])
+
+
+@pytest.fixture(scope="module")
+def lab_c1(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, int, str]:
+    """One cycle C1 over two benches in parallel (shared by the tests below: subprocesses are slow)."""
+    import contextlib
+    import io
+
+    lab = _make_lab(tmp_path_factory.mktemp("lab"))
+    buffer = io.StringIO()
+    with contextlib.redirect_stdout(buffer):
+        status = _run(lab, "--cycle-id", "C1", "--parallel", "2")
+    return lab, status, buffer.getvalue()
+
+
+def test_run_cycle_writes_everything_and_fails_on_the_mask(lab_c1: tuple[Path, int, str]) -> None:
+    lab, status, out = lab_c1
+    assert status == 1
+    assert "[6/6 tests] failures 2" in out
+    assert "defect mask NOT MET" in out and "S2 2/0" in out
+
+    folder = lab / "reports" / "C1"
+    page = (folder / "report.html").read_text(encoding="utf-8")
+    assert "Defect mask NOT MET" in page and "bench-one" in page and "bench-two" in page
+    assert "expected 1, got 2" in page
+    records = [json.loads(line) for line in (folder / "records.jsonl").read_text().splitlines()]
+    assert len(records) == 6 and {r["bench"]["name"] for r in records} == {"bench-one", "bench-two"}
+    junit = ET.parse(folder / "junit.xml").getroot()
+    assert junit.get("tests") == "6" and junit.get("failures") == "2" and junit.get("skipped") == "2"
+    assert sorted(s.get("name") for s in junit.iter("testsuite")) == ["bench-one", "bench-two"]
+    pytest_html = (folder / "pytest-html-bench-one.html").read_text(encoding="utf-8")
+    assert "GBCS compliance harness" in pytest_html and "Requirements" in pytest_html
+
+    with CycleStore(lab / "cycles.sqlite") as store:
+        cycle = store.cycle("C1")
+        assert cycle is not None and cycle["finished"]
+        assert cycle["verdict"]["met"] is False and cycle["verdict"]["counts"]["S2"] == 2
+        assert cycle["verdict"]["bench_errors"] == []
+
+
+def test_mask_option_lets_a_cycle_pass_and_cycles_compare(lab_c1: tuple[Path, int, str], capsys) -> None:  # type: ignore[no-untyped-def]
+    lab = lab_c1[0]
+    assert _run(lab, "--cycle-id", "C2", "--mask", "S2=2", "--parallel", "1") == 0
+    assert "defect mask MET" in capsys.readouterr().out
+    assert main(["cycles", "--store", str(lab / "cycles.sqlite"), "--json", "compare", "C1", "C2"]) == 0
+    diff = json.loads(capsys.readouterr().out)
+    assert len(diff["still_failing"]) == 2 and diff["new_failures"] == [] and diff["fixed"] == []
+
+
+def test_a_bench_that_cannot_run_fails_the_cycle(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    lab = _make_lab(tmp_path)
+    (lab / "suite" / "test_standin.py").write_text("import not_a_module_anywhere\n", encoding="utf-8")
+    assert _run(lab, "--cycle-id", "CE", "--mask", "S1=9,S2=9,S3=9,S4=9", benches=("bench-one",)) == 1
+    out = capsys.readouterr().out
+    assert "bench bench-one: pytest exit status 2" in out and "defect mask NOT MET" in out
+
+
+def test_cycle_ids_sort_by_time() -> None:
+    import datetime as dt
+
+    t = dt.datetime(2024, 5, 1, 9, 59, 59, 999000, tzinfo=dt.timezone.utc)
+    first, second = new_cycle_id(t), new_cycle_id(t + dt.timedelta(milliseconds=1))
+    assert first == "C20240501T095959999Z" and first < second
