@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from harness.emulators import dlms_wire as d
 from harness.emulators.clock import VirtualClock
 from harness.emulators.config import ESME_REGISTERS, DeviceConfig
 from harness.emulators.debt import DEBT_REGISTERS, DebtLedger, DebtRefused
@@ -14,17 +13,20 @@ from harness.emulators.gsme import Event, _next_hour
 from harness.errors import DecodeError
 from harness.gbcs.cipher import ContentCipher
 from harness.gbcs.datetime import ClockStatus, DateTime
+from harness.gbcs.dlms import HARDWARE_FAULT, OTHER_REASON, SUCCESS
+from harness.gbcs.usecases import (
+    METER_BALANCE_OBJECT,
+    METHOD_SET_TOTAL_AMOUNT_REMAINING,
+    METHOD_UPDATE_TOTAL_AMOUNT_REMAINING,
+    PROTECTED_READS,
+    build_response_content,
+    parse_command,
+)
 
-CHARGE_CLASS, ACCOUNT_CLASS, PROTECTION_CLASS = 113, 112, 30
-DEBT_OBIS = {d.obis(f"0-0:19.20.{i}.255"): reg for i, reg in enumerate(DEBT_REGISTERS, start=1)}
-METER_BALANCE_OBIS = d.obis("0-0:19.10.0.255")
-ECS17B_OBIS = d.obis("0-0:43.2.8.255")
-ECS19_OBIS = d.obis("0-0:43.2.1.255")
-METHOD_UPDATE, METHOD_RESET = 4, 5
 ALIASES = {"meter_balance": "meter_balance", "emergency_credit": "emergency_credit_balance",
            "emergency_credit_balance": "emergency_credit_balance", "accumulated_debt": "accumulated_debt"}
 ESME_DEBT_KEYS = {r: r for r in DEBT_REGISTERS}
-SECURITY_HEADER_ENC = b"\x31\x00\x00\x00\x00"
+DLMS_USE_CASES = ("ECS07", "ECS07r", "ECS17b", "ECS19", "ECS82")
 
 
 class Esme:
@@ -57,97 +59,75 @@ class Esme:
         return None
 
     # -- commands -------------------------------------------------------------------------------
-    def handle(self, use_case: str, content: bytes, cipher: ContentCipher | None) -> tuple[bytes, bool]:
-        """Execute a DLMS command; returns the Access-Response content and overall success."""
-        req = d.AccessRequest.parse(content)
-        if use_case == "ECS07":
-            data, results = self._manage_debt(req)
-        elif use_case == "ECS07r":
-            data, results = self._reset(req)
-        elif use_case == "ECS82":
-            data, results = self._get_balance(req)
-        elif use_case in ("ECS17b", "ECS19"):
+    def handle(self, use_case: str, content: bytes, cipher: ContentCipher | None) -> bytes:
+        """Execute a DLMS command; returns the Access-Response content."""
+        if use_case not in DLMS_USE_CASES:
+            raise DecodeError(f"ESME does not serve {use_case}", offset=0, field="message code")
+        request = parse_command(use_case, content)
+        if use_case in PROTECTED_READS:
             if cipher is None:
                 raise DecodeError("no content key for a protected read", offset=0, field="content")
-            data, results = self._protected_read(use_case, req, cipher)
+            return build_response_content(use_case, self._protected_values(use_case), request=request,
+                                          cipher=cipher)
+        if use_case == "ECS07":
+            results = self._manage_debt(request)
+        elif use_case == "ECS07r":
+            results = [self._reset(request)]
         else:
-            raise DecodeError(f"ESME does not serve {use_case}", offset=0, field="message code")
-        ok = all(r == d.RESULT_SUCCESS for _, r in results)
-        return d.AccessResponse(req.invoke_id, data, results).to_bytes(), ok
+            return build_response_content(use_case, {"meter_balance": self.registers["meter_balance"]},
+                                          statuses=_balance_status(request), request=request)
+        return build_response_content(use_case, {}, statuses=_item_statuses(request, results), request=request)
 
-    def _manage_debt(self, req: d.AccessRequest) -> tuple[list[d.Data], list[tuple[int, int]]]:
-        results: list[tuple[int, int]] = []
-        failed = False
-        for spec, arg in zip(req.specs, req.data):
-            if failed:
-                results.append((spec.kind, d.RESULT_OTHER_REASON))
+    def _manage_debt(self, request: dict[str, Any]) -> list[int]:
+        """ECS07: method 4 adds to a debt register; other items (SETs, method 2) are accepted.
+        One DLMS result per item; items after a failure are not executed."""
+        actions = {a["index"]: a for a in request["actions"]}
+        results: list[int] = []
+        for i in range(len(request["specs"])):
+            if results and results[-1] != SUCCESS:
+                results.append(OTHER_REASON)
                 continue
-            result = d.RESULT_SUCCESS
-            if spec.kind == d.ACTION and spec.class_id == CHARGE_CLASS and spec.index == METHOD_UPDATE:
-                register = DEBT_OBIS.get(spec.obis)
+            action = actions.get(i)
+            result = SUCCESS
+            if action is not None and action["method"] == METHOD_UPDATE_TOTAL_AMOUNT_REMAINING:
+                register = action["register"]
                 if register is None or self.payment_mode not in self.cfg.debt_update_modes:
-                    result = d.RESULT_HARDWARE_FAULT
+                    result = HARDWARE_FAULT
                     self.log("change_debt_refused", reason=f"{self.payment_mode} mode or unknown object")
                 else:
                     try:
-                        self.ledger.adjust(register, int(arg.value))
-                        self.log("change_debt", register=register, amount=int(arg.value))
+                        self.ledger.adjust(register, int(action["amount"]))
+                        self.log("change_debt", register=register, amount=int(action["amount"]))
                     except (DebtRefused, TypeError) as exc:
-                        result = d.RESULT_HARDWARE_FAULT
+                        result = HARDWARE_FAULT
                         self.log("change_debt_refused", reason=str(exc))
-            failed = result != d.RESULT_SUCCESS
-            results.append((spec.kind, result))
-        return [d.Data(d.NULL) for _ in req.specs], results
+            results.append(result)
+        return results
 
-    def _reset(self, req: d.AccessRequest) -> tuple[list[d.Data], list[tuple[int, int]]]:
-        if len(req.specs) != 1:
+    def _reset(self, request: dict[str, Any]) -> int:
+        """ECS07r: class 113 method 5 (amount 0) on one debt register; atomic. DLMS result."""
+        if len(request["specs"]) != 1:
             raise DecodeError("ECS07r carries exactly one action", offset=0, field="request spec count")
-        spec = req.specs[0]
-        register = DEBT_OBIS.get(spec.obis)
-        result = d.RESULT_SUCCESS
-        if spec.kind != d.ACTION or spec.class_id != CHARGE_CLASS or spec.index != METHOD_RESET or register is None:
-            result = d.RESULT_OTHER_REASON
+        action = request["actions"][0] if request["actions"] else None
+        register = action["register"] if action else None
+        if action is None or action["method"] != METHOD_SET_TOTAL_AMOUNT_REMAINING or register is None:
             self.log("reset_refused", reason="not class 113 method 5 on a debt register")
-        elif self.payment_mode not in self.cfg.debt_update_modes:
-            result = d.RESULT_HARDWARE_FAULT
+            return OTHER_REASON
+        if self.payment_mode not in self.cfg.debt_update_modes:
             self.log("reset_refused", reason=f"{self.payment_mode} mode")
-        else:
-            try:
-                self.ledger.reset(register)
-                self.log("reset", register=register)
-            except DebtRefused as exc:
-                result = d.RESULT_HARDWARE_FAULT
-                self.log("reset_failed", register=register, reason=exc.reason)
-        return [d.Data(d.NULL)], [(d.ACTION, result)]
+            return HARDWARE_FAULT
+        try:
+            self.ledger.reset(register)
+        except DebtRefused as exc:
+            self.log("reset_failed", register=register, reason=exc.reason)
+            return HARDWARE_FAULT
+        self.log("reset", register=register)
+        return SUCCESS
 
-    def _get_balance(self, req: d.AccessRequest) -> tuple[list[d.Data], list[tuple[int, int]]]:
-        data: list[d.Data] = []
-        results: list[tuple[int, int]] = []
-        for spec in req.specs:
-            if spec.kind == d.GET and spec.obis == METER_BALANCE_OBIS and spec.index == 2:
-                data.append(d.Data(d.DOUBLE_LONG, self.registers["meter_balance"]))
-                results.append((d.GET, d.RESULT_SUCCESS))
-            else:
-                data.append(d.Data(d.NULL))
-                results.append((spec.kind, d.RESULT_HARDWARE_FAULT))
-        return data, results
-
-    def _protected_read(self, use_case: str, req: d.AccessRequest,
-                        cipher: ContentCipher) -> tuple[list[d.Data], list[tuple[int, int]]]:
-        r = self.registers
-        if use_case == "ECS17b":
-            inner = d.structure(
-                d.Data(d.DOUBLE_LONG_UNSIGNED, r["active_import"]),
-                d.structure(d.Data(d.INTEGER, 0), d.Data(d.ENUM, 30)),
-                d.Data(d.DOUBLE_LONG_UNSIGNED, r["reactive_import"]),
-                d.structure(d.Data(d.INTEGER, 0), d.Data(d.ENUM, 32)))
-        else:
-            inner = d.structure(*(d.Data(d.DOUBLE_LONG, r[k]) for k in (
-                "meter_balance", "emergency_credit_balance", "accumulated_debt", "TDR1", "TDR2", "PDR")))
-        plaintext = d.structure(inner).to_bytes()
-        params = _swapped_protection(req)
-        sealed = d.Data(d.OCTET_STRING, SECURITY_HEADER_ENC + cipher.encrypt(plaintext))
-        return [d.structure(params, sealed)], [(d.ACTION, d.RESULT_SUCCESS)]
+    def _protected_values(self, use_case: str) -> dict[str, int]:
+        """ECS17b / ECS19 plaintext values by canonical name (ECS17b without a second rate)."""
+        names = [n for n in PROTECTED_READS[use_case][2] if n and n != "active_import_2"]
+        return {n: self.registers[n] for n in names}
 
     # -- state ----------------------------------------------------------------------------------
     def log(self, what: str, **detail: Any) -> None:
@@ -174,17 +154,17 @@ class Esme:
                 "events": [e.__dict__ for e in self.events], "now": self.clock.now().isoformat()}
 
 
-def _swapped_protection(req: d.AccessRequest) -> d.Data:
-    """The command's protection-parameter array with originator and recipient swapped."""
-    try:
-        params = req.data[0].value[1]
-        out = []
-        for item in params.value:
-            ptype, opts = item.value
-            o = list(opts.value)
-            o[1], o[2] = o[2], o[1]
-            out.append(d.structure(ptype, d.structure(*o)))
-        return d.Data(d.ARRAY, out)
-    except (IndexError, TypeError, ValueError, AttributeError):
-        return d.Data(d.ARRAY, [])
 
+def _item_statuses(request: dict[str, Any], results: list[int]) -> dict[str, int]:
+    """Per-item DLMS results keyed as the codec reads them for ECS07/ECS07r: the register of a
+    debt action, ``item<i>`` for any other item."""
+    registers = {a["index"]: a["register"] for a in request["actions"]}
+    return {str(registers.get(i, f"item{i}")): r for i, r in enumerate(results)}
+
+
+def _balance_status(request: dict[str, Any]) -> dict[str, int]:
+    """ECS82 reads attribute 2 of the meter-balance object; anything else is a hardware fault."""
+    specs = request["specs"]
+    ok = len(specs) == 1 and specs[0]["kind"] == "get" and specs[0]["obis"] == METER_BALANCE_OBJECT \
+        and specs[0].get("attribute") == 2
+    return {} if ok else {"meter_balance": HARDWARE_FAULT}

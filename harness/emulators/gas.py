@@ -1,51 +1,44 @@
 """GBZ command service of the gas side: GPF reads from the mirror and GSME debt commands
-(Change Debt GCS04, reset GCS04r), bytes in and bytes out."""
+(Change Debt GCS04, reset GCS04r), bytes in and bytes out through the shared use-case codec
+(:func:`harness.gbcs.usecases.parse_command` / :func:`~harness.gbcs.usecases.build_response_content`)."""
 
 from __future__ import annotations
 
-from harness.emulators.gbz_wire import Component, decode_gbz, encode_gbz
 from harness.emulators.gpf import Gpf
 from harness.emulators.gsme import Gsme
 from harness.errors import DecodeError
-from harness.gbcs import zcl
 from harness.gbcs.cipher import ContentCipher
-
-NOT_EXECUTED = 0xFF
-ANY_COMMAND = 0xFF  # Default Response command id of components not executed after a failure
+from harness.gbcs.usecases import GBZ_READS, build_response_content, parse_command
 
 
-def serve_read(gpf: Gpf, use_case: str, content: bytes, cipher: ContentCipher | None) -> tuple[bytes, bool]:
+def serve_read(gpf: Gpf, use_case: str, content: bytes, cipher: ContentCipher | None) -> bytes:
     """Answer a GCS13a/b/c, GCS14, GCS60 or GCS60a command from the GPF mirror."""
-    components = decode_gbz(content)
-    for comp in components:
-        h = comp.header
-        if h.cluster_specific or h.command_id != zcl.CMD_READ_ATTRIBUTES:
-            raise DecodeError(f"{use_case}: component for cluster 0x{comp.cluster:04X} is not Read Attributes",
+    request = parse_command(use_case, content)
+    clusters = [rc.cluster for rc in GBZ_READS[use_case]]
+    if [c["cluster"] for c in request["components"]] != clusters:
+        raise DecodeError(f"{use_case}: components for clusters {[f'0x{c:04X}' for c in clusters]} expected",
+                          offset=2, field="GBZ component")
+    for comp in request["components"]:
+        if "attributes" not in comp:
+            raise DecodeError(f"{use_case}: component for cluster 0x{comp['cluster']:04X} is not Read Attributes",
                               offset=0, field="ZCL command")
-    out = gpf.read_response(use_case, components)
-    return encode_gbz(out, cipher), True
+    values, statuses = gpf.read_values(request)
+    return build_response_content(use_case, values, statuses=statuses, request=request, cipher=cipher)
 
 
-def serve_debt(gsme: Gsme, use_case: str, content: bytes) -> tuple[bytes, bool]:
+def serve_debt(gsme: Gsme, use_case: str, content: bytes) -> bytes:
     """Execute GCS04 (every component a Change Debt) or GCS04r (exactly one)."""
-    components = decode_gbz(content)
-    commands: list[zcl.ChangeDebt] = []
-    for comp in components:
-        h = comp.header
-        if comp.cluster != zcl.CLUSTER_PREPAYMENT or not h.cluster_specific or h.command_id != zcl.CMD_CHANGE_DEBT:
-            raise DecodeError(f"{use_case}: component is not a Prepayment Change Debt", offset=0,
-                              field="ZCL command")
-        commands.append(zcl.ChangeDebt.parse(comp.payload))
+    request = parse_command(use_case, content)  # DecodeError unless every component is a Change Debt
+    debts = request["debts"]
     if use_case == "GCS04r":
-        if len(commands) != 1:
+        if len(debts) != 1:
             raise DecodeError("GCS04r carries exactly one Change Debt", offset=2, field="GBZ component count")
-        statuses = [gsme.reset_debt(commands[0])]
+        results = [gsme.reset_debt(debts[0])]
     else:
-        statuses = gsme.change_debt(commands)
-    replies = []
-    for comp, status in zip(components, statuses):
-        body = zcl.DefaultResponse(ANY_COMMAND if status == NOT_EXECUTED else zcl.CMD_CHANGE_DEBT,
-                                   zcl.FAILURE if status == NOT_EXECUTED else status)
-        head = zcl.ZclHeader(zcl.FC_SERVER_TO_CLIENT, comp.header.tsn, zcl.CMD_DEFAULT_RESPONSE)
-        replies.append(Component(comp.cluster, head.to_bytes() + body.to_bytes()))
-    return encode_gbz(replies), all(s == 0 for s in statuses)
+        results = gsme.change_debt(debts)
+    # The codec keys Default Response statuses by request["registers"]; key them by component
+    # position instead so a repeated register or an amount type naming none keeps its own status.
+    # Components after the first failure become Default Response FF 01 in the codec.
+    keys = [f"component{i}" for i in range(len(debts))]
+    statuses = dict(zip(keys, results))
+    return build_response_content(use_case, {}, statuses=statuses, request={**request, "registers": keys})

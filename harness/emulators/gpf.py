@@ -8,7 +8,6 @@ from typing import Any
 
 from harness.emulators.clock import INVALID_UTC_TIME, VirtualClock, from_utctime
 from harness.emulators.config import GSME_REGISTERS, DeviceConfig
-from harness.emulators.gbz_wire import Component
 from harness.emulators.gsme import Push
 from harness.gbcs import zcl
 from harness.gbcs.datetime import ClockSource, ClockStatus, DateTime, Reliability
@@ -78,18 +77,20 @@ class Gpf:
         return DateTime.from_datetime(when, ClockStatus.of(source, reliability))
 
     # -- reads ----------------------------------------------------------------------------------
-    def read_response(self, use_case: str, components: list[Component]) -> list[Component]:
-        """Read Attributes Response components for a GBZ read command, values from the mirror."""
-        out: list[Component] = []
-        for comp in components:
-            header = comp.header
-            body = zcl.ReadAttributes.parse(comp.payload)
-            records = [self._record(comp.cluster, a, han=False) for a in body.attribute_ids]
-            encrypted = _encrypted(use_case, comp.cluster)
-            fc = 0x18 if use_case in ("GCS13a", "GCS13b", "GCS13c") else 0x08
-            zframe = zcl.ZclHeader(fc, header.tsn, zcl.CMD_READ_ATTRIBUTES_RESPONSE).to_bytes()
-            out.append(Component(comp.cluster, zframe + zcl.ReadAttributesResponse(records).to_bytes(), encrypted))
-        return out
+    def read_values(self, request: dict[str, Any]) -> tuple[dict[str, Any], dict[str, int]]:
+        """Values and non-zero ZCL statuses, by attribute name, for the attributes a parsed GBZ
+        read command (:func:`harness.gbcs.usecases.parse_command`) asks for."""
+        values: dict[str, Any] = {}
+        statuses: dict[str, int] = {}
+        for comp in request["components"]:
+            for attr in comp.get("attributes", ()):
+                record = self._record(comp["cluster"], attr, han=False)
+                name = zcl.attribute_name(comp["cluster"], attr)
+                if record.status:
+                    statuses[name] = record.status
+                else:
+                    values[name] = record.value
+        return values, statuses
 
     def han_read(self, cluster: int, attribute_ids: list[int]) -> list[zcl.AttributeRecord]:
         """A HAN device (IHD/PPMID) reading the GPF's GSME mirror."""
@@ -135,10 +136,4 @@ class Gpf:
                 "snapshot_supplied": self.snapshot_supplied, "ch_clock": self.ch_clock,
                 "last_push": self.last_push, "last_push_at": self.last_push_at,
                 "now": self.clock.now().isoformat()}
-
-
-def _encrypted(use_case: str, cluster: int) -> bool:
-    if use_case in ("GCS13a", "GCS13b", "GCS13c"):
-        return True
-    return use_case == "GCS14" and cluster == zcl.CLUSTER_PREPAYMENT
 

@@ -5,14 +5,13 @@ Change Debt (GCS04) and the debt-register reset (GCS04r), recovers time-based de
 from __future__ import annotations
 
 import datetime as _dt
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from harness.emulators.clock import INVALID_UTC_TIME, VirtualClock, to_utctime
 from harness.emulators.config import GSME_REGISTERS, DeviceConfig
 from harness.emulators.debt import DebtLedger, DebtRefused
-from harness.gbcs.zcl import ChangeDebt
 
 GSME_DEBT_KEYS = {"TDR1": "DebtAmount1", "TDR2": "DebtAmount2", "PDR": "DebtAmount3"}
 ALIASES = {"TDR1": "DebtAmount1", "TDR2": "DebtAmount2", "PDR": "DebtAmount3",
@@ -98,9 +97,10 @@ class Gsme:
         return True
 
     # -- commands -------------------------------------------------------------------------------
-    def change_debt(self, commands: list[ChangeDebt]) -> list[int]:
-        """GCS04: incremental Change Debt per component. Returns a ZCL status per component
-        (0x00 success, 0x01 FAILURE refused, 0x85 INVALID_FIELD bad amount type, then 0xFF after a
+    def change_debt(self, commands: list[Mapping[str, Any]]) -> list[int]:
+        """GCS04: incremental Change Debt per component (the ``debts`` entries of
+        :func:`harness.gbcs.usecases.parse_command`). Returns a ZCL status per component (0x00
+        success, 0x01 FAILURE refused, 0x85 INVALID_FIELD bad amount type, then 0xFF after a
         failure = not executed)."""
         statuses: list[int] = []
         failed = False
@@ -115,38 +115,41 @@ class Gsme:
             self.push_after_change()
         return statuses
 
-    def _one_change(self, cd: ChangeDebt) -> int:
+    def _one_change(self, cd: Mapping[str, Any]) -> int:
         if self.payment_mode not in self.cfg.debt_update_modes:
             self.log("change_debt_refused", reason=f"{self.payment_mode} mode")
             return 0x01
-        if cd.absolute or cd.register is None:
-            self.log("change_debt_refused", reason=f"debt amount type {cd.debt_amount_type}")
+        register = cd["register"]
+        if cd["absolute"] or register is None:
+            self.log("change_debt_refused", reason=f"debt amount type {cd['debt_amount_type']}")
             return 0x85
         try:
-            self.ledger.adjust(cd.register, cd.debt_amount)
+            self.ledger.adjust(register, cd["amount"])
         except DebtRefused as exc:
             self.log("change_debt_refused", reason=exc.reason)
             return 0x87
-        if cd.debt_recovery_method == 0 and cd.debt_recovery_frequency in FREQUENCY:
-            self.ledger.set_rate(cd.register, cd.debt_recovery_amount, FREQUENCY[cd.debt_recovery_frequency])
-        self.log("change_debt", register=cd.register, amount=cd.debt_amount)
+        if cd["debt_recovery_method"] == 0 and cd["debt_recovery_frequency"] in FREQUENCY:
+            self.ledger.set_rate(register, cd["debt_recovery_amount"], FREQUENCY[cd["debt_recovery_frequency"]])
+        self.log("change_debt", register=register, amount=cd["amount"])
         return 0x00
 
-    def reset_debt(self, cd: ChangeDebt) -> int:
-        """GCS04r: absolute Change Debt with amount 0 on one register; atomic. ZCL status."""
-        if not cd.absolute or cd.register is None or cd.debt_amount != 0:
+    def reset_debt(self, cd: Mapping[str, Any]) -> int:
+        """GCS04r: absolute Change Debt with amount 0 on one register (a ``debts`` entry of
+        :func:`harness.gbcs.usecases.parse_command`); atomic. ZCL status."""
+        register = cd["register"]
+        if not cd["absolute"] or register is None or cd["amount"] != 0:
             self.log("reset_refused", reason="not an absolute zero amount")
             return 0x85
         if self.payment_mode not in self.cfg.debt_update_modes:
             self.log("reset_refused", reason=f"{self.payment_mode} mode")
             return 0x01
         try:
-            self.ledger.reset(cd.register)
+            self.ledger.reset(register)
         except DebtRefused as exc:
-            self.log("reset_failed", register=cd.register, reason=exc.reason)
+            self.log("reset_failed", register=register, reason=exc.reason)
             self.push_after_change()
             return 0xC0
-        self.log("reset", register=cd.register)
+        self.log("reset", register=register)
         self.push_after_change()
         return 0x00
 

@@ -14,19 +14,19 @@ from typing import Any
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from harness.emulators import dlms_wire, gas
+from harness.emulators import gas
 from harness.emulators.access import ALERT_UNSUPPORTED, AccessControl, CounterStore, Rejected
 from harness.emulators.clock import VirtualClock, to_utctime
 from harness.emulators.config import DeviceConfig, HostConfig
 from harness.emulators.esme import Esme
-from harness.emulators.gbz_wire import encode_gbz_alert
 from harness.emulators.gpf import READ_USE_CASES, Gpf
 from harness.emulators.gsme import Gsme, Push
 from harness.errors import HarnessError
-from harness.gbcs import zcl
+from harness.gbcs import dlms, zcl
 from harness.gbcs.catalogue import CATALOGUE, Catalogue, UseCase
 from harness.gbcs.datetime import ClockStatus, DateTime
 from harness.gbcs.frame import Cra, GbcsMessage, OtherInformation, parse_message
+from harness.gbcs.gbz import GbzAlert
 from harness.gbcs.security import KeyPair, Keystore, apply_mac, content_cipher_for, sign_message
 from harness.transport.framing import Frame, FrameKind, HanFrame, decode_control
 
@@ -45,7 +45,7 @@ def emulator_keystore() -> Keystore:
         eui, usage = file.stem.split("-", 1)
         key = serialization.load_pem_private_key(file.read_bytes(), password=None)
         if isinstance(key, ec.EllipticCurvePrivateKey):
-            store.add_private(eui, usage, key)
+            store.add_private(eui, usage, key, role="device")
     return store
 
 
@@ -162,11 +162,11 @@ class EmulatorHost:
                            OtherInformation(cmd.message_code), b"", date_time)
         cipher = content_cipher_for(head, self.keystore)
         if server == "GPF" and self.gpf is not None:
-            content, _ = gas.serve_read(self.gpf, uc.id, cmd.content, cipher)
+            content = gas.serve_read(self.gpf, uc.id, cmd.content, cipher)
         elif server == "GSME" and self.gsme is not None:
-            content, _ = gas.serve_debt(self.gsme, uc.id, cmd.content)
+            content = gas.serve_debt(self.gsme, uc.id, cmd.content)
         elif self.esme is not None:
-            content, _ = self.esme.handle(uc.id, cmd.content, cipher)
+            content = self.esme.handle(uc.id, cmd.content, cipher)
         else:  # pragma: no cover - _server_for guarantees a model
             raise KeyError(f"no device serves {uc.id}")
         resp = GbcsMessage(Cra.RESPONSE, counter, cmd.recipient, cmd.originator,
@@ -193,12 +193,13 @@ class EmulatorHost:
         dev.alert_counter += 1
         now = self.clock.now()
         if dev.cfg.role in ("GSME", "GPF", "IHD"):
-            content = encode_gbz_alert(code, to_utctime(now),
-                                       cmd.message_code.to_bytes(2, "big") + cmd.originator_counter.to_bytes(8, "big"))
+            rejected = cmd.message_code.to_bytes(2, "big") + cmd.originator_counter.to_bytes(8, "big")
+            content = GbzAlert(0, code, to_utctime(now), rejected).encode()
             message_code = ALERT_CODE_GBZ
         else:
             stamp = DateTime.from_datetime(now, ClockStatus(0x00)).to_bytes()
-            content = dlms_wire.data_notification(0x20000000 | (dev.alert_counter & 0xFFFFFF), code, stamp)
+            body = dlms.Data.struct(dlms.Data(dlms.LONG_UNSIGNED, code), dlms.Data.octets(stamp))
+            content = dlms.DataNotification(dlms.invoke_id_for(dev.alert_counter), body).encode()
             message_code = ALERT_CODE_DLMS
         alert = GbcsMessage(Cra.ALERT, dev.alert_counter, cmd.recipient, cmd.originator,
                             OtherInformation(message_code), content, None, b"")

@@ -17,7 +17,9 @@ from harness.bench.api import Response
 from harness.bench.wire import RemotePartyIds, build_command, check_response
 from harness.emulators import EmulatorHost, HostConfig
 from harness.emulators.config import DEFAULT_EUIS
+from harness.gbcs import dlms
 from harness.gbcs.frame import Cra, GbcsMessage, parse_message
+from harness.gbcs.gbz import GbzAlert, parse_gbz
 from harness.gbcs.security import Keystore
 from harness.transport.framing import Frame, FrameKind
 
@@ -33,7 +35,7 @@ def client_keystore() -> Keystore:
         eui, usage = file.stem.split("-", 1)
         key = serialization.load_pem_public_key(file.read_bytes())
         assert isinstance(key, ec.EllipticCurvePublicKey)
-        store.add_public(eui, usage, key)
+        store.add_public(eui, usage, key, role="device")
     return store
 
 
@@ -56,8 +58,14 @@ class Reply:
     @property
     def alert_code(self) -> int:
         assert self.message is not None and self.is_alert
-        return int.from_bytes(self.message.content[3:5], "big") if self.message.content[:2] == b"\x01\x09" \
-            else int.from_bytes(self.message.content[9:11], "big")
+        content = self.message.content
+        if content[:1] == bytes((dlms.TAG_DATA_NOTIFICATION,)):
+            notification = dlms.parse_dlms(content)
+            assert isinstance(notification, dlms.DataNotification)
+            return int(notification.body.items[0].value)
+        alert = parse_gbz(content, alert=True)
+        assert isinstance(alert, GbzAlert)
+        return alert.alert_code
 
     def ok(self) -> Response:
         assert self.response is not None, f"no response: {self.frames}"
