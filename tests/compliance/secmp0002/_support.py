@@ -1,0 +1,182 @@
+"""SECMP0002 suite support: requirement ids, the fuel parametrisation and :class:`DebtMeter`, a
+thin wrapper over a meter handle (ESME or GSME) that reads, sets and resets the debt registers
+through the use cases of its fuel and turns every unusable response into a failure naming a
+requirement. Bench control (payment mode, power loss, event log) is used where the bench offers
+it; a bench without it skips the test with the reason."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from harness.checks_debt import (
+    ALL_VALUES,
+    CHANGE_USE_CASE,
+    DEBT_REGISTERS,
+    READ_USE_CASE,
+    RESET_USE_CASE,
+    change_amounts,
+    compare,
+    describe_exchange,
+    failure_text,
+    security_problems,
+)
+from harness.errors import CapabilityMissing
+
+# Requirement ids (docs/TRACEABILITY.md, section SECMP0002).
+R_RESET = "SECMP0002-R1"  # the named register is reset to zero by one command
+R_INDEPENDENT = "SECMP0002-R2"  # the other registers and balances are unchanged
+R_ZERO = "SECMP0002-R3"  # resetting a register already at zero succeeds and changes nothing
+R_ATOMIC = "SECMP0002-R4"  # a failed reset changes nothing and reports failure
+R_ACCESS = "SECMP0002-R5"  # critical command: Supplier only, signed, replay-protected
+R_RESPONSE = "SECMP0002-R6"  # response echoes the counter; signature/MAC valid
+R_MODE = "SECMP0002-R7"  # payment-mode dependence as the profile declares
+R_LOG = "SECMP0002-R8"  # the reset is recorded in the device's log
+R_RECOVERY = "SECMP0002-R9"  # recovery after a reset collects nothing from the reset register
+
+FUELS = [pytest.param("ESME", marks=pytest.mark.device("ESME"), id="ESME"),
+         pytest.param("GSME", marks=pytest.mark.device("GSME"), id="GSME")]
+#: Distinct non-zero values the suite sets before a reset.
+TARGETS: dict[str, int] = {"TDR1": 11_000, "TDR2": 22_000, "PDR": 33_000}
+PAYMENT_MODES = ("credit", "prepayment")
+
+
+class DebtMeter:
+    """A meter under test: ``fuel`` is ``ESME`` or ``GSME``."""
+
+    def __init__(self, bench: Any, handle: Any, fuel: str) -> None:
+        self.bench = bench
+        self.handle = handle
+        self.fuel = fuel
+        self.read_use_case = READ_USE_CASE[fuel]
+        self.change_use_case = CHANGE_USE_CASE[fuel]
+        self.reset_use_case = RESET_USE_CASE[fuel]
+        self.exchanges: list[Any] = []
+
+    # -- profile ----------------------------------------------------------------------------------
+    @property
+    def update_modes(self) -> tuple[str, ...]:
+        """Payment modes in which the meter accepts debt updates (profile ``debt_update_modes``;
+        undeclared = both, the SMETS2 behaviour)."""
+        modes = self.handle.behaviour("debt_update_modes", None)
+        return tuple(modes) if modes else PAYMENT_MODES
+
+    # -- GBCS -------------------------------------------------------------------------------------
+    def read(self, requirement: str) -> dict[str, int]:
+        """Every debt register and balance, through the fuel's read use case (gas: the GSME
+        pushes first, where the bench can make it). Failures name ``requirement`` or, for a bad
+        response counter/MAC, the response-integrity requirement."""
+        if self.fuel == "GSME":
+            try:
+                self.handle.push()
+            except CapabilityMissing:
+                pass  # a real GSME pushes at its own wake; the mirror may lag
+        exchange = self.handle.send(self.read_use_case)
+        self.exchanges.append(exchange)
+        problems = security_problems(exchange, critical=False)
+        if problems:
+            raise AssertionError(f"{R_RESPONSE} {self.read_use_case} read (while checking {requirement}): "
+                                 f"{problems[0]}\n{describe_exchange(exchange)}")
+        response = exchange.response
+        debt = dict(response.debt)
+        missing = [n for n in ALL_VALUES if n not in debt]
+        if not response.success or missing:
+            raise AssertionError(f"{requirement} {self.read_use_case}: the read failed or lacks {missing} "
+                                 f"(statuses {dict(response.statuses)})\n{describe_exchange(exchange)}")
+        return {n: int(debt[n]) for n in ALL_VALUES}
+
+    def change(self, targets: dict[str, int], requirement: str) -> dict[str, int]:
+        """Bring the named registers to ``targets`` with one incremental Change Debt (current value
+        read first, the difference sent); returns the state read back."""
+        current = self.read(requirement)
+        exchange = self.handle.send(self.change_use_case, **change_amounts(current, targets))
+        self.exchanges.append(exchange)
+        after = self.read(requirement)
+        expected = {**current, **targets}
+        problems = [] if exchange.response is not None and exchange.response.success else \
+            [f"set-up {self.change_use_case} was not executed"]
+        problems += compare(current, after, expected)
+        if problems:
+            raise AssertionError(failure_text(requirement, f"set-up {self.change_use_case}", problems,
+                                              current, after, expected, (exchange,)))
+        return after
+
+    def prepare(self, requirement: str, targets: dict[str, int] | None = None) -> dict[str, int]:
+        """All three debt registers at distinct non-zero values; returns the state."""
+        return self.change(dict(targets or TARGETS), requirement)
+
+    def reset(self, register: str, **kw: Any) -> Any:
+        """Send the reset use case for ``register`` (``originator``, ``counter``, ``tamper`` pass
+        through); the :class:`~harness.bench.api.Exchange`."""
+        exchange = self.handle.send(self.reset_use_case, register=register, **kw)
+        self.exchanges.append(exchange)
+        return exchange
+
+    # -- bench control ----------------------------------------------------------------------------
+    def control(self, op: str, why: str, **kw: Any) -> dict[str, Any]:
+        """One bench-control op; skips the test (with ``why``) on a bench without control."""
+        try:
+            return dict(self.bench.control(op, **kw))
+        except CapabilityMissing as exc:
+            pytest.skip(f"{why}: {exc}")
+
+    def set_state(self, why: str, **values: Any) -> None:
+        """Set meter state (e.g. ``payment_mode``) on an emulated bench; skip elsewhere."""
+        try:
+            if hasattr(self.handle, "set_state"):
+                self.handle.set_state(**values)
+            else:
+                self.bench.control("set_state", device=self.fuel, values=values)
+        except CapabilityMissing as exc:
+            pytest.skip(f"{why}: {exc}")
+
+    def use_update_mode(self) -> None:
+        """On an emulated bench, put the meter in a payment mode where it accepts debt updates
+        (prepayment preferred); a real meter is used in the mode it is in."""
+        if getattr(self.bench, "emulated", False):
+            modes = self.update_modes
+            self.set_state("payment mode", payment_mode="prepayment" if "prepayment" in modes else modes[0])
+
+    def events(self, why: str) -> list[dict[str, Any]]:
+        """The meter's event log as the bench exposes it (emulated benches: ``get_state``)."""
+        reply = self.control("get_state", why, device=self.fuel)
+        state = reply.get("state", reply)
+        events = state.get("events") if isinstance(state, dict) else None
+        if not isinstance(events, list):
+            pytest.skip(f"{why}: the bench's state of the {self.fuel} has no event log")
+        return [e for e in events if isinstance(e, dict)]
+
+
+def assert_state(requirement: str, what: str, before: dict[str, int], after: dict[str, int],
+                 expected: dict[str, int], *exchanges: Any, names: tuple[str, ...] | None = None) -> None:
+    """Fail naming ``requirement`` when ``after`` differs from ``expected`` on ``names``."""
+    __tracebackhide__ = True
+    problems = compare(before, after, expected, names)
+    if problems:
+        raise AssertionError(failure_text(requirement, what, problems, before, after, expected, exchanges))
+
+
+def assert_reset_effect(register: str, use_case: str, before: dict[str, int], after: dict[str, int],
+                        *exchanges: Any) -> None:
+    """The named register is zero (R1) and nothing else changed (R2)."""
+    __tracebackhide__ = True
+    expected = {**before, register: 0}
+    what = f"{use_case} reset {register}"
+    assert_state(R_RESET, what, before, after, expected, *exchanges, names=(register,))
+    others = tuple(n for n in ALL_VALUES if n != register)
+    assert_state(R_INDEPENDENT, what, before, after, expected, *exchanges, names=others)
+
+
+def assert_executed(requirement: str, exchange: Any, before: dict[str, int]) -> None:
+    """The command got a success response."""
+    __tracebackhide__ = True
+    response = exchange.response
+    if response is None or not response.success:
+        outcome = "no response" if response is None else f"failure statuses {dict(response.statuses)}"
+        raise AssertionError(failure_text(requirement, f"{exchange.use_case}",
+                                          [f"the reset was not executed ({outcome})"], before, None,
+                                          None, (exchange,)))
+
+
+__all__ = ["DEBT_REGISTERS", "DebtMeter", "FUELS", "assert_executed", "assert_reset_effect", "assert_state"]

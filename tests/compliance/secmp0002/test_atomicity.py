@@ -1,0 +1,31 @@
+"""SECMP0002: the reset is a single atomic command. A reset interrupted between receipt and
+completion (power loss injected on the bench) leaves every register as it was and answers with
+an error response: never a half-applied state."""
+
+from __future__ import annotations
+
+import pytest
+
+from harness.checks_debt import failure_text
+
+from ._support import DEBT_REGISTERS, FUELS, R_ATOMIC, DebtMeter, assert_state
+
+pytestmark = [pytest.mark.capability("debt_register_reset"), pytest.mark.parametrize("fuel", FUELS)]
+
+
+@pytest.mark.requirement(R_ATOMIC)
+@pytest.mark.severity("S1")
+@pytest.mark.parametrize("register", DEBT_REGISTERS)
+def test_interrupted_reset_changes_nothing(meter: DebtMeter, register: str) -> None:
+    before = meter.prepare(R_ATOMIC)
+    meter.control("inject", "needs a bench that can inject a power loss into a reset", what="power_loss",
+                  device=meter.fuel)
+    exchange = meter.reset(register)
+    after = meter.read(R_ATOMIC)
+    what = f"{meter.reset_use_case} reset {register} interrupted by power loss"
+    assert_state(R_ATOMIC, what, before, after, before, exchange)
+    response = exchange.response
+    if response is None or response.success:
+        outcome = "no response" if response is None else "a success response"
+        raise AssertionError(failure_text(R_ATOMIC, what, [f"expected an error response, got {outcome}"],
+                                          before, after, before, (exchange,)))

@@ -1,0 +1,101 @@
+"""SECMP0002 traceability of the effect: a meter that logs commands (profile ``logs_commands``)
+records the reset in its log; time-based debt recovery after a reset collects nothing from the
+reset register on the next recovery period (virtual clock)."""
+
+from __future__ import annotations
+
+import datetime as _dt
+from typing import Any
+
+import pytest
+
+from harness.checks_debt import TIME_DEBT_REGISTERS, failure_text
+from harness.errors import CapabilityMissing
+
+from ._support import (
+    DEBT_REGISTERS,
+    FUELS,
+    R_LOG,
+    R_RECOVERY,
+    DebtMeter,
+    assert_executed,
+    assert_reset_effect,
+)
+
+pytestmark = [pytest.mark.capability("debt_register_reset"), pytest.mark.parametrize("fuel", FUELS)]
+#: Recovery rate the test configures (per hour) and how long it lets recovery run.
+RATE_PER_HOUR = 1_000
+RECOVERY_TIME = _dt.timedelta(hours=3, minutes=5)
+
+
+def _names_reset(event: dict[str, Any], register: str) -> bool:
+    what = str(event.get("what", "")).lower()
+    detail = event.get("detail") or {}
+    named = register in (str(v) for v in (detail.values() if isinstance(detail, dict) else ()))
+    return "reset" in what and "fail" not in what and "refus" not in what and named
+
+
+@pytest.mark.requirement(R_LOG)
+@pytest.mark.severity("S3")
+@pytest.mark.parametrize("register", DEBT_REGISTERS)
+def test_reset_is_logged(meter: DebtMeter, register: str) -> None:
+    if not meter.handle.behaviour("logs_commands", False):
+        pytest.skip(f"the {meter.fuel} profile does not declare logs_commands")
+    why = "needs a bench that exposes the meter's event log"
+    before = meter.prepare(R_LOG)
+    seen = len(meter.events(why))
+    exchange = meter.reset(register)
+    assert_executed(R_LOG, exchange, before)
+    after = meter.read(R_LOG)
+    assert_reset_effect(register, meter.reset_use_case, before, after, exchange)
+    new = meter.events(why)[seen:]
+    if not any(_names_reset(e, register) for e in new):
+        others = any(_names_reset(e, r) for e in new for r in DEBT_REGISTERS)
+        raise AssertionError(failure_text(
+            R_LOG, f"{meter.reset_use_case} reset {register}",
+            [f"no log entry records the reset of {register}; new entries: {new or 'none'}"
+             + (" (the log names another register)" if others else "")], before, after, None, (exchange,)))
+
+
+@pytest.mark.requirement(R_RECOVERY)
+@pytest.mark.severity("S2")
+@pytest.mark.parametrize("register", TIME_DEBT_REGISTERS)
+def test_recovery_after_reset_collects_nothing_from_it(meter: DebtMeter, register: str, clock: Any,
+                                                        measure: Any) -> None:
+    """Both time-debt registers recovering at a known rate in prepayment mode; reset one; after
+    the next recovery periods the reset register is still zero and the meter balance went down
+    by exactly what the other register gave up."""
+    if "prepayment" not in meter.update_modes:
+        pytest.skip(f"the {meter.fuel} profile declares no debt updates in prepayment mode")
+    why = "needs bench control to configure debt recovery"
+    meter.set_state(why, payment_mode="prepayment")
+    before = meter.prepare(R_RECOVERY)
+    rates = {r: {"amount": RATE_PER_HOUR, "per": "hour"} for r in TIME_DEBT_REGISTERS}
+    meter.set_state(why, debt_recovery=rates)
+    exchange = meter.reset(register)
+    assert_executed(R_RECOVERY, exchange, before)
+    reset = meter.read(R_RECOVERY)
+    assert_reset_effect(register, meter.reset_use_case, before, reset, exchange)
+    try:
+        clock.advance(RECOVERY_TIME)
+    except CapabilityMissing as exc:
+        pytest.skip(f"needs a bench clock that can be advanced: {exc}")
+    after = meter.read(R_RECOVERY)
+    other = next(r for r in TIME_DEBT_REGISTERS if r != register)
+    given_up = reset[other] - after[other]
+    charged = reset["meter_balance"] - after["meter_balance"]
+    measure(f"{other}_recovered", given_up)
+    measure("meter_balance_charged", charged)
+    problems = []
+    if after[register] != 0:
+        problems.append(f"{register} is {after[register]} after recovery, expected it to stay 0")
+    if given_up <= 0:
+        problems.append(f"no debt recovered from {other} in {RECOVERY_TIME}: recovery did not run, "
+                        f"the test cannot show the reset register was skipped")
+    if charged != given_up:
+        problems.append(f"meter balance charged {charged}, but only {given_up} was recovered from {other}: "
+                        f"{charged - given_up} was collected for the reset register {register}")
+    if problems:
+        raise AssertionError(failure_text(R_RECOVERY, f"{meter.reset_use_case} reset {register} then "
+                                          f"{RECOVERY_TIME} of recovery", problems, reset, after, None,
+                                          (exchange,)))

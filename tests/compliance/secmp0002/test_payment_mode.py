@@ -1,0 +1,50 @@
+"""SECMP0002 and payment mode: a meter resets in the payment modes its profile declares in
+``debt_update_modes`` and refuses (changing nothing) in the others. Some meters accept debt
+updates only in prepayment mode (S1SR clause 18.7(i)): a declared behaviour, not a failure."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from harness.checks_debt import failure_text, rejection_problems
+
+from ._support import (
+    FUELS,
+    PAYMENT_MODES,
+    R_INDEPENDENT,
+    R_MODE,
+    R_RESET,
+    DebtMeter,
+    assert_executed,
+    assert_reset_effect,
+    assert_state,
+)
+
+pytestmark = [pytest.mark.capability("debt_register_reset"), pytest.mark.parametrize("fuel", FUELS)]
+REGISTER = "TDR2"
+
+
+@pytest.mark.requirement(R_MODE, R_RESET, R_INDEPENDENT)
+@pytest.mark.severity("S2")
+@pytest.mark.parametrize("mode", PAYMENT_MODES)
+def test_reset_in_payment_mode(meter: DebtMeter, mode: str, measure: Any) -> None:
+    before = meter.prepare(R_MODE)
+    meter.set_state(f"needs bench control to put the meter in {mode} mode", payment_mode=mode)
+    accepts = mode in meter.update_modes
+    measure("declared_debt_update_modes", ",".join(meter.update_modes))
+    exchange = meter.reset(REGISTER)
+    what = f"{meter.reset_use_case} reset {REGISTER} in {mode} mode"
+    if accepts:
+        assert_executed(R_MODE, exchange, before)
+        after = meter.read(R_MODE)
+        assert_reset_effect(REGISTER, meter.reset_use_case, before, after, exchange)
+        return
+    after = meter.read(R_MODE)
+    problems = rejection_problems(exchange)
+    if problems:
+        raise AssertionError(failure_text(R_MODE, f"{what} (profile declares debt updates only in "
+                                          f"{', '.join(meter.update_modes)})", problems, before, after, before,
+                                          (exchange,)))
+    assert_state(R_MODE, f"{what} (refused as declared)", before, after, before, exchange)

@@ -1,0 +1,92 @@
+"""Shared machinery of the suite self-tests (the harness's own test runs, never a lab run): run
+one compliance suite in a fresh pytest process on a bench profile and read its JSON Lines result
+records; pick the benches; tell whether this run targets the emulated default bench."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from harness.records import TestRecord, read_records
+
+ROOT = Path(__file__).resolve().parents[2]
+PROFILES = ROOT / "device_profiles"
+
+
+def on_default_bench(config: pytest.Config) -> bool:
+    """True unless this run targets another bench or a profile set."""
+    from harness.plugin.options import option
+
+    if option(config, "profile_set"):
+        return False
+    chosen = option(config, "bench")
+    return chosen is None or Path(chosen).stem == "emulated-default"
+
+
+def faults_breaking(prefixes: Iterable[str]) -> list[str]:
+    """Emulator fault variants whose declared ``breaks`` include a requirement id with one of
+    ``prefixes``."""
+    from harness.emulators.faults import FAULTS
+
+    wanted = tuple(prefixes)
+    return sorted(name for name, f in FAULTS.items() if any(b.startswith(wanted) for b in f.breaks))
+
+
+@dataclass
+class SuiteRun:
+    """One suite run on one bench: pytest's exit code, the records, the tail of its output."""
+
+    bench: str
+    returncode: int
+    records: list[TestRecord] = field(default_factory=list)
+    output: str = ""
+
+    def failed(self) -> list[TestRecord]:
+        return [r for r in self.records if r.outcome in ("failed", "error")]
+
+    def passed(self) -> list[TestRecord]:
+        return [r for r in self.records if r.outcome == "passed"]
+
+
+def _have_xdist() -> bool:
+    try:
+        import xdist  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def run_suite(suite: str, bench: Path, out_dir: Path, name: str | None = None) -> SuiteRun:
+    """Run ``suite`` (a path under the repository) on ``bench`` in a fresh pytest process."""
+    label = name or bench.stem
+    records = out_dir / f"{label}.jsonl"
+    cmd = [sys.executable, "-m", "pytest", suite, "-p", "no:cacheprovider", "-q", "-p", "no:randomly",
+           "--bench", str(bench), "--records", str(records), "-W", "ignore::UserWarning"]
+    if _have_xdist():
+        cmd += ["-p", "no:xdist"]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HARNESS_") and k != "PYTEST_ADDOPTS"}
+    proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+    got = read_records(str(records)) if records.exists() else []
+    return SuiteRun(label, proc.returncode, got, proc.stdout[-4000:] + proc.stderr[-2000:])
+
+
+def run_many(suite: str, benches: dict[str, Path], out_dir: Path) -> dict[str, SuiteRun]:
+    """Run ``suite`` on every named bench, a few processes at a time."""
+    jobs = list(benches.items())
+    if not jobs:
+        return {}
+    workers = max(2, min(len(jobs), (os.cpu_count() or 2) * 2))
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        results = list(pool.map(lambda job: run_suite(suite, job[1], out_dir, job[0]), jobs))
+    return {name: result for (name, _), result in zip(jobs, results)}
+
+
+def failure_message(record: TestRecord) -> str:
+    return str((record.failure or {}).get("message", ""))
