@@ -1,0 +1,220 @@
+"""Exchanges as pcapng files Wireshark opens (written and read with python-pcapng).
+
+Encapsulation (see docs/ZIGBEE.md, "Captures"): one interface per frame kind, each a
+user DLT, so Wireshark's "DLT_USER" table maps them to dissectors:
+
+* interface 0, LINKTYPE_USER0 (147): GBCS messages, raw (``DD``/``DF``...). Map DLT 147 to
+  the ``gbcs_message`` dissector (Wireshark's packet-gbcs.c).
+* interface 1, LINKTYPE_USER1 (148): HAN frames as the transport carries them: source EUI-64,
+  destination EUI-64, cluster (2, big-endian), ZCL frame. Map DLT 148 to ``data`` with an
+  18-byte header (Wireshark's ZCL dissector needs APS context, so it cannot be called bare).
+* interface 2, LINKTYPE_USER2 (149): CONTROL (JSON) and ERROR (text) frames and dropped chunks.
+
+Each packet has its timestamp (microseconds), its direction in ``epb_flags`` (outbound = tx,
+inbound = rx/drop) and a comment ``<test> | <direction> <kind> | <port>[ | <note>]``. The
+section comment names the capture (test or cycle).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import threading
+import warnings
+from collections.abc import Iterable
+from pathlib import Path
+from typing import IO, Any, NamedTuple
+
+from harness.errors import CapabilityMissing, DecodeError
+from harness.transport.log import LogEvent
+
+LINKTYPE_USER0 = 147
+LINKTYPE_USER1 = 148
+LINKTYPE_USER2 = 149
+
+#: (interface name, link type, description) by interface id
+INTERFACES = (
+    ("harness-gbcs", LINKTYPE_USER0, "GBCS messages (DLT_USER0 -> gbcs_message)"),
+    ("harness-han", LINKTYPE_USER1, "HAN ZCL frames: src EUI-64 | dst EUI-64 | cluster (BE) | ZCL"),
+    ("harness-other", LINKTYPE_USER2, "CONTROL (JSON), ERROR (text) frames and dropped chunks"),
+)
+_KIND_IFACE = {"GBCS": 0, "HAN": 1}
+_FLAG_INBOUND = 1
+_FLAG_OUTBOUND = 2
+_COMMENT = re.compile(r"\| (tx|rx|drop) (\S+) \|")
+
+
+class CapturedFrame(NamedTuple):
+    """One packet read back: wall-clock seconds, tx/rx/drop, frame kind, bytes, comment."""
+
+    ts: float
+    direction: str
+    kind: str
+    data: bytes
+    comment: str
+
+
+def _lib() -> Any:
+    warnings.filterwarnings("ignore", category=DeprecationWarning, module=r"pcapng\.")
+    try:
+        import pcapng
+        import pcapng.blocks
+    except ImportError as e:
+        raise CapabilityMissing("pcapng captures need python-pcapng: pip install python-pcapng") from e
+    return pcapng
+
+
+def _new_section(stream: IO[bytes], comment: str) -> tuple[Any, Any]:
+    pcapng = _lib()
+    from harness import __version__
+
+    options: dict[str, Any] = {"shb_userappl": f"harness {__version__}"}
+    if comment:
+        options["opt_comment"] = comment
+    shb = pcapng.blocks.SectionHeader(options=options)
+    for name, link_type, description in INTERFACES:
+        shb.new_member(pcapng.blocks.InterfaceDescription, link_type=link_type, snaplen=0,
+                       options={"if_name": name, "if_description": description, "if_tsresol": b"\x06"})
+    return shb, pcapng.FileWriter(stream, shb)
+
+
+def _packet(shb: Any, frame: CapturedFrame) -> Any:
+    pcapng = _lib()
+    iface = _KIND_IFACE.get(frame.kind, 2) if frame.direction != "drop" else 2
+    ts = max(0, round(frame.ts * 1_000_000))
+    flags = _FLAG_OUTBOUND if frame.direction == "tx" else _FLAG_INBOUND
+    options: dict[str, Any] = {"epb_flags": flags}
+    if frame.comment:
+        options["opt_comment"] = frame.comment
+    return shb.new_member(pcapng.blocks.EnhancedPacket, interface_id=iface, timestamp_high=ts >> 32,
+                          timestamp_low=ts & 0xFFFFFFFF, packet_data=bytes(frame.data), options=options)
+
+
+def packet_comment(test: str, direction: str, kind: str, port: str, note: str = "") -> str:
+    text = f"{test or '-'} | {direction} {kind or '-'} | {port or '-'}"
+    return f"{text} | {note}" if note else text
+
+
+class CaptureWriter:
+    """A pcapng file being written; subscribe ``on_event`` to an ExchangeLog.
+
+    ``comment`` is the section comment; ``test`` (default: the comment) names the test in each
+    packet's comment and can change with ``set_test``. Every packet is flushed as written, so a
+    crash keeps what was captured. Notes are not packets and are skipped.
+    """
+
+    def __init__(self, path: str | os.PathLike[str], comment: str = "", *, test: str | None = None) -> None:
+        self.path = os.fspath(path)
+        Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        self.test = comment if test is None else test
+        self.count = 0
+        self._lock = threading.Lock()
+        self._stream: IO[bytes] | None = open(self.path, "wb")  # noqa: SIM115 - closed in close()
+        try:
+            self._shb, self._writer = _new_section(self._stream, comment)
+            self._stream.flush()
+        except BaseException:
+            self._stream.close()
+            raise
+
+    def set_test(self, test: str) -> None:
+        """Name the test the next packets belong to."""
+        self.test = test
+
+    def on_event(self, event: LogEvent) -> None:
+        """ExchangeLog listener: write one tx/rx/drop event as a packet."""
+        if event.direction == "note":
+            return
+        comment = packet_comment(self.test, event.direction, event.kind, event.port, event.note)
+        self.write(CapturedFrame(event.wall, event.direction, event.kind, event.data, comment))
+
+    def write(self, frame: CapturedFrame) -> None:
+        with self._lock:
+            if self._stream is None:
+                raise ValueError(f"capture {self.path} is closed")
+            self._writer.write_block(_packet(self._shb, frame))
+            self._stream.flush()
+            self.count += 1
+
+    def close(self) -> None:
+        with self._lock:
+            if self._stream is not None:
+                self._stream.close()
+                self._stream = None
+
+    def __enter__(self) -> CaptureWriter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def read_capture(path: str | os.PathLike[str]) -> list[CapturedFrame]:
+    """Every packet of a capture written by CaptureWriter (or merge_captures), in file order."""
+    return _read(path)[1]
+
+
+def section_comments(path: str | os.PathLike[str]) -> list[str]:
+    """The section comments of a capture."""
+    return _read(path)[0]
+
+
+def _read(path: str | os.PathLike[str]) -> tuple[list[str], list[CapturedFrame]]:
+    pcapng = _lib()
+    from pcapng import blocks
+
+    sections: list[str] = []
+    frames: list[CapturedFrame] = []
+    with open(path, "rb") as f:
+        try:
+            for block in pcapng.FileScanner(f):
+                if isinstance(block, blocks.SectionHeader):
+                    if "opt_comment" in block.options:
+                        sections.extend(block.options.get_all("opt_comment"))
+                elif isinstance(block, blocks.EnhancedPacket):
+                    frames.append(_frame_of(block))
+        except (pcapng.exceptions.PcapngException, ValueError, KeyError) as e:
+            raise DecodeError(f"not a readable pcapng capture ({type(e).__name__}: {e})", offset=f.tell(),
+                              field=f"pcapng {os.fspath(path)}") from None
+    return sections, frames
+
+
+def _frame_of(block: Any) -> CapturedFrame:
+    comment = block.options.get_all("opt_comment")[0] if "opt_comment" in block.options else ""
+    ts = ((block.timestamp_high << 32) + block.timestamp_low) * block.timestamp_resolution
+    flags = int(block.options["epb_flags"]) if "epb_flags" in block.options else 0
+    direction = "tx" if flags & 3 == _FLAG_OUTBOUND else "rx"
+    name = block.interface.options["if_name"] if "if_name" in block.interface.options else ""
+    kind = {"harness-gbcs": "GBCS", "harness-han": "HAN"}.get(name, "")
+    m = _COMMENT.search(comment)
+    if m:
+        direction = m.group(1)
+        if not kind:
+            kind = "" if m.group(2) == "-" else m.group(2)
+    return CapturedFrame(float(ts), direction, kind, bytes(block.packet_data), comment)
+
+
+def merge_captures(paths: Iterable[str | os.PathLike[str]], out: str | os.PathLike[str],
+                   comment: str | None = None) -> int:
+    """Merge per-test captures into one file, packets in timestamp order (ties keep input order).
+
+    The output's section comment lists the inputs' section comments (or ``comment``). Returns the
+    number of packets written.
+    """
+    sections: list[str] = []
+    frames: list[tuple[float, int, CapturedFrame]] = []
+    seq = 0
+    for p in paths:
+        sec, fr = _read(p)
+        sections.extend(sec)
+        for f in fr:
+            frames.append((f.ts, seq, f))
+            seq += 1
+    frames.sort(key=lambda x: (x[0], x[1]))
+    text = comment if comment is not None else "\n".join(sections)
+    Path(os.fspath(out)).parent.mkdir(parents=True, exist_ok=True)
+    with open(out, "wb") as stream:
+        shb, writer = _new_section(stream, text)
+        for _, _, f in frames:
+            writer.write_block(_packet(shb, f))
+    return len(frames)

@@ -1,0 +1,110 @@
+"""pcapng captures: write from an ExchangeLog, read back, merge per cycle."""
+
+from __future__ import annotations
+
+import itertools
+import struct
+from pathlib import Path
+
+import pytest
+
+from harness.capture import CaptureWriter, merge_captures, read_capture, section_comments
+from harness.errors import DecodeError
+from harness.transport import ExchangeLog, Frame, HanFrame, InProcessTransport
+
+pytest.importorskip("pcapng")
+
+GBCS_CMD = bytes.fromhex("DD000000000000471100000000DF0901")
+GBCS_RSP = bytes.fromhex("DD000000000000471100000000DF0902")
+
+
+def fake_wall(start: float) -> object:
+    counter = itertools.count()
+    return lambda: start + next(counter) * 0.25
+
+
+class Device:
+    """Answers a GBCS frame with GBCS_RSP and a HAN frame with the same HAN frame."""
+
+    def handle(self, frame: Frame) -> list[Frame]:
+        return [Frame.gbcs(GBCS_RSP)] if frame.kind.name == "GBCS" else [frame]
+
+
+def test_exchanges_written_and_read_back(tmp_path: Path) -> None:
+    log = ExchangeLog(wall=fake_wall(1_700_000_000.0))  # type: ignore[arg-type]
+    path = tmp_path / "t.pcapng"
+    han = HanFrame(b"\x00\xdb" + b"\x01" * 6, b"\x00\xdb" + b"\x02" * 6, 0x0702, bytes.fromhex("0003000700"))
+    with CaptureWriter(path, "cycle 7: test_gcs13a") as writer:
+        log.add_listener(writer.on_event)
+        t = InProcessTransport(Device(), name="inproc", log=log)
+        t.exchange(Frame.gbcs(GBCS_CMD), 1.0)
+        writer.set_test("test_snapshot")
+        t.exchange(Frame.han(han), 1.0)
+        t.inject_bytes(b"\x7e\x01junk\x7e")
+        t.drain()
+        t.close()
+    frames = read_capture(path)
+    expected = [(e.wall, e.direction, e.kind, e.data) for e in log.events if e.direction != "note"]
+    assert [(f.ts, f.direction, f.kind, f.data) for f in frames] == pytest.approx(expected)
+    assert [f.direction for f in frames] == ["tx", "rx", "tx", "rx", "drop"]
+    assert frames[0].comment == "cycle 7: test_gcs13a | tx GBCS | inproc"
+    assert frames[2].comment.startswith("test_snapshot | tx HAN")
+    assert frames[4].comment.endswith("| bad CRC") or "drop" in frames[4].comment
+    assert section_comments(path) == ["cycle 7: test_gcs13a"]
+
+
+def test_file_is_plain_pcapng_with_user_dlts(tmp_path: Path) -> None:
+    path = tmp_path / "x.pcapng"
+    log = ExchangeLog()
+    with CaptureWriter(path, "c") as w:
+        log.add_listener(w.on_event)
+        log.record("tx", "p", "GBCS", GBCS_CMD)
+    raw = path.read_bytes()
+    assert raw[:4] == b"\x0a\x0d\x0d\x0a" and raw[8:12] == struct.pack("<I", 0x1A2B3C4D)
+    link_types = []
+    off = struct.unpack_from("<I", raw, 4)[0]
+    while off < len(raw):
+        btype, blen = struct.unpack_from("<II", raw, off)
+        if btype == 1:
+            link_types.append(struct.unpack_from("<H", raw, off + 8)[0])
+        if btype == 6:
+            assert raw[off + 28:off + 28 + len(GBCS_CMD)] == GBCS_CMD
+        off += blen
+    assert link_types == [147, 148, 149]
+
+
+def test_packets_are_flushed_as_written(tmp_path: Path) -> None:
+    path = tmp_path / "live.pcapng"
+    w = CaptureWriter(path, "live")
+    log = ExchangeLog()
+    log.add_listener(w.on_event)
+    log.record("rx", "p", "GBCS", GBCS_RSP)
+    assert [f.data for f in read_capture(path)] == [GBCS_RSP]  # readable before close
+    w.close()
+    with pytest.raises(ValueError, match="closed"):
+        log.record("rx", "p", "GBCS", GBCS_RSP)
+
+
+def test_merge_orders_by_time_and_keeps_comments(tmp_path: Path) -> None:
+    paths = []
+    for name, start in (("a", 100.0), ("b", 100.1)):
+        log = ExchangeLog(wall=fake_wall(start))  # type: ignore[arg-type]
+        with CaptureWriter(tmp_path / f"{name}.pcapng", f"test_{name}") as w:
+            log.add_listener(w.on_event)
+            log.record("tx", name, "GBCS", name.encode() + b"1")
+            log.record("rx", name, "GBCS", name.encode() + b"2")
+        paths.append(tmp_path / f"{name}.pcapng")
+    out = tmp_path / "cycle" / "merged.pcapng"
+    assert merge_captures(paths, out) == 4
+    merged = read_capture(out)
+    assert [f.data for f in merged] == [b"a1", b"b1", b"a2", b"b2"]
+    assert [f.ts for f in merged] == sorted(f.ts for f in merged)
+    assert section_comments(out) == ["test_a\ntest_b"]
+    assert merged[1].comment == "test_b | tx GBCS | b"
+
+
+def test_not_a_capture(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.pcapng"
+    bad.write_bytes(b"\x0a\x0d\x0d\x0a" + b"\xff" * 40)
+    with pytest.raises(DecodeError):
+        read_capture(bad)
