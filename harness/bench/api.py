@@ -98,6 +98,7 @@ class Exchange:
     response: Response | None
     sent_at: _dt.datetime  # bench (virtual) time when sent
     error: str | None = None  # transport/decode error text when no usable response
+    cause: BaseException | None = field(default=None, repr=False)  # the typed error behind ``error``
 
     def require(self) -> Response:
         """The response, or an AssertionError naming what went wrong."""

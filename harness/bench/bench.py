@@ -1,0 +1,226 @@
+"""``Bench``: a profile turned into a transport and device handles (emulated in this process,
+emulated in another process behind a pty, or real hardware on serial/TCP)."""
+
+from __future__ import annotations
+
+import datetime as _dt
+from pathlib import Path
+from typing import Any
+
+from harness.bench import identity
+from harness.bench.counter import OriginatorCounter
+from harness.bench.device import BenchDevice, handle_for
+from harness.bench.recorder import ExchangeRecorder
+from harness.bench.spawn import EmulatorProcess, spawn_emulator
+from harness.bench.wire import RemotePartyIds, describe_message
+from harness.errors import CapabilityMissing, DecodeError, DeviceError, ProfileError
+from harness.gbcs.security import Keystore
+from harness.transport import Frame, FrameKind, InProcessTransport, Transport, decode_control, transport_for
+
+EMULATOR_KEYS = Path(__file__).resolve().parent.parent / "data" / "emulator-keys"
+_TIME_OPS = frozenset({"advance", "reset", "set_time", "push"})
+_READ_OPS = frozenset({"now", "describe", "get_state"})
+
+
+class EmulatedClock:
+    """Virtual bench time through CONTROL ops (cached between time-changing ops)."""
+
+    def __init__(self, bench: Bench) -> None:
+        self._bench = bench
+        self._now: _dt.datetime | None = None
+
+    def now(self) -> _dt.datetime:
+        if self._now is None:
+            reply = self._bench.control("now")
+            text = reply.get("now") or reply.get("time") or reply.get("utc")
+            if not isinstance(text, str):
+                raise DeviceError(f"bench '{self._bench.name}': 'now' reply without a time: {reply}")
+            when = _dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+            self._now = when if when.tzinfo else when.replace(tzinfo=_dt.timezone.utc)
+        return self._now
+
+    def advance(self, delta: _dt.timedelta) -> None:
+        seconds = delta.total_seconds() if isinstance(delta, _dt.timedelta) else float(delta)
+        self._bench.control("advance", seconds=seconds)
+
+    def invalidate(self) -> None:
+        self._now = None
+
+
+class WallClock:
+    """A real bench's time: wall time; it cannot be advanced."""
+
+    def __init__(self, bench: Bench) -> None:
+        self._bench = bench
+
+    def now(self) -> _dt.datetime:
+        return _dt.datetime.now(_dt.timezone.utc)
+
+    def advance(self, delta: _dt.timedelta) -> None:
+        raise CapabilityMissing(f"bench '{self._bench.name}' is real hardware: its time cannot be advanced")
+
+    def invalidate(self) -> None:
+        pass
+
+
+def _remote_parties(profile: Any) -> RemotePartyIds:
+    rp = identity.get(profile, "remote_parties", None)
+    path = rp.keystore_path() if hasattr(rp, "keystore_path") else None
+    keystore = Keystore.from_folder(path) if path is not None else Keystore.packaged()
+    folders: dict[Path, Keystore] = {}
+    for dev in identity.devices(profile):
+        _trust_device_keys(keystore, dev, folders)
+    return RemotePartyIds(
+        keystore,
+        identity.eui_bytes(identity.get(rp, "supplier", "90B3D51F30010000")),
+        identity.eui_bytes(identity.get(rp, "network_operator", "90B3D51F30020000")),
+        identity.eui_bytes(identity.get(rp, "acb", "90B3D51F30000002")),
+    )
+
+
+def _trust_device_keys(keystore: Keystore, device: Any, folders: dict[Path, Keystore]) -> None:
+    """Add the device's public KA/DS keys (never its private keys) to the bench keystore."""
+    folder = identity.get(device, "keys", None)
+    folder = Path(folder) if folder not in (None, "builtin") else EMULATOR_KEYS
+    if not folder.is_dir():
+        return
+    eui = identity.eui_bytes(identity.get(device, "eui"))
+    source = folders.get(folder)
+    if source is None:
+        source = folders[folder] = Keystore.from_folder(folder)
+    for usage in ("ka", "ds"):
+        public = source.public(eui, usage)
+        if public is not None:
+            keystore.add_public(eui, usage, public)
+
+
+class Bench:
+    """A bench: transport, device handles, clock, control, exchange recorder."""
+
+    def __init__(self, profile: Any, transport: Transport, *, path: str | None = None,
+                 process: EmulatorProcess | None = None, host: Any = None, emulated: bool | None = None) -> None:
+        self.profile = profile
+        self.path = path or identity.profile_path(profile)
+        self.name = str(identity.get(profile, "name", None) or "bench")
+        self.transport = transport
+        self.process = process
+        self.host = host  # in-process emulator host (None otherwise); handles never use it
+        if emulated is None:
+            emulated = identity.connection_type(profile) in ("emulated", "emulated-process")
+        self.emulated = emulated
+        self.parties = _remote_parties(profile)
+        self.counter = OriginatorCounter()
+        self.recorder = ExchangeRecorder()
+        self.clock: EmulatedClock | WallClock = EmulatedClock(self) if self.emulated else WallClock(self)
+        timeouts = identity.get(profile, "timeouts", None)
+        self.timeouts_response = float(identity.get(timeouts, "response_s", 30.0))
+        self.timeouts_han = float(identity.get(timeouts, "han_s", 60.0))
+        self._handles: dict[str, BenchDevice] = {}
+        for dev in identity.devices(profile):
+            self._handles[identity.role_name(dev)] = handle_for(self, dev)
+
+    # -- construction ----------------------------------------------------------------------------
+    @classmethod
+    def from_profile(cls, profile: Any, *, path: str | Path | None = None) -> Bench:
+        """A bench from a BenchProfile (or the path of one)."""
+        if isinstance(profile, (str, Path)):
+            from harness.profiles import load_bench
+
+            path = str(profile)
+            profile = load_bench(profile)
+        path = str(path) if path is not None else identity.profile_path(profile)
+        kind = identity.connection_type(profile)
+        conn = identity.get(profile, "connection", None)
+        if kind == "emulated":
+            from harness.emulators import EmulatorHost, HostConfig
+
+            host = EmulatorHost(HostConfig.from_dict(profile.host_config_dict()))
+            return cls(profile, InProcessTransport(host, name=f"inproc:{identity.get(profile, 'name')}"),
+                       path=path, host=host)
+        if kind == "emulated-process":
+            if path is None:
+                raise ProfileError("an emulated-process bench must come from a file", file="<inline>",
+                                   field="connection")
+            process = spawn_emulator(path, command=identity.get(conn, "command", None))
+            try:
+                transport = transport_for(process.pty_path, baudrate=115200)
+            except Exception:
+                process.stop()
+                raise
+            return cls(profile, transport, path=path, process=process)
+        if kind == "serial":
+            url = identity.get(conn, "url", None) or identity.get(conn, "path", None)
+            if not url:
+                raise ProfileError("a serial bench needs connection.url or connection.path", file=path or "<inline>",
+                                   field="connection")
+            return cls(profile, transport_for(str(url), baudrate=int(identity.get(conn, "baudrate", None) or 115200)),
+                       path=path)
+        if kind == "tcp":
+            url = f"tcp://{identity.get(conn, 'host')}:{identity.get(conn, 'port')}"
+            return cls(profile, transport_for(url), path=path)
+        raise CapabilityMissing(f"bench '{identity.get(profile, 'name')}': connection type '{kind}' "
+                                "is not supported by the bench client")
+
+    # -- what suites use ---------------------------------------------------------------------------
+    def handle(self, role: str) -> BenchDevice | None:
+        return self._handles.get(str(getattr(role, "value", role)).upper())
+
+    def profile_device(self, role: str) -> Any:
+        return identity.device_for(self.profile, role)
+
+    @property
+    def roles(self) -> set[str]:
+        return set(self._handles)
+
+    def control(self, op: str, **kw: Any) -> dict[str, Any]:
+        """One bench-control op (emulated benches); the reply object. Raises CapabilityMissing on
+        real benches and DeviceError when the emulator refuses."""
+        if not self.emulated:
+            raise CapabilityMissing(f"bench '{self.name}' is real hardware: no bench control ('{op}')")
+        if op not in _READ_OPS:
+            self.clock.invalidate()
+        reply = self.transport.exchange(Frame.control({"op": op, **kw}), self.timeouts_response,
+                                        skip_other_kinds=True)
+        if reply.kind != FrameKind.CONTROL:
+            raise DeviceError(f"bench '{self.name}': control '{op}' answered by a {reply.kind.name} frame")
+        try:
+            obj = decode_control(reply.data)
+        except DecodeError as exc:
+            raise DeviceError(f"bench '{self.name}': control '{op}' reply is not JSON ({exc})") from None
+        if obj.get("ok") is False or "error" in obj:
+            raise DeviceError(f"bench '{self.name}': control '{op}' refused: {obj.get('error', obj)}")
+        return obj
+
+    def reset(self) -> None:
+        """Back to a known state: emulators reset; queued unsolicited frames dropped."""
+        self.transport.unsolicited.clear()
+        if self.emulated:
+            self.control("reset")
+
+    def close(self) -> None:
+        try:
+            self.transport.close()
+        finally:
+            if self.process is not None:
+                self.process.stop()
+
+    def __enter__(self) -> Bench:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- records ---------------------------------------------------------------------------------
+    def identity(self) -> dict[str, Any]:
+        ident = identity.bench_identity(self.profile)
+        ident["path"] = self.path
+        return ident
+
+    def record(self, use_case: str, direction: str, raw: bytes, summary: str,
+               decoded: dict[str, Any] | None = None) -> None:
+        self.recorder.add(use_case, direction, raw, decoded if decoded is not None else describe_message(raw),
+                          summary)
+
+    def note(self, use_case: str, summary: str) -> None:
+        """An rx entry for a reply that never came (timeout, device error)."""
+        self.recorder.add(use_case, "rx", b"", {"error": summary}, summary)

@@ -1,0 +1,198 @@
+"""Device handles: the api.py contract over a transport. One class for every bench kind;
+GSME handles add bench control (push, HAN outage, state) through CONTROL frames."""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING, Any
+
+from harness.bench import identity
+from harness.bench.api import AttributeRead, Exchange, Role
+from harness.bench.wire import build_command, check_response, describe_message
+from harness.errors import CapabilityMissing, DecodeError, TransportTimeout
+from harness.gbcs import zcl
+from harness.gbcs.frame import Cra, GbcsMessage, parse_message
+from harness.transport import Frame, FrameKind, HanFrame
+
+if TYPE_CHECKING:
+    from harness.bench.bench import Bench
+
+
+def _find_alert_code(tree: Any) -> Any:
+    """The first value under a key naming an alert code in a decoded payload tree."""
+    if isinstance(tree, dict):
+        for key, value in tree.items():
+            if "alert" in str(key).lower() and isinstance(value, (int, str)):
+                return value
+        for value in tree.values():
+            found = _find_alert_code(value)
+            if found is not None:
+                return found
+    elif isinstance(tree, list):
+        for value in tree:
+            found = _find_alert_code(value)
+            if found is not None:
+                return found
+    return None
+
+
+class BenchDevice:
+    """A device on the bench (see :class:`harness.bench.api.DeviceHandle`)."""
+
+    def __init__(self, bench: Bench, profile: Any) -> None:
+        self._bench = bench
+        self.profile = profile
+        self.role = Role(identity.role_name(profile))
+        self.eui = identity.eui_bytes(identity.get(profile, "eui"))
+        self.name = str(identity.get(profile, "name", "") or self.role.value)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.role.value} {self.eui.hex().upper()} on {self._bench.name!r})"
+
+    # -- profile facts --------------------------------------------------------------------------
+    def capabilities(self) -> set[str]:
+        return identity.capabilities(self.profile)
+
+    def behaviour(self, name: str, default: Any = None) -> Any:
+        return identity.behaviours(self.profile).get(name, default)
+
+    # -- GBCS ------------------------------------------------------------------------------------
+    def send(self, use_case: str, *, originator: str = "supplier", counter: int | None = None,
+             tamper: str | None = None, **params: Any) -> Exchange:
+        b = self._bench
+        if counter is None:
+            counter = b.counter.next()
+        else:
+            b.counter.observe(counter)
+        msg = build_command(use_case, parties=b.parties, originator=originator, recipient=self.eui,
+                            counter=counter, tamper=tamper, params=params)
+        raw = msg.to_bytes()
+        sent_at = b.clock.now()
+        signed = "signed" if msg.signature else "unsigned"
+        b.record(use_case, "tx", raw, f"{use_case} tx to {self.role.value} counter {counter} ({signed}"
+                 + (f", tamper {tamper}" if tamper else "") + ")")
+        try:
+            reply_raw, reply = self._await_reply(raw, msg, b.timeouts_response)
+        except TransportTimeout as exc:
+            b.note(use_case, f"{use_case}: no response from {self.role.value} ({exc})")
+            return Exchange(use_case, msg, raw, None, sent_at, error=f"timeout: {exc}", cause=exc)
+        except DecodeError as exc:
+            return Exchange(use_case, msg, raw, None, sent_at, error=f"undecodable reply: {exc}", cause=exc)
+        if isinstance(reply, str):  # ERROR frame text
+            b.note(use_case, f"{use_case}: {self.role.value} side reported an error: {reply}")
+            return Exchange(use_case, msg, raw, None, sent_at, error=f"device error: {reply}")
+        if reply.cra is Cra.ALERT:
+            tree = describe_message(reply_raw)
+            code = _find_alert_code(tree.get("payload"))
+            what = f"alert 0x{reply.message_code:04X}" + (
+                f" (alert code {code:#06x})" if isinstance(code, int) else f" (alert code {code})" if code else "")
+            b.record(use_case, "rx", reply_raw, f"{use_case} rx ALERT from {self.role.value}: rejected, {what}",
+                     tree)
+            return Exchange(use_case, msg, raw, None, sent_at, error=f"rejected: {what}")
+        response, tree = check_response(use_case, reply, reply_raw, b.parties.keystore)
+        when = str(reply.date_time) if reply.date_time is not None else "no date-time"
+        status = "success" if response.success else f"failure {response.statuses}"
+        b.record(use_case, "rx", reply_raw,
+                 f"{use_case} rx {when} from {self.role.value}; {status}; MAC {response.mac.value}, "
+                 f"signature {response.signature.value}", tree)
+        return Exchange(use_case, msg, raw, response, sent_at)
+
+    def _await_reply(self, raw: bytes, msg: GbcsMessage, timeout: float) -> tuple[bytes, GbcsMessage | str]:
+        """Send and wait for our response (same counter) or an alert from our device."""
+        t = self._bench.transport
+        t.send(Frame.gbcs(raw))
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                frame = t.receive(max(0.0, deadline - time.monotonic()))
+            except TransportTimeout:
+                raise t.timeout_error(timeout, f"no response to counter {msg.originator_counter}") from None
+            if frame.kind == FrameKind.ERROR:
+                return frame.data, frame.text()
+            if frame.kind != FrameKind.GBCS:
+                t.unsolicited.append(frame)
+                continue
+            reply = parse_message(frame.data)
+            ours = (reply.cra is Cra.RESPONSE and reply.originator_counter == msg.originator_counter) or \
+                   (reply.cra is Cra.ALERT and reply.originator == self.eui)
+            if ours:
+                return frame.data, reply
+            t.unsolicited.append(frame)
+
+    def send_raw(self, message: bytes) -> bytes | None:
+        """Send bytes as they are; the first GBCS reply, or None on silence."""
+        b = self._bench
+        b.record("raw", "tx", message, f"raw tx to {self.role.value} ({len(message)} bytes)")
+        t = b.transport
+        t.send(Frame.gbcs(message))
+        deadline = time.monotonic() + b.timeouts_response
+        while True:
+            try:
+                frame = t.receive(max(0.0, deadline - time.monotonic()))
+            except TransportTimeout:
+                return None
+            if frame.kind == FrameKind.GBCS:
+                b.record("raw", "rx", frame.data, f"raw rx from {self.role.value} ({len(frame.data)} bytes)")
+                return frame.data
+            if frame.kind == FrameKind.ERROR:
+                return None
+            t.unsolicited.append(frame)
+
+    # -- HAN -------------------------------------------------------------------------------------
+    def read_attribute(self, cluster: int, attribute: int, via: str = "IHD") -> AttributeRead:
+        """Read one ZCL attribute of this device over the HAN, as the ``via`` device would."""
+        b = self._bench
+        source = b.profile_device(via)
+        if source is None:
+            raise CapabilityMissing(f"bench '{b.name}' has no {via} to read from")
+        src = identity.eui_bytes(identity.get(source, "eui"))
+        tsn = b.counter.next() & 0xFF
+        body = zcl.ReadAttributes([attribute])
+        zframe = zcl.ZclFrame.build(0x00, tsn, zcl.CMD_READ_ATTRIBUTES, body)
+        han = HanFrame(src, self.eui, cluster, zframe.to_bytes())
+        label = f"HAN 0x{cluster:04X}/0x{attribute:04X}"
+        b.record("HAN", "tx", han.to_bytes(), f"{label} read by {via} from {self.role.value}",
+                 {"cluster": cluster, "attribute": attribute, "via": via})
+        reply = b.transport.exchange(Frame.han(han), b.timeouts_han, skip_other_kinds=True)
+        rhan = HanFrame.from_bytes(reply.data)
+        rz = zcl.ZclFrame.parse(rhan.cluster, rhan.zcl)
+        body_r = rz.body
+        if isinstance(body_r, zcl.ReadAttributesResponse):
+            rec = next((r for r in body_r.records if r.attribute_id == attribute), None)
+            if rec is None:
+                raise DecodeError(f"no record for attribute 0x{attribute:04X}", offset=0, field="attribute record")
+            result = AttributeRead(cluster, attribute, rec.status, rec.type_id, rec.value)
+        elif isinstance(body_r, zcl.DefaultResponse):
+            result = AttributeRead(cluster, attribute, body_r.status, None, None)
+        else:
+            raise DecodeError(f"unexpected ZCL command 0x{rz.header.command_id:02X}", offset=0, field="ZCL command")
+        value = f"0x{result.value:X}" if isinstance(result.value, int) else repr(result.value)
+        b.record("HAN", "rx", reply.data,
+                 f"{label} rx from {self.role.value}: {zcl.status_name(result.status)}"
+                 + (f" value {value}" if result.status == 0 else ""),
+                 {"cluster": cluster, "attribute": attribute, "status": result.status, "type": result.type,
+                  "value": result.value if isinstance(result.value, (int, str, type(None))) else repr(result.value)})
+        return result
+
+
+class GsmeDevice(BenchDevice):
+    """A GSME handle: also :class:`harness.bench.api.GsmeControl` (emulated benches)."""
+
+    def push(self) -> None:
+        self._bench.control("push", device=self.role.value)
+
+    def set_han_outage(self, active: bool) -> None:
+        self._bench.control("han_outage", active=bool(active))
+
+    def set_state(self, **registers: Any) -> None:
+        self._bench.control("set_state", device=self.role.value, values=registers)
+
+    def get_state(self) -> dict[str, Any]:
+        reply = self._bench.control("get_state", device=self.role.value)
+        return dict(reply.get("state", reply))
+
+
+def handle_for(bench: Bench, profile: Any) -> BenchDevice:
+    role = identity.role_name(profile)
+    cls = GsmeDevice if role == "GSME" else BenchDevice
+    return cls(bench, profile)

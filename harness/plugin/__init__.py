@@ -1,0 +1,91 @@
+"""The harness pytest plugin (pytest11 entry point ``harness = "harness.plugin"``).
+
+Options (options.py), markers (markers.py), fixtures (fixtures.py), result records
+(reporting.py), bench locks for xdist over a profile set (locks.py). One suite, any bench.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from typing import Any
+
+import pytest
+
+from harness import __version__
+from harness.errors import HarnessError
+from harness.plugin import markers
+from harness.plugin.fixtures import (  # noqa: F401 - fixtures are registered by import
+    _harness_bench_for_test,
+    bench,
+    chf,
+    clock,
+    esme,
+    gpf,
+    gsme,
+    harness_fresh_bench,
+    ihd,
+    measure,
+    ppmid,
+)
+from harness.plugin.options import add_options
+from harness.plugin.reporting import pytest_runtest_makereport  # noqa: F401 - hook
+from harness.plugin.state import STATE_KEY, HarnessState, state_of
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    add_options(parser)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    markers.register(config)
+    state = HarnessState(config)
+    config.stash[STATE_KEY] = state
+    if getattr(config.option, "collectonly", False) and not (state.set_path or config.getoption("harness_bench")):
+        return
+    try:
+        state.validate()
+    except ImportError as exc:  # profiles package not importable: only fatal when asked for a bench
+        if state.set_path or config.getoption("harness_bench"):
+            raise pytest.UsageError(f"harness: cannot load profiles ({exc})") from None
+    except HarnessError as exc:
+        raise pytest.UsageError(f"harness: {exc}") from None
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node: Any) -> None:
+    """xdist controller: every worker writes records under the same cycle id."""
+    node.workerinput["harness_cycle_id"] = state_of(node.config).cycle_id
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    state = state_of(session.config)
+    if not state.is_worker and state.store_path:
+        ident = state.bench_identity()
+        state.start_cycle({
+            "bench_paths": [state.bench_path] if state.bench_path else list(state.set_members),
+            "bench_names": [ident["name"]] if ident.get("name") else [],
+            "profile_set": state.set_path, "harness_version": __version__,
+            "started": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+        })
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """Skip, with the reason, a test needing a device/capability/GBCS version the bench lacks."""
+    if not any(item.iter_markers(name) for name in ("device", "capability", "gbcs")):
+        return
+    reason = markers.skip_reason(item, state_of(item.config).profile)
+    if reason:
+        pytest.skip(reason)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    state = state_of(session.config)
+    if not state.is_worker and state.store_path:
+        state.finish_cycle({"exitstatus": int(exitstatus),
+                            "finished": _dt.datetime.now(_dt.timezone.utc).isoformat()})
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    state = config.stash.get(STATE_KEY, None)
+    if state is not None:
+        state.close()

@@ -1,0 +1,100 @@
+"""Fixtures the suites use: ``bench`` (session), the role handles, ``clock`` and ``measure``.
+Suites never know which bench they run on."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+
+from harness.plugin.item import item_state
+from harness.plugin.state import state_of
+from harness.records import Measurement
+
+HARNESS_FIXTURES = frozenset({"bench", "chf", "gpf", "gsme", "esme", "ihd", "ppmid", "clock"})
+
+
+@pytest.fixture(scope="session")
+def bench(request: pytest.FixtureRequest) -> Any:
+    """The bench of this run (emulated default unless --bench/--profile-set say otherwise)."""
+    state = state_of(request.config)
+    try:
+        return state.bench
+    except Exception as exc:  # a bench that cannot start errors every test that needs it
+        pytest.fail(f"bench could not start: {exc}", pytrace=False)
+
+
+@pytest.fixture
+def harness_fresh_bench(request: pytest.FixtureRequest, bench: Any) -> Iterator[Any]:
+    """The bench, reset to a known state for this test; exchanges go to this test's record."""
+    bench.reset()
+    bench.recorder.clear()
+    yield bench
+    item_state(request.node).exchanges.extend(bench.recorder.take())
+
+
+@pytest.fixture(autouse=True)
+def _harness_bench_for_test(request: pytest.FixtureRequest) -> None:
+    """Reset the bench before every test that uses a harness fixture (and no other test)."""
+    if HARNESS_FIXTURES & set(request.fixturenames):
+        request.getfixturevalue("harness_fresh_bench")
+
+
+def _role(request: pytest.FixtureRequest, role: str) -> Any:
+    bench = request.getfixturevalue("harness_fresh_bench")
+    handle = bench.handle(role)
+    if handle is None:
+        pytest.skip(f"bench '{bench.name}' has no {role}")
+    return handle
+
+
+@pytest.fixture
+def chf(request: pytest.FixtureRequest) -> Any:
+    return _role(request, "CHF")
+
+
+@pytest.fixture
+def gpf(request: pytest.FixtureRequest) -> Any:
+    return _role(request, "GPF")
+
+
+@pytest.fixture
+def gsme(request: pytest.FixtureRequest) -> Any:
+    return _role(request, "GSME")
+
+
+@pytest.fixture
+def esme(request: pytest.FixtureRequest) -> Any:
+    return _role(request, "ESME")
+
+
+@pytest.fixture
+def ihd(request: pytest.FixtureRequest) -> Any:
+    return _role(request, "IHD")
+
+
+@pytest.fixture
+def ppmid(request: pytest.FixtureRequest) -> Any:
+    return _role(request, "PPMID")
+
+
+@pytest.fixture
+def clock(request: pytest.FixtureRequest) -> Any:
+    """The bench clock: virtual on emulated benches; advance() raises CapabilityMissing on real ones."""
+    return request.getfixturevalue("harness_fresh_bench").clock
+
+
+@pytest.fixture
+def measure(request: pytest.FixtureRequest) -> Callable[..., Measurement]:
+    """``measure(name, value, units=None, low=None, high=None, expected=None) -> Measurement``.
+    Every measurement goes to the record; a failing one fails the test (after it finishes)."""
+    state = item_state(request.node)
+
+    def _measure(name: str, value: Any, units: str | None = None, low: float | None = None,
+                 high: float | None = None, expected: Any = None) -> Measurement:
+        m = Measurement.judge(name, value, units, low, high, expected)
+        state.measurements.append(m)
+        return m
+
+    return _measure

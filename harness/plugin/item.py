@@ -1,0 +1,34 @@
+"""What the plugin collects about one test while it runs (measurements, exchanges, phases)."""
+
+from __future__ import annotations
+
+import datetime as _dt
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+
+from harness.records import Measurement
+
+ITEM_KEY = pytest.StashKey["ItemState"]()
+
+
+@dataclass
+class ItemState:
+    started: str = field(default_factory=lambda: _dt.datetime.now(_dt.timezone.utc).isoformat())
+    t0: float = field(default_factory=time.monotonic)
+    outcome: str | None = None
+    skip_reason: str | None = None
+    failure: dict[str, Any] | None = None
+    waiver: dict[str, Any] | None = None
+    measurements: list[Measurement] = field(default_factory=list)
+    exchanges: list[dict[str, Any]] = field(default_factory=list)
+
+
+def item_state(item: pytest.Item) -> ItemState:
+    state = item.stash.get(ITEM_KEY, None)
+    if state is None:
+        state = ItemState()
+        item.stash[ITEM_KEY] = state
+    return state

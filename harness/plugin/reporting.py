@@ -1,0 +1,149 @@
+"""Result records: built in ``pytest_runtest_makereport`` phase by phase, written when the
+test's teardown ends (JSON Lines and cycle store). Also waivers, measurement verdicts and the
+pytest-html extras."""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+import pytest
+
+from harness.plugin import markers
+from harness.plugin.item import ItemState, item_state
+from harness.plugin.state import state_of
+from harness.records import TestRecord
+
+
+def _crash_message(report: pytest.TestReport) -> str:
+    crash = getattr(report.longrepr, "reprcrash", None)
+    if crash is not None:
+        return str(crash.message).splitlines()[0] if crash.message else ""
+    text = report.longreprtext or ""
+    return text.strip().splitlines()[-1] if text.strip() else ""
+
+
+def _skip_reason(report: pytest.TestReport) -> str:
+    if getattr(report, "wasxfail", None) is not None:
+        return f"xfail: {report.wasxfail}" if report.wasxfail else "xfail"
+    longrepr = report.longrepr
+    if isinstance(longrepr, tuple) and len(longrepr) == 3:
+        text = str(longrepr[2])
+    else:
+        text = report.longreprtext or ""
+    return text[len("Skipped: "):] if text.startswith("Skipped: ") else text
+
+
+def _measurement_failures(st: ItemState) -> list[str]:
+    lines = []
+    for m in st.measurements:
+        if not m.passed:
+            limits = []
+            if m.expected is not None:
+                limits.append(f"expected {m.expected!r}")
+            if m.low is not None:
+                limits.append(f">= {m.low}")
+            if m.high is not None:
+                limits.append(f"<= {m.high}")
+            units = f" {m.units}" if m.units else ""
+            lines.append(f"measurement {m.name} = {m.value!r}{units} out of limits ({', '.join(limits)})")
+    return lines
+
+
+def _waiver_for(item: pytest.Item) -> dict[str, Any] | None:
+    hs = state_of(item.config)
+    profile = hs.loaded_profile
+    if profile is None:
+        return None
+    return markers.find_waiver(item, profile)
+
+
+def _exchange_text(exchanges: list[dict[str, Any]]) -> str:
+    lines = []
+    for ex in exchanges:
+        lines.append(f"{ex['time']} {ex['summary']}")
+        lines.append(f"    {ex['hex']}")
+    return "\n".join(lines)
+
+
+def _attach_html(item: pytest.Item, report: pytest.TestReport, st: ItemState) -> None:
+    if not st.exchanges or not item.config.pluginmanager.hasplugin("html"):
+        return
+    try:
+        from pytest_html import extras as html_extras
+    except ImportError:
+        return
+    extra = list(getattr(report, "extras", []))
+    extra.append(html_extras.text(_exchange_text(st.exchanges), name="GBCS exchanges"))
+    extra.append(html_extras.json(json.loads(json.dumps(st.exchanges, default=str)), name="GBCS exchanges (decoded)"))
+    report.extras = extra  # type: ignore[attr-defined]
+
+
+def _update(item: pytest.Item, report: pytest.TestReport, st: ItemState) -> None:
+    when = report.when
+    if report.skipped:
+        if st.outcome is None:
+            st.outcome = "waived" if st.waiver else "skipped"
+            st.skip_reason = None if st.waiver else _skip_reason(report)
+        return
+    if report.failed:
+        failure = {"message": _crash_message(report), "text": report.longreprtext}
+        if when == "call":
+            st.outcome = "failed"
+            st.failure = failure
+        elif st.outcome in (None, "passed", "waived", "skipped"):
+            st.outcome = "error"
+            st.failure = st.failure or failure
+        return
+    if when == "call" and st.outcome is None:
+        st.outcome = "passed"
+
+
+def build_record(item: pytest.Item, st: ItemState) -> TestRecord:
+    hs = state_of(item.config)
+    try:
+        severity = markers.severity(item)
+    except pytest.UsageError:
+        severity = "S3"
+    return TestRecord(
+        nodeid=item.nodeid,
+        name=item.name,
+        outcome=st.outcome or "error",
+        duration_s=round(time.monotonic() - st.t0, 6),
+        started=st.started,
+        cycle_id=hs.cycle_id,
+        bench=hs.bench_identity(),
+        devices=hs.device_identities(),
+        requirements=markers.requirements(item),
+        severity=severity,
+        waiver=st.waiver,
+        skip_reason=st.skip_reason,
+        failure=st.failure,
+        measurements=[m.__dict__.copy() for m in st.measurements],
+        exchanges=list(st.exchanges),
+    )
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    report: pytest.TestReport = yield
+    st = item_state(item)
+    if report.when == "call":
+        failures = _measurement_failures(st)
+        if report.passed and failures:
+            report.outcome = "failed"
+            report.longrepr = "\n".join(failures)
+        if report.failed:
+            waiver = _waiver_for(item)
+            if waiver is not None:
+                st.waiver = waiver
+                st.failure = {"message": _crash_message(report), "text": report.longreprtext}
+                st.outcome = "waived"
+                report.outcome = "skipped"
+                report.wasxfail = f"waived: {waiver['reason']}"  # type: ignore[attr-defined]
+    _update(item, report, st)
+    if report.when == "teardown":
+        _attach_html(item, report, st)
+        state_of(item.config).write(build_record(item, st))
+    return report
