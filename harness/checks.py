@@ -279,3 +279,7 @@ def snapshot_age(response: Any, now: _dt.datetime) -> _dt.timedelta | None:
     if now.tzinfo is None:
         now = now.replace(tzinfo=_dt.timezone.utc)
     return now - when
+
+
+class SuspectedHanLoss(UserWarning):
+    """The GSME snapshot time is older than one missed wake: GSME-GPF communication may be lost."""

@@ -10,13 +10,9 @@ from typing import Any
 
 import pytest
 
-from harness.checks import STALE_SNAPSHOT_AGE, snapshot_age
+from harness.checks import STALE_SNAPSHOT_AGE, SuspectedHanLoss, snapshot_age
 
 from ._support import check_date_time
-
-
-class SuspectedHanLoss(UserWarning):
-    """The GSME snapshot time is older than one missed wake: GSME-GPF communication may be lost."""
 
 
 @pytest.mark.requirement("SECMP0015-FR2", "SECMP0015-CR2", "SIA15-T-A4")
