@@ -54,12 +54,14 @@ class Tlv:
         return d
 
 
-def _read_tlv(data: bytes, o: int, end: int, depth: int) -> tuple[Tlv, int]:
+def _read_header(data: bytes, o: int, end: int) -> tuple[int, int, int, int]:
+    """(tag byte, length-octets start, value start, value stop) of the element at ``o``."""
     start = o
     if o >= end:
         raise DecodeError("tag missing", offset=o, field="ASN.1 tag")
+    first_tag = data[o]
     o += 1
-    if data[start] & 0x1F == 0x1F:  # high tag number form
+    if first_tag & 0x1F == 0x1F:  # high tag number form
         while True:
             if o >= end:
                 raise DecodeError("truncated high tag number", offset=o, field="ASN.1 tag")
@@ -68,7 +70,6 @@ def _read_tlv(data: bytes, o: int, end: int, depth: int) -> tuple[Tlv, int]:
                 break
             if o - start > 5:
                 raise DecodeError("tag number too long", offset=start, field="ASN.1 tag")
-    tag_bytes = bytes(data[start:o])
     if o >= end:
         raise DecodeError("length missing", offset=o, field="ASN.1 length")
     lstart = o
@@ -86,13 +87,20 @@ def _read_tlv(data: bytes, o: int, end: int, depth: int) -> tuple[Tlv, int]:
         o += count
     if o + n > end:
         raise DecodeError(f"value of {n} bytes but {end - o} left", offset=lstart, field="ASN.1 length")
-    tlv = Tlv(tag_bytes, bytes(data[lstart:o]), bytes(data[o : o + n]))
-    if tlv.constructed and depth < MAX_DEPTH:
+    return first_tag, lstart, o, o + n
+
+
+def _read_tlv(data: bytes, o: int, end: int, depth: int) -> tuple[Tlv, int]:
+    """One element at ``o`` (its children walked), and the offset after it."""
+    start = o
+    tag, lstart, o, stop = _read_header(data, o, end)
+    tlv = Tlv(data[start:lstart], data[lstart:o], data[o:stop])
+    if tag & 0x20 and depth < MAX_DEPTH:
         try:
-            tlv.children = _read_all(data, o, o + n, depth + 1)
+            tlv.children = _read_all(data, o, stop, depth + 1)
         except DecodeError:
             tlv.children = None  # not a clean sequence of elements: keep the bytes
-    return tlv, o + n
+    return tlv, stop
 
 
 def _read_all(data: bytes, o: int, end: int, depth: int) -> list[Tlv]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as _dt
 import enum
 import struct
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from functools import lru_cache
 
 from bitstring import Bits
@@ -133,6 +133,14 @@ class ClockStatus:
         return ", ".join(words)
 
     def to_json(self) -> dict[str, object]:
+        if type(self) is ClockStatus:  # a function of ``raw`` alone: built once per value
+            cached = _STATUS_JSON.get(self.raw)
+            if cached is None:
+                cached = _STATUS_JSON[self.raw] = self._build_json()
+            return dict(cached)
+        return self._build_json()
+
+    def _build_json(self) -> dict[str, object]:
         return {
             "raw": f"{self.raw:02X}",
             "source": self.source.value,
@@ -146,6 +154,9 @@ class ClockStatus:
 
     def __str__(self) -> str:
         return f"0x{self.raw:02X} ({self.describe()})"
+
+
+_STATUS_JSON: dict[int, dict[str, object]] = {}
 
 
 @lru_cache(maxsize=256)
@@ -175,6 +186,13 @@ class DateTime:
         if offset + 12 > len(data):
             raise DecodeError("truncated: 12 octets needed", offset=offset, field=field)
         y, mo, d, dow, h, mi, s, hs, dev, cs = _LAYOUT.unpack_from(data, offset)
+        if cls is DateTime:  # hot path: the frozen __init__ without its ten guarded setattrs
+            obj = _new(cls)
+            _setattr(obj, "__dict__", {
+                "year": y, "month": mo, "day": d, "day_of_week": dow, "hour": h, "minute": mi, "second": s,
+                "hundredths": hs, "deviation": dev, "clock_status": _STATUSES[cs],
+            })
+            return obj
         return cls(y, mo, d, dow, h, mi, s, hs, dev, ClockStatus(cs))
 
     def to_bytes(self) -> bytes:
@@ -243,3 +261,12 @@ class DateTime:
             "not_specified": self.not_specified_fields(),
             "clock_status": self.clock_status.to_json(),
         }
+
+
+_new = object.__new__
+_setattr = object.__setattr__
+_STATUSES = tuple(ClockStatus(raw) for raw in range(256))  # immutable: one instance per byte value
+if (tuple(f.name for f in fields(DateTime)) != ("year", "month", "day", "day_of_week", "hour", "minute", "second",
+                                               "hundredths", "deviation", "clock_status")
+        or hasattr(DateTime, "__post_init__")):
+    raise RuntimeError("DateTime.from_bytes builds instances field by field: update it with the dataclass")

@@ -14,23 +14,27 @@ from typing import Any
 
 from harness.errors import DecodeError
 from harness.gbcs.frame import MAC_LENGTH, GbcsMessage, encode_message, parse_message
-from harness.gbcs.security.content import content_cipher_for
+from harness.gbcs.security.content import deferred_content_cipher_for
 from harness.gbcs.security.keystore import Keystore
 from harness.gbcs.security.mac import verify_mac
 from harness.gbcs.security.signing import verify_signature
 
-_api_cache: dict[str, Any] = {}
+_api_cache: dict[tuple[str, str], Any] = {}
 
 
 def _optional(module: str, name: str) -> Any:
     """An attribute of a sibling codec module, or None while that module is absent."""
-    key = f"{module}.{name}"
-    if key not in _api_cache:
-        try:
-            _api_cache[key] = getattr(importlib.import_module(module), name)
-        except (ImportError, AttributeError):
-            _api_cache[key] = None
-    return _api_cache[key]
+    key = (module, name)
+    try:
+        return _api_cache[key]
+    except KeyError:
+        pass
+    try:
+        found = getattr(importlib.import_module(module), name)
+    except (ImportError, AttributeError):
+        found = None
+    _api_cache[key] = found
+    return found
 
 
 def lookup_use_case(message_code: int) -> Any | None:
@@ -199,7 +203,7 @@ def decode(data: bytes, keystore: Keystore | None = None, *, file: str | None = 
     if keystore is not None:
         mac = verify_mac(msg, keystore)
         signature = verify_signature(msg, keystore)
-        cipher = content_cipher_for(msg, keystore)
+        cipher = deferred_content_cipher_for(msg, keystore)
     elif msg.mac is not None or msg.signature:
         mac = "unknown" if msg.mac is not None else None
         signature = "unknown" if msg.signature else None

@@ -116,23 +116,26 @@ class Data:
         return list(self.value)
 
     def describe(self) -> Any:
-        name = TAG_NAMES.get(self.tag, f"0x{self.tag:02X}")
-        if self.tag in (ARRAY, STRUCTURE):
-            d: dict[str, Any] = {name: [x.describe() for x in self.value]}
-        elif self.tag == NULL:
+        tag, value = self.tag, self.value
+        name = TAG_NAMES.get(tag) or f"0x{tag:02X}"
+        if tag == STRUCTURE or tag == ARRAY:
+            d: dict[str, Any] = {name: [x.describe() for x in value]}
+        elif tag == NULL:
             d = {name: None}
-        elif isinstance(self.value, bytes):
-            d = {name: self.value.hex().upper()}
-            if self.tag == VISIBLE_STRING:
-                d["text"] = self.value.decode("latin-1")
+        elif isinstance(value, bytes):
+            d = {name: value.hex().upper()}
+            if tag == VISIBLE_STRING:
+                d["text"] = value.decode("latin-1")
             if self.bits is not None:
                 d["bits"] = self.bits
         else:
-            d = {name: self.value}
-        if isinstance(self.decrypted, Data):
-            d["decrypted"] = self.decrypted.describe()
-        elif isinstance(self.decrypted, bytes):
-            d["decrypted_raw"] = self.decrypted.hex().upper()
+            d = {name: value}
+        decrypted = self.decrypted
+        if decrypted is not None:
+            if isinstance(decrypted, Data):
+                d["decrypted"] = decrypted.describe()
+            elif isinstance(decrypted, bytes):
+                d["decrypted_raw"] = decrypted.hex().upper()
         if self.decrypt_error:
             d["decrypt_error"] = self.decrypt_error
         return d
@@ -185,7 +188,7 @@ def _skip_type_description(data: bytes, o: int, end: int, depth: int) -> int:
         _need(data, o, 2, end, "compact-array type")
         return _skip_type_description(data, o + 2, end, depth + 1)
     if t == STRUCTURE:
-        n, o = read_length(data[:end], o, "compact-array type")
+        n, o = _read_length(data, o, end, "compact-array type")
         if n > end - o:
             raise DecodeError(f"{n} element types cannot fit", offset=o, field="compact-array type")
         for _ in range(n):
@@ -197,49 +200,159 @@ def _skip_type_description(data: bytes, o: int, end: int, depth: int) -> int:
                       field="compact-array type")
 
 
+# tag -> parse kind (hot path dispatch, most frequent kinds tested first)
+_K_NULL, _K_LIST, _K_INT, _K_UINT1, _K_UINT2, _K_STRING, _K_BITS, _K_FIXED, _K_COMPACT = range(9)
+_K_UNKNOWN = -1
+_KIND = {NULL: _K_NULL, ARRAY: _K_LIST, STRUCTURE: _K_LIST, BIT_STRING: _K_BITS, COMPACT_ARRAY: _K_COMPACT}
+_KIND.update({t: _K_STRING for t in STRINGS})
+_KIND.update({t: _K_FIXED for t in FIXED_BYTES})
+_KIND.update({t: {(1, False): _K_UINT1, (2, False): _K_UINT2}.get(spec, _K_INT) for t, spec in INTEGERS.items()})
+_KINDS = tuple(_KIND.get(t, _K_UNKNOWN) for t in range(256))
+_INT_SPECS = tuple(INTEGERS.get(t, (0, False)) for t in range(256))
+
+
+def _read_length(data: bytes, o: int, lim: int, field: str) -> tuple[int, int]:
+    """:func:`read_length` over ``data[:lim]`` without copying the bytes."""
+    if o >= lim:
+        raise DecodeError("truncated: length byte missing", offset=o, field=field)
+    first = data[o]
+    if first < 0x80:
+        return first, o + 1
+    count = first & 0x7F
+    if count == 0 or count > 3:
+        raise DecodeError(f"impossible length form 0x{first:02X}", offset=o, field=field)
+    stop = o + 1 + count
+    if stop > lim:
+        raise DecodeError("truncated inside a long-form length", offset=o, field=field)
+    return int.from_bytes(data[o + 1 : stop], "big"), stop
+
+
+def _truncated(o: int, size: int, end: int, what: str) -> DecodeError:
+    return DecodeError(f"truncated: {size} bytes needed, {max(0, end - o)} left", offset=o, field=what)
+
+
 def parse_data(data: bytes, offset: int, end: int | None = None, depth: int = 0) -> tuple[Data, int]:
-    """Decode one Data at ``offset``; return (Data, offset after it)."""
-    end = len(data) if end is None else end
-    if depth > MAX_DEPTH:
-        raise DecodeError(f"Data nested deeper than {MAX_DEPTH}", offset=offset, field="Data")
-    _need(data, offset, 1, end, "Data tag")
-    t = data[offset]
-    o = offset + 1
-    if t == NULL:
-        return Data(NULL), o
-    if t in (ARRAY, STRUCTURE):
-        n, o = read_length(data[:end], o, TAG_NAMES[t])
-        if n > end - o:
-            raise DecodeError(f"{TAG_NAMES[t]} of {n} elements cannot fit in {end - o} bytes", offset=offset,
-                              field=TAG_NAMES[t])
-        items = []
-        for _ in range(n):
-            item, o = parse_data(data, o, end, depth + 1)
-            items.append(item)
-        return Data(t, items), o
-    if t in INTEGERS:
-        size, signed = INTEGERS[t]
-        _need(data, o, size, end, TAG_NAMES[t])
-        return Data(t, int.from_bytes(data[o : o + size], "big", signed=signed)), o + size
-    if t in STRINGS:
-        n, o = read_length(data[:end], o, TAG_NAMES[t])
-        _need(data, o, n, end, TAG_NAMES[t])
-        return Data(t, bytes(data[o : o + n])), o + n
-    if t == BIT_STRING:
-        bits, o = read_length(data[:end], o, "bit-string")
-        n = (bits + 7) // 8
-        _need(data, o, n, end, "bit-string")
-        return Data(t, bytes(data[o : o + n]), bits), o + n
-    if t in FIXED_BYTES:
-        size = FIXED_BYTES[t]
-        _need(data, o, size, end, TAG_NAMES[t])
-        return Data(t, bytes(data[o : o + size])), o + size
-    if t == COMPACT_ARRAY:
-        p = _skip_type_description(data, o, end, depth + 1)
-        n, p = read_length(data[:end], p, "compact-array contents")
-        _need(data, p, n, end, "compact-array contents")
-        return Data(t, bytes(data[o : p + n])), p + n
-    raise DecodeError(f"unknown A-XDR tag 0x{t:02X}", offset=offset, field="Data tag")
+    """Decode one Data at ``offset``; return (Data, offset after it). ``end`` (at most
+    ``len(data)``) bounds the value."""
+    if type(data) is not bytes:
+        data = bytes(data)
+    n = len(data)
+    end = n if end is None or end > n else max(0, end)
+    return _parse_data(data, offset, end, depth)
+
+
+def _parse_data(data: bytes, offset: int, end: int, depth: int) -> tuple[Data, int]:
+    """:func:`parse_data` for ``0 <= offset`` and ``end <= len(data)`` (the codec's own calls).
+    Iterative (the open arrays/structures kept on a stack) to keep the per-value cost low;
+    values, errors and their order are those of the recursive definition."""
+    stack: list[tuple[Any, int, Data]] = []  # enclosing open lists: (append, still to read, Data)
+    append: Any = None  # the innermost open list's items.append (None: at the top level)
+    left = 0
+    container: Data | None = None
+    level = depth
+    kinds = _KINDS
+    int_specs = _INT_SPECS
+    o = offset
+    if level > MAX_DEPTH:
+        raise DecodeError(f"Data nested deeper than {MAX_DEPTH}", offset=o, field="Data")
+    while True:
+        if o >= end:
+            raise _truncated(o, 1, end, "Data tag")
+        t = data[o]
+        o += 1
+        kind = kinds[t]
+        if kind == _K_STRING:
+            if o < end and data[o] < 0x80:
+                n = data[o]
+                o += 1
+            else:
+                n, o = _read_length(data, o, end, TAG_NAMES[t])
+            stop = o + n
+            if stop > end:
+                raise _truncated(o, n, end, TAG_NAMES[t])
+            value = Data(t, data[o:stop])
+            o = stop
+        elif kind == _K_UINT2:
+            stop = o + 2
+            if stop > end:
+                raise _truncated(o, 2, end, TAG_NAMES[t])
+            value = Data(t, (data[o] << 8) | data[o + 1])
+            o = stop
+        elif kind == _K_LIST:
+            start = o - 1
+            if o < end and data[o] < 0x80:
+                n = data[o]
+                o += 1
+            else:
+                n, o = _read_length(data, o, end, TAG_NAMES[t])
+            if n > end - o:
+                raise DecodeError(f"{TAG_NAMES[t]} of {n} elements cannot fit in {end - o} bytes",
+                                  offset=start, field=TAG_NAMES[t])
+            items: list[Data] = []
+            value = Data(t, items)
+            if n:
+                level += 1
+                if level > MAX_DEPTH:  # the first element (which exists) would be too deep
+                    raise DecodeError(f"Data nested deeper than {MAX_DEPTH}", offset=o, field="Data")
+                if append is not None:
+                    stack.append((append, left, container))  # type: ignore[arg-type]
+                append, left, container = items.append, n, value
+                continue
+        elif kind == _K_INT:
+            size, signed = int_specs[t]
+            stop = o + size
+            if stop > end:
+                raise _truncated(o, size, end, TAG_NAMES[t])
+            value = Data(t, int.from_bytes(data[o:stop], "big", signed=signed))
+            o = stop
+        elif kind == _K_BITS:
+            if o < end and data[o] < 0x80:
+                bits = data[o]
+                o += 1
+            else:
+                bits, o = _read_length(data, o, end, "bit-string")
+            n = (bits + 7) // 8
+            stop = o + n
+            if stop > end:
+                raise _truncated(o, n, end, "bit-string")
+            value = Data(t, data[o:stop], bits)
+            o = stop
+        elif kind == _K_UINT1:
+            if o >= end:
+                raise _truncated(o, 1, end, TAG_NAMES[t])
+            value = Data(t, data[o])
+            o += 1
+        elif kind == _K_NULL:
+            value = Data(NULL)
+        elif kind == _K_FIXED:
+            size = FIXED_BYTES[t]
+            stop = o + size
+            if stop > end:
+                raise _truncated(o, size, end, TAG_NAMES[t])
+            value = Data(t, data[o:stop])
+            o = stop
+        elif kind == _K_COMPACT:
+            p = _skip_type_description(data, o, end, level + 1)
+            n, p = _read_length(data, p, end, "compact-array contents")
+            _need(data, p, n, end, "compact-array contents")
+            value = Data(t, data[o : p + n])
+            o = p + n
+        else:
+            raise DecodeError(f"unknown A-XDR tag 0x{t:02X}", offset=o - 1, field="Data tag")
+        # hand the finished value to the innermost open list, closing every list it completes
+        while append is not None:
+            append(value)
+            left -= 1
+            if left:
+                break
+            value = container  # type: ignore[assignment]
+            level -= 1
+            if stack:
+                append, left, container = stack.pop()
+            else:
+                append = None
+        else:
+            return value, o
 
 
 # -- protected attributes (class 30 get_protected_attributes) ----------------------------------
@@ -332,12 +445,12 @@ def _parse_spec(data: bytes, o: int, end: int) -> tuple[RequestSpec, int]:
     if kind in (GET_WITH_SELECTION, SET_WITH_SELECTION):
         _need(data, o, 1, end, "access selector")
         spec.selector = data[o]
-        spec.selection, o = parse_data(data, o + 1, end, 1)
+        spec.selection, o = _parse_data(data, o + 1, end, 1)
     return spec, o
 
 
 def _parse_specs(data: bytes, o: int, end: int) -> tuple[list[RequestSpec], int]:
-    n, o = read_length(data[:end], o, "request specification count")
+    n, o = _read_length(data, o, end, "request specification count")
     if n * 10 > end - o:
         raise DecodeError(f"{n} request specifications cannot fit", offset=o, field="request specification count")
     specs = []
@@ -348,12 +461,12 @@ def _parse_specs(data: bytes, o: int, end: int) -> tuple[list[RequestSpec], int]
 
 
 def _parse_data_list(data: bytes, o: int, end: int, what: str) -> tuple[list[Data], int]:
-    n, o = read_length(data[:end], o, what)
+    n, o = _read_length(data, o, end, what)
     if n > end - o:
         raise DecodeError(f"{n} items cannot fit", offset=o, field=what)
     items = []
     for _ in range(n):
-        item, o = parse_data(data, o, end, 1)
+        item, o = _parse_data(data, o, end, 1)
         items.append(item)
     return items, o
 
@@ -361,7 +474,7 @@ def _parse_data_list(data: bytes, o: int, end: int, what: str) -> tuple[list[Dat
 def _parse_head(data: bytes, o: int, end: int) -> tuple[int, bytes, int]:
     _need(data, o, 4, end, "invoke-id")
     invoke = int.from_bytes(data[o : o + 4], "big")
-    n, p = read_length(data[:end], o + 4, "date-time")
+    n, p = _read_length(data, o + 4, end, "date-time")
     _need(data, p, n, end, "date-time")
     return invoke, bytes(data[p : p + n]), p + n
 
@@ -479,7 +592,7 @@ def parse_dlms(data: bytes, cipher: ContentCipher | None = None) -> Apdu:
         apdu = AccessResponse(invoke, items, results, dt, rspecs)
     elif tag == TAG_DATA_NOTIFICATION:
         invoke, dt, o = _parse_head(data, 1, end)
-        body, o = parse_data(data, o, end, 1)
+        body, o = _parse_data(data, o, end, 1)
         apdu = DataNotification(invoke, body, dt)
     else:
         raise DecodeError(f"tag 0x{tag:02X} is not a GBCS DLMS APDU", offset=0, field="APDU tag")

@@ -9,7 +9,7 @@ signature element at all). GBT segments (DD followed by a non-zero byte) are ref
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 
 from harness.errors import DecodeError, EncodeError
 from harness.gbcs.datetime import DateTime
@@ -59,6 +59,14 @@ class OtherInformation:
             raise DecodeError(f"other-information of {n} bytes has no message code", offset=offset,
                               field="other-information")
         code = int.from_bytes(data[0:2], "big")
+        if n == 2 and cls is OtherInformation:  # hot path: the frozen __init__ without its setattrs
+            obj = _new(cls)
+            _setattr(obj, "__dict__", {
+                "message_code": code, "supplementary_remote_party_id": None,
+                "supplementary_remote_party_counter": None, "supplementary_originator_counter": None,
+                "certificate": None,
+            })
+            return obj
         if n == 2:
             return cls(code)
         if n == 10:
@@ -128,21 +136,27 @@ class GbcsMessage:
 
     def grouping_bytes(self) -> bytes:
         """From the DF tag through the end of the signature element (the MAC's AAD body)."""
-        return self.signed_bytes(with_tag=True) + self._signature_element()
+        sig = self.signature
+        if not sig:
+            return b"\xdf" + self.signed_bytes() + (b"" if sig is None else b"\x00")
+        return b"".join((b"\xdf", self.signed_bytes(), bytes((len(sig),)), sig))
 
     def signed_bytes(self, with_tag: bool = False) -> bytes:
         """What the ECDSA signature covers: after the DF tag through the last content byte."""
-        oi = self.other_information.to_bytes()
-        parts = [
-            b"\xdf" if with_tag else b"",
-            bytes((0x09, int(self.cra))),
-            self.originator_counter.to_bytes(8, "big"),
-            b"\x08", self.originator, b"\x08", self.recipient,
-            (b"\x0c" + self.date_time.to_bytes()) if self.date_time is not None else b"\x00",
-            encode_length(len(oi)), oi,
-            encode_length(len(self.content)), self.content,
-        ]
-        return b"".join(parts)
+        body = self.__dict__.get("_signed_cache")
+        if body is None:
+            oi = self.other_information.to_bytes()
+            body = b"".join((
+                bytes((0x09, int(self.cra))),
+                self.originator_counter.to_bytes(8, "big"),
+                b"\x08", self.originator, b"\x08", self.recipient,
+                (b"\x0c" + self.date_time.to_bytes()) if self.date_time is not None else b"\x00",
+                encode_length(len(oi)), oi,
+                encode_length(len(self.content)), self.content,
+            ))
+            if type(self.originator) is bytes and type(self.recipient) is bytes and type(self.content) is bytes:
+                self.__dict__["_signed_cache"] = body  # every input immutable: safe to keep
+        return b"\xdf" + body if with_tag else body
 
     def precommand_bytes(self) -> bytes:
         """The pre-command form: the DF block with no signature element."""
@@ -163,9 +177,13 @@ class GbcsMessage:
         return encode_message(self)
 
 
+_CRA = {1: Cra.COMMAND, 2: Cra.RESPONSE, 3: Cra.ALERT}
+
+
 def parse_message(data: bytes) -> GbcsMessage:
     """Parse one complete GBCS message. Raises :class:`DecodeError` naming offset and field."""
-    data = bytes(data)
+    if type(data) is not bytes:
+        data = bytes(data)
     n = len(data)
     if n == 0:
         raise DecodeError("empty message", offset=0, field="tag")
@@ -175,12 +193,16 @@ def parse_message(data: bytes) -> GbcsMessage:
     if tag == TAG_GENERAL_CIPHERING:
         return _parse_mac_wrapped(data)
     if tag == TAG_GENERAL_SIGNING:
-        msg, end = _parse_grouping(data, 0, n, allow_precommand=True)
+        msg, end = _parse_grouping(data, 0, n, allow_precommand=True, mac=None)
         if end != n:
             raise DecodeError(f"{n - end} trailing bytes after the signature", offset=end, field="message")
-        return replace(msg, raw=data)
+        return msg
     raise DecodeError(f"tag 0x{tag:02X} is neither General-Ciphering (DD) nor General-Signing (DF)",
                       offset=0, field="tag")
+
+
+_MAC_HEADER_FIELDS = ("originator-system-title", "recipient-system-title", "date-time",
+                      "other-information", "key-info")
 
 
 def _parse_mac_wrapped(data: bytes) -> GbcsMessage:
@@ -190,11 +212,11 @@ def _parse_mac_wrapped(data: bytes) -> GbcsMessage:
     if data[1] != 0:
         raise DecodeError("General Block Transfer segments (DD with a transaction-id) are not supported",
                           offset=1, field="MAC header transaction-id")
-    for i, name in enumerate(("originator-system-title", "recipient-system-title", "date-time",
-                              "other-information", "key-info"), start=2):
-        if data[i] != 0:
-            raise DecodeError(f"MAC header {name} must be empty, found 0x{data[i]:02X}", offset=i,
-                              field=f"MAC header {name}")
+    if data[:7] != MAC_HEADER:
+        for i, name in enumerate(_MAC_HEADER_FIELDS, start=2):
+            if data[i] != 0:
+                raise DecodeError(f"MAC header {name} must be empty, found 0x{data[i]:02X}", offset=i,
+                                  field=f"MAC header {name}")
     length, offset = read_length(data, 7, "ciphered-service length")
     if offset + length != n:
         raise DecodeError(f"ciphered-service length {length} but {n - offset} bytes follow",
@@ -208,11 +230,11 @@ def _parse_mac_wrapped(data: bytes) -> GbcsMessage:
     end = n - MAC_LENGTH
     if offset >= end or data[offset] != TAG_GENERAL_SIGNING:
         raise DecodeError("grouping header (DF) expected inside the MAC wrapper", offset=offset, field="tag")
-    msg, stop = _parse_grouping(data, offset, end, allow_precommand=False)
+    msg, stop = _parse_grouping(data, offset, end, allow_precommand=False, mac=data[end:])
     if stop != end:
         raise DecodeError(f"{end - stop} bytes between the signature element and the MAC",
                           offset=stop, field="signature")
-    return replace(msg, mac=data[end:], raw=data)
+    return msg
 
 
 def _need(data_end: int, offset: int, size: int, field: str) -> None:
@@ -221,24 +243,50 @@ def _need(data_end: int, offset: int, size: int, field: str) -> None:
                           offset=offset, field=field)
 
 
-def _parse_grouping(data: bytes, offset: int, end: int, *, allow_precommand: bool) -> tuple[GbcsMessage, int]:
-    _need(end, offset, 11, "transaction-id")
+def _read_length(data: bytes, offset: int, end: int, field: str) -> tuple[int, int]:
+    """:func:`read_length` over ``data[:end]`` without copying the bytes."""
+    if offset < end and data[offset] < 0x80:
+        return data[offset], offset + 1
+    if offset >= end:
+        raise DecodeError("truncated: length byte missing", offset=offset, field=field)
+    first = data[offset]
+    count = first & 0x7F
+    if count == 0 or count > 3:
+        raise DecodeError(f"impossible length form 0x{first:02X}", offset=offset, field=field)
+    stop = offset + 1 + count
+    if stop > end:
+        raise DecodeError("truncated inside a long-form length", offset=offset, field=field)
+    return int.from_bytes(data[offset + 1 : stop], "big"), stop
+
+
+def _parse_grouping(data: bytes, offset: int, end: int, *, allow_precommand: bool,
+                    mac: bytes | None) -> tuple[GbcsMessage, int]:
+    short = offset + 30 > end  # else the fixed-size fields up to the date-time length all fit
+    if short:
+        _need(end, offset, 11, "transaction-id")
     if data[offset + 1] != 0x09:
         raise DecodeError(f"transaction-id length 0x{data[offset + 1]:02X}, expected 09", offset=offset + 1,
                           field="transaction-id")
     cra_byte = data[offset + 2]
-    if cra_byte not in (1, 2, 3):
+    cra = _CRA.get(cra_byte)
+    if cra is None:
         raise DecodeError(f"CRA flag 0x{cra_byte:02X} is not 01, 02 or 03", offset=offset + 2, field="CRA flag")
     counter = int.from_bytes(data[offset + 3 : offset + 11], "big")
     o = offset + 11
-    titles = []
-    for name in ("originator-system-title", "recipient-system-title"):
-        _need(end, o, 9, name)
-        if data[o] != 0x08:
-            raise DecodeError(f"length 0x{data[o]:02X}, expected 08", offset=o, field=name)
-        titles.append(data[o + 1 : o + 9])
-        o += 9
-    _need(end, o, 1, "date-time")
+    if short:
+        _need(end, o, 9, "originator-system-title")
+    if data[o] != 0x08:
+        raise DecodeError(f"length 0x{data[o]:02X}, expected 08", offset=o, field="originator-system-title")
+    originator = data[o + 1 : o + 9]
+    o += 9
+    if short:
+        _need(end, o, 9, "recipient-system-title")
+    if data[o] != 0x08:
+        raise DecodeError(f"length 0x{data[o]:02X}, expected 08", offset=o, field="recipient-system-title")
+    recipient = data[o + 1 : o + 9]
+    o += 9
+    if short:
+        _need(end, o, 1, "date-time")
     dt_len = data[o]
     if dt_len == 0:
         date_time = None
@@ -249,14 +297,19 @@ def _parse_grouping(data: bytes, offset: int, end: int, *, allow_precommand: boo
         o += 13
     else:
         raise DecodeError(f"date-time length 0x{dt_len:02X} is neither 00 nor 0C", offset=o, field="date-time")
-    oi_len, o2 = read_length(data[:end], o, "other-information length")
+    oi_len, o2 = _read_length(data, o, end, "other-information length")
+    minimal = o2 - o == _length_size(oi_len)
     _need(end, o2, oi_len, "other-information")
     other = OtherInformation.parse(data[o2 : o2 + oi_len], o2)
     o = o2 + oi_len
-    c_len, o2 = read_length(data[:end], o, "content length")
+    c_len, o2 = _read_length(data, o, end, "content length")
+    minimal = minimal and o2 - o == _length_size(c_len)
     _need(end, o2, c_len, "content")
     content = data[o2 : o2 + c_len]
     o = o2 + c_len
+    # Every field re-encodes to its own bytes except a length sent in a longer form than needed:
+    # with minimal lengths, signed_bytes() is this very slice (no rebuilding).
+    signed = data[offset + 1 : o] if minimal else None
     if o == end:
         if not allow_precommand:
             raise DecodeError("signature element missing inside a MAC-wrapped message", offset=o, field="signature")
@@ -268,8 +321,32 @@ def _parse_grouping(data: bytes, offset: int, end: int, *, allow_precommand: boo
         _need(end, o + 1, s_len, "signature")
         signature = data[o + 1 : o + 1 + s_len]
         o += 1 + s_len
-    msg = GbcsMessage(Cra(cra_byte), counter, titles[0], titles[1], other, content, date_time, signature)
+    msg = _new(GbcsMessage)  # the frozen __init__ without its ten guarded setattrs
+    _setattr(msg, "__dict__", {
+        "cra": cra, "originator_counter": counter, "originator": originator, "recipient": recipient,
+        "other_information": other, "content": content, "date_time": date_time, "signature": signature,
+        "mac": mac, "raw": data,
+    })
+    if signed is not None:
+        msg.__dict__["_signed_cache"] = signed
     return msg, o
+
+
+def _length_size(length: int) -> int:
+    """Octets of the shortest encoded form of ``length`` (see :func:`encode_length`)."""
+    return 1 if length < 0x80 else 2 if length <= 0xFF else 3 if length <= 0xFFFF else 4
+
+
+_new = object.__new__
+_setattr = object.__setattr__
+if (tuple(f.name for f in fields(GbcsMessage)) != ("cra", "originator_counter", "originator", "recipient",
+                                                   "other_information", "content", "date_time", "signature",
+                                                   "mac", "raw")
+        or tuple(f.name for f in fields(OtherInformation)) != (
+            "message_code", "supplementary_remote_party_id", "supplementary_remote_party_counter",
+            "supplementary_originator_counter", "certificate")
+        or hasattr(GbcsMessage, "__post_init__") or hasattr(OtherInformation, "__post_init__")):
+    raise RuntimeError("frame parsing builds messages field by field: update it with the dataclasses")
 
 
 def encode_message(msg: GbcsMessage) -> bytes:

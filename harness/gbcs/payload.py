@@ -58,14 +58,15 @@ class Payload:
         return d
 
 
+_FAMILY_BY_FIRST_BYTE = {b: DLMS for b in DLMS_FIRST_BYTES} | {b: ASN1 for b in ASN1_FIRST_BYTES}
+
+
 def family_of(content: bytes) -> str:
     if content[:2] == b"\x01\x09":
         return GBZ
-    if content[:1] and content[0] in DLMS_FIRST_BYTES:
-        return DLMS
-    if content[:1] and content[0] in ASN1_FIRST_BYTES:
-        return ASN1
-    return RAW
+    if not content:
+        return RAW
+    return _FAMILY_BY_FIRST_BYTE.get(content[0], RAW)
 
 
 def decode_payload(content: bytes, *, message_code: int | None = None,

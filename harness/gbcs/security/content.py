@@ -10,6 +10,7 @@ tag after the ciphertext.
 from __future__ import annotations
 
 from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
@@ -33,10 +34,13 @@ class GcmContentCipher:
             raise ValueError("content cipher needs a 16-byte key and a 12-byte IV")
         self._key = key
         self._iv = iv
-        self._aead = AESGCM(key)
+        self._aead: AESGCM | None = None  # built on first encrypt (decoding never needs it)
 
     def encrypt(self, plaintext: bytes) -> bytes:
-        sealed = self._aead.encrypt(self._iv, plaintext, AAD)
+        aead = self._aead
+        if aead is None:
+            aead = self._aead = AESGCM(self._key)
+        sealed = aead.encrypt(self._iv, plaintext, AAD)
         return sealed[: len(plaintext) + TAG_LENGTH]
 
     def decrypt(self, data: bytes) -> bytes:
@@ -70,9 +74,8 @@ def content_other_info(msg: GbcsMessage) -> bytes:
     return other_info(msg.originator, CONTENT_FLAG, content_counter(msg), content_remote_party(msg))
 
 
-def content_cipher_for(msg: GbcsMessage, keystore: Keystore) -> ContentCipher | None:
-    """The content cipher of ``msg`` from whichever side the keystore holds a private key for:
-    the originating device (emulators) or the target remote party (the bench). None if neither."""
+def _content_key_pair(msg: GbcsMessage, keystore: Keystore) -> tuple[ec.EllipticCurvePrivateKey,
+                                                                     ec.EllipticCurvePublicKey] | None:
     remote = content_remote_party(msg)
     private = keystore.ka_private(msg.originator)
     public = keystore.ka_public(remote)
@@ -81,5 +84,50 @@ def content_cipher_for(msg: GbcsMessage, keystore: Keystore) -> ContentCipher | 
         public = keystore.ka_public(msg.originator)
         if private is None or public is None:
             return None
-    key = derive_key(private, public, content_other_info(msg))
+    return private, public
+
+
+def content_cipher_for(msg: GbcsMessage, keystore: Keystore) -> ContentCipher | None:
+    """The content cipher of ``msg`` from whichever side the keystore holds a private key for:
+    the originating device (emulators) or the target remote party (the bench). None if neither."""
+    pair = _content_key_pair(msg, keystore)
+    if pair is None:
+        return None
+    key = derive_key(pair[0], pair[1], content_other_info(msg))
     return GcmContentCipher(key, msg.originator + b"\x00\x00\x00\x00")
+
+
+class DeferredContentCipher:
+    """:func:`content_cipher_for`'s cipher with the key derived on first use: most decoded
+    messages carry nothing encrypted, so the KDF is skipped for them (a :class:`ContentCipher`)."""
+
+    __slots__ = ("_msg", "_pair", "_cipher")
+
+    def __init__(self, msg: GbcsMessage, pair: tuple[ec.EllipticCurvePrivateKey, ec.EllipticCurvePublicKey]) -> None:
+        self._msg = msg
+        self._pair = pair
+        self._cipher: GcmContentCipher | None = None
+
+    def _get(self) -> GcmContentCipher:
+        cipher = self._cipher
+        if cipher is None:
+            msg = self._msg
+            key = derive_key(self._pair[0], self._pair[1], content_other_info(msg))
+            cipher = self._cipher = GcmContentCipher(key, msg.originator + b"\x00\x00\x00\x00")
+        return cipher
+
+    def encrypt(self, plaintext: bytes) -> bytes:
+        return self._get().encrypt(plaintext)
+
+    def decrypt(self, data: bytes) -> bytes:
+        return self._get().decrypt(data)
+
+    def __repr__(self) -> str:
+        return "DeferredContentCipher(<key hidden>)"
+
+
+def deferred_content_cipher_for(msg: GbcsMessage, keystore: Keystore) -> ContentCipher | None:
+    """Like :func:`content_cipher_for` (None exactly when it gives None), deriving the key only
+    when something is encrypted or decrypted."""
+    pair = _content_key_pair(msg, keystore)
+    return None if pair is None else DeferredContentCipher(msg, pair)

@@ -45,6 +45,8 @@ Key = tuple[bytes, str]  # (eui, usage)
 
 
 def _eui(value: bytes | str) -> bytes:
+    if type(value) is bytes and len(value) == 8:
+        return value
     if isinstance(value, str):
         value = bytes.fromhex(value)
     if len(value) != 8:
@@ -122,6 +124,7 @@ class Keystore:
         self._devices: set[bytes] = set()  # device certificates and registered device keys
         self._files: dict[Key, list[str]] = {}
         self.source: str | None = None
+        self._acb: tuple[bytes | None] | None = None  # memo of ``acb``; None = not computed
 
     # -- loading ------------------------------------------------------------------------------
     @classmethod
@@ -141,6 +144,7 @@ class Keystore:
             if kind == "key":
                 private = _load_private(file)
                 store._private[(eui, usage)] = private
+                store._acb = None
             else:
                 public, cert_eui, role, is_cert = _load_public(file)
                 store._public[(eui, usage)] = public
@@ -211,6 +215,12 @@ class Keystore:
     @property
     def acb(self) -> bytes | None:
         """The Access Control Broker's EUI (a KA private key holder with OU 04), if any."""
+        memo = self._acb
+        if memo is None:
+            memo = self._acb = (self._find_acb(),)
+        return memo[0]
+
+    def _find_acb(self) -> bytes | None:
         candidates = self.euis_with_role(ACB_ROLE)
         with_private = [e for e in candidates if (e, "ka") in self._private]
         chosen = with_private or candidates
@@ -227,6 +237,7 @@ class Keystore:
         ("Supplier"), "device", or None to leave what is known about the EUI unchanged."""
         _check_usage(usage)
         e = _eui(eui)
+        self._acb = None
         self._private[(e, usage)] = key
         self._public[(e, usage)] = key.public_key()
         self._register_role(e, role)
@@ -236,12 +247,14 @@ class Keystore:
         """Register a trusted public key; ``role`` as for :meth:`add_private`."""
         _check_usage(usage)
         e = _eui(eui)
+        self._acb = None
         self._public[(e, usage)] = key
         self._register_role(e, role)
 
     def _register_role(self, eui: bytes, role: int | str | None) -> None:
         if role is None:
             return
+        self._acb = None
         if role == "device":
             self._roles.pop(eui, None)
             self._devices.add(eui)
@@ -254,6 +267,7 @@ class Keystore:
         self._set_role(eui, role)
 
     def _set_role(self, eui: bytes, role: int | None) -> None:
+        self._acb = None
         if role is None:
             if eui not in self._roles:
                 self._devices.add(eui)

@@ -113,3 +113,7 @@ def apply_mac(msg: GbcsMessage, keys: Keystore | KeyPair, acb: bytes | None = No
             f"no KA key pair to MAC a {msg.cra.word} from {msg.originator.hex().upper()} "
             f"to {msg.recipient.hex().upper()}")
     return msg.with_mac(compute_mac(msg, pair))
+
+
+def clear_caches() -> None:
+    _aead.clear()
