@@ -69,6 +69,7 @@ class TestRecord:
     measurements: list[dict[str, Any]] = field(default_factory=list)
     exchanges: list[dict[str, Any]] = field(default_factory=list)
     harness_version: str = __version__
+    capture: str | None = None  # pcapng of the test's exchanges, relative to the report folder
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

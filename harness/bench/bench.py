@@ -15,7 +15,15 @@ from harness.bench.spawn import EmulatorProcess, spawn_emulator
 from harness.bench.wire import RemotePartyIds, describe_message
 from harness.errors import CapabilityMissing, DecodeError, DeviceError, ProfileError
 from harness.gbcs.security import Keystore
-from harness.transport import Frame, FrameKind, InProcessTransport, Transport, decode_control, transport_for
+from harness.transport import (
+    ExchangeLog,
+    Frame,
+    FrameKind,
+    InProcessTransport,
+    Transport,
+    decode_control,
+    transport_for,
+)
 
 EMULATOR_KEYS = Path(__file__).resolve().parent.parent / "data" / "emulator-keys"
 _TIME_OPS = frozenset({"advance", "reset", "set_time", "push"})
@@ -94,6 +102,41 @@ def _trust_device_keys(keystore: Keystore, device: Any, folders: dict[Path, Keys
             keystore.add_public(eui, usage, public)
 
 
+def zigbee_transport(profile: Any, *, path: str | None = None, app_factory: Any = None) -> Transport:
+    """A ZigbeeTransport for a ``type: zigbee`` bench connection: radio and dongle from the
+    connection (``path``, or ``usb`` VID:PID + serial found with ``find_port``); the remote is the
+    bench's first device (its EUI from the profile). zigpy is imported only here."""
+    from harness.zigbee import zigpy_available
+
+    name = identity.get(profile, "name", None) or "bench"
+    if not zigpy_available():
+        raise CapabilityMissing(f"bench '{name}' has a zigbee connection: it needs zigpy and a radio library: "
+                                "pip install harness[zigbee]")
+    conn = identity.get(profile, "connection", None)
+    radio = str(identity.get(conn, "radio", None) or "")
+    if not radio:
+        raise ProfileError("a zigbee connection needs 'radio' (ezsp | znp | deconz)", file=path or "<inline>",
+                           field="connection.radio")
+    device = identity.get(conn, "path", None)
+    usb = identity.get(conn, "usb", None)
+    if not device and usb is not None:
+        from harness.commands.devices import find_port
+
+        device = find_port(str(identity.get(usb, "vid_pid")), identity.get(usb, "serial", None))
+    if not device:
+        raise ProfileError("a zigbee connection needs 'path' or 'usb'", file=path or "<inline>",
+                           field="connection")
+    remote = next(iter(identity.devices(profile)), None)
+    if remote is None or identity.get(remote, "eui", None) is None:
+        raise ProfileError("a zigbee bench needs a device with an EUI (the remote HAN device)",
+                           file=path or "<inline>", field="devices")
+    from harness.zigbee.transport import ZigbeeTransport
+
+    baudrate = identity.get(conn, "baudrate", None)
+    return ZigbeeTransport(radio, str(device), identity.eui_bytes(identity.get(remote, "eui")),
+                           baudrate=int(baudrate) if baudrate else None, app_factory=app_factory)
+
+
 class Bench:
     """A bench: transport, device handles, clock, control, exchange recorder."""
 
@@ -121,8 +164,9 @@ class Bench:
 
     # -- construction ----------------------------------------------------------------------------
     @classmethod
-    def from_profile(cls, profile: Any, *, path: str | Path | None = None) -> Bench:
-        """A bench from a BenchProfile (or the path of one)."""
+    def from_profile(cls, profile: Any, *, path: str | Path | None = None, app_factory: Any = None) -> Bench:
+        """A bench from a BenchProfile (or the path of one). ``app_factory`` (tests) replaces the
+        zigpy radio of a zigbee connection (see ``harness.zigbee.fake.fake_factory``)."""
         if isinstance(profile, (str, Path)):
             from harness.profiles import load_bench
 
@@ -158,6 +202,8 @@ class Bench:
         if kind == "tcp":
             url = f"tcp://{identity.get(conn, 'host')}:{identity.get(conn, 'port')}"
             return cls(profile, transport_for(url), path=path)
+        if kind == "zigbee":
+            return cls(profile, zigbee_transport(profile, path=path, app_factory=app_factory), path=path)
         raise CapabilityMissing(f"bench '{identity.get(profile, 'name')}': connection type '{kind}' "
                                 "is not supported by the bench client")
 
@@ -209,6 +255,11 @@ class Bench:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+    @property
+    def exchange_log(self) -> ExchangeLog:
+        """The transport's two-direction log (listeners see every frame: captures, records)."""
+        return self.transport.log
 
     # -- records ---------------------------------------------------------------------------------
     def identity(self) -> dict[str, Any]:

@@ -13,6 +13,7 @@ ENV = {
     "cycle_id": "HARNESS_CYCLE_ID",
     "records": "HARNESS_RECORDS",
     "bench_wait": "HARNESS_BENCH_WAIT",
+    "captures": "HARNESS_CAPTURES",
 }
 DEFAULT_BENCH_WAIT_S = 300.0
 
@@ -31,6 +32,8 @@ def add_options(parser: pytest.Parser) -> None:
                     help="JSON Lines file receiving one result record per test (flushed per test)")
     group.addoption("--bench-wait", dest="harness_bench_wait", metavar="SECONDS", type=float, default=None,
                     help=f"how long a worker waits for a free bench of the set (default {DEFAULT_BENCH_WAIT_S:g})")
+    group.addoption("--captures", dest="harness_captures", metavar="DIR", default=None,
+                    help="write each test's exchanges to DIR/<bench>/<test>.pcapng (env HARNESS_CAPTURES)")
 
 
 def option(config: pytest.Config, name: str) -> str | None:
