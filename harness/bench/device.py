@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from harness.bench import identity
 from harness.bench.api import AttributeRead, Exchange, Role
-from harness.bench.wire import build_command, check_response, describe_message
+from harness.bench.wire import build_command, catalogue_for, check_response, describe_message
 from harness.errors import CapabilityMissing, DecodeError, TransportTimeout
 from harness.gbcs import zcl
 from harness.gbcs.frame import Cra, GbcsMessage, parse_message
@@ -16,6 +16,9 @@ from harness.transport import Frame, FrameKind, HanFrame
 
 if TYPE_CHECKING:
     from harness.bench.bench import Bench
+
+# The emulators' (provisional) alert code for an unknown message code (docs/EMULATORS.md).
+UNKNOWN_MESSAGE_CODE_ALERT = 0x8F84
 
 
 def _find_alert_code(tree: Any) -> Any:
@@ -45,6 +48,8 @@ class BenchDevice:
         self.role = Role(identity.role_name(profile))
         self.eui = identity.eui_bytes(identity.get(profile, "eui"))
         self.name = str(identity.get(profile, "name", "") or self.role.value)
+        # the bench profile's catalogue (message-code overrides shared with its emulator)
+        self.catalogue = catalogue_for(bench.profile)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.role.value} {self.eui.hex().upper()} on {self._bench.name!r})"
@@ -65,7 +70,7 @@ class BenchDevice:
         else:
             b.counter.observe(counter)
         msg = build_command(use_case, parties=b.parties, originator=originator, recipient=self.eui,
-                            counter=counter, tamper=tamper, params=params)
+                            counter=counter, tamper=tamper, params=params, catalogue=self.catalogue)
         raw = msg.to_bytes()
         sent_at = b.clock.now()
         signed = "signed" if msg.signature else "unsigned"
@@ -86,10 +91,14 @@ class BenchDevice:
             code = _find_alert_code(tree.get("payload"))
             what = f"alert 0x{reply.message_code:04X}" + (
                 f" (alert code {code:#06x})" if isinstance(code, int) else f" (alert code {code})" if code else "")
+            entry = self.catalogue.by_id(use_case)
+            if entry.provisional and code in (UNKNOWN_MESSAGE_CODE_ALERT, None):
+                what += (f"; {use_case} was sent with message code 0x{entry.message_code:04X}, a provisional "
+                         "code the device may not use (check the profile's message_codes)")
             b.record(use_case, "rx", reply_raw, f"{use_case} rx ALERT from {self.role.value}: rejected, {what}",
                      tree)
             return Exchange(use_case, msg, raw, None, sent_at, error=f"rejected: {what}")
-        response, tree = check_response(use_case, reply, reply_raw, b.parties.keystore)
+        response, tree = check_response(use_case, reply, reply_raw, b.parties.keystore, msg)
         when = str(reply.date_time) if reply.date_time is not None else "no date-time"
         status = "success" if response.success else f"failure {response.statuses}"
         b.record(use_case, "rx", reply_raw,

@@ -1,13 +1,19 @@
 """The GBCS side of a device handle: build a command (catalogue + use-case builders), sign it
-when critical, MAC it; check a reply (MAC, signature, decrypt, read values). No I/O here."""
+when critical, MAC it; check a reply (MAC, signature, decrypt, read values). No I/O here.
+
+The catalogue is the bench profile's (:func:`catalogue_for`): provisional message codes (the
+SECMP0002 resets) overridden where the profile's emulator configuration overrides them, so the
+client and the emulator agree."""
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from harness.bench import identity
 from harness.bench.api import Response, Verdict
-from harness.errors import EncodeError, SecurityError
+from harness.errors import DecodeError, EncodeError, ProfileError, SecurityError
 from harness.gbcs.frame import Cra, GbcsMessage, OtherInformation
 from harness.gbcs.security import (
     Keystore,
@@ -15,6 +21,9 @@ from harness.gbcs.security import (
     content_cipher_for,
     sign_message,
 )
+
+if TYPE_CHECKING:
+    from harness.gbcs.catalogue import Catalogue
 
 TAMPER_MODES = ("unsigned", "bad_signature", "bad_mac")
 REMOTE_PARTIES = ("supplier", "network_operator", "acb")
@@ -35,10 +44,68 @@ class RemotePartyIds:
         return getattr(self, originator)  # type: ignore[no-any-return]
 
 
-def use_case_entry(use_case: str) -> Any:
-    from harness.gbcs.catalogue import CATALOGUE
+def use_case_entry(use_case: str, catalogue: Catalogue | None = None) -> Any:
+    """The catalogue entry of ``use_case`` (the default catalogue unless one is given)."""
+    if catalogue is None:
+        from harness.gbcs.catalogue import CATALOGUE
 
-    return CATALOGUE.by_id(use_case)
+        catalogue = CATALOGUE
+    return catalogue.by_id(use_case)
+
+
+def message_code_overrides(profile: Any) -> dict[str, int]:
+    """Message-code overrides of a bench profile, as its emulator gets them: the bench's own
+    ``message_codes`` (mapping profiles) plus, through ``profile.host_config_dict()`` (or each
+    device's ``emulator`` mapping), every device's ``message_codes``. Disagreeing codes for one
+    use case are a ProfileError."""
+    where = str(identity.profile_path(profile) or identity.get(profile, "name", None) or "<inline>")
+    found: dict[str, tuple[int, str]] = {}
+
+    def add(codes: Any, source: str) -> None:
+        if not codes:
+            return
+        if not isinstance(codes, dict):
+            raise ProfileError("message_codes must map use case ids to message codes", file=where, field=source)
+        for uid, value in codes.items():
+            try:
+                code = value if isinstance(value, int) else int(str(value), 0)
+            except ValueError:
+                raise ProfileError(f"{uid} message code {value!r} is not a number", file=where,
+                                   field=source) from None
+            prev = found.setdefault(str(uid), (code, source))
+            if prev[0] != code:
+                raise ProfileError(f"{uid}: message code 0x{prev[0]:04X} ({prev[1]}) and 0x{code:04X} ({source}) "
+                                   "disagree", file=where, field=source)
+
+    add(identity.get(profile, "message_codes", None), "message_codes")
+    make = getattr(profile, "host_config_dict", None)
+    if callable(make):
+        host = make()
+        add(host.get("message_codes"), "message_codes")
+        for i, dev in enumerate(host.get("devices") or []):
+            add(dev.get("message_codes"), f"devices[{i}].emulator.message_codes")
+    else:
+        for i, dev in enumerate(identity.devices(profile)):
+            add((identity.get(dev, "emulator", None) or {}).get("message_codes"),
+                f"devices[{i}].emulator.message_codes")
+    return {uid: code for uid, (code, _src) in found.items()}
+
+
+def catalogue_for(profile: Any) -> Catalogue:
+    """The catalogue a bench's client uses: the default one with the profile's overrides."""
+    overrides = message_code_overrides(profile)
+    try:
+        return _catalogue(tuple(sorted(overrides.items())))
+    except (EncodeError, ValueError) as exc:
+        raise ProfileError(f"message code overrides: {exc}", file=str(identity.profile_path(profile) or "<inline>"),
+                           field="message_codes") from None
+
+
+@functools.lru_cache(maxsize=32)
+def _catalogue(overrides: tuple[tuple[str, int], ...]) -> Catalogue:
+    from harness.gbcs.catalogue import CATALOGUE, Catalogue
+
+    return Catalogue.load(dict(overrides)) if overrides else CATALOGUE
 
 
 def _verdict(value: str | None) -> Verdict:
@@ -50,13 +117,15 @@ def _flip(data: bytes) -> bytes:
 
 
 def build_command(use_case: str, *, parties: RemotePartyIds, originator: str, recipient: bytes,
-                  counter: int, tamper: str | None = None, params: dict[str, Any]) -> GbcsMessage:
-    """The command message, signed when the use case is critical and MAC-wrapped by the ACB."""
+                  counter: int, tamper: str | None = None, params: dict[str, Any],
+                  catalogue: Catalogue | None = None) -> GbcsMessage:
+    """The command message, signed when the use case is critical and MAC-wrapped by the ACB.
+    Its message code comes from ``catalogue`` (default: the packaged one)."""
     from harness.gbcs.usecases import build_command_content
 
     if tamper is not None and tamper not in TAMPER_MODES:
         raise EncodeError(f"tamper {tamper!r} is none of {', '.join(TAMPER_MODES)}")
-    entry = use_case_entry(use_case)
+    entry = use_case_entry(use_case, catalogue)
     sender = parties.eui(originator)
     content = build_command_content(use_case, originator=sender, recipient=recipient, counter=counter, **params)
     msg = GbcsMessage(Cra.COMMAND, counter, sender, recipient, OtherInformation(int(entry.message_code)),
@@ -73,10 +142,27 @@ def build_command(use_case: str, *, parties: RemotePartyIds, originator: str, re
     return msg
 
 
-def check_response(use_case: str, reply: GbcsMessage, raw: bytes, keystore: Keystore) -> tuple[Response, dict[str, Any]]:
-    """Verify, decrypt and read a response: the :class:`Response` and its decoded tree."""
+def command_request(use_case: str, command: GbcsMessage | None) -> dict[str, Any] | None:
+    """What a debt command asked for (:func:`harness.gbcs.usecases.parse_command`), so its
+    response's per-item statuses are named by register; None for other use cases."""
+    from harness.gbcs.usecases import DEBT_USE_CASES, parse_command
+
+    if command is None or use_case not in DEBT_USE_CASES:
+        return None
+    try:
+        return parse_command(use_case, command.content)
+    except DecodeError:
+        return None
+
+
+def check_response(use_case: str, reply: GbcsMessage, raw: bytes, keystore: Keystore,
+                   command: GbcsMessage | None = None) -> tuple[Response, dict[str, Any]]:
+    """Verify, decrypt and read a response: the :class:`Response` and its decoded tree. With
+    the ``command`` answered, debt use cases' statuses are keyed by the register of each item
+    (see :func:`harness.gbcs.usecases.read_response`); the ordered per-item results go into the
+    tree as ``item_results``."""
     from harness.gbcs.decode import decode
-    from harness.gbcs.usecases import read_response_values
+    from harness.gbcs.usecases import read_response
 
     decoded = decode(raw, keystore, strict=False)
     mac = _verdict(decoded.mac)
@@ -84,7 +170,10 @@ def check_response(use_case: str, reply: GbcsMessage, raw: bytes, keystore: Keys
     cipher = content_cipher_for(reply, keystore)
     tree = decoded.to_json()
     try:
-        values, statuses, success = read_response_values(use_case, reply.content, cipher)
+        reading = read_response(use_case, reply.content, cipher, request=command_request(use_case, command))
+        values, statuses, success = reading.values, reading.statuses, reading.success
+        if reading.items:
+            tree["item_results"] = [r.to_dict() for r in reading.items]
     except SecurityError as exc:
         tree["decryption"] = f"failed: {exc}"
         values, statuses, success = {}, {}, False

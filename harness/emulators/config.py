@@ -55,6 +55,9 @@ class DeviceConfig:
     debt_update_modes: list[str] = field(default_factory=lambda: ["credit", "prepayment"])
     debt_recovery: dict[str, dict[str, Any]] = field(default_factory=dict)  # TDR1: {amount, per}
     registers: dict[str, int] = field(default_factory=dict)
+    # message codes this device's use cases use instead of the catalogue's (provisional ones, e.g.
+    # the SECMP0002 resets); merged into HostConfig.message_codes
+    message_codes: dict[str, int] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.role = self.role.upper()
@@ -76,6 +79,7 @@ class DeviceConfig:
         if self.wake_interval_s <= 0:
             raise ValueError(f"device '{self.name}' wake_interval_s must be positive")
         check_faults(self.faults, "GPF" if self.role == "CHF" else self.role)
+        self.message_codes = message_code_map(self.message_codes, f"device '{self.name}' message_codes")
 
     @property
     def eui_bytes(self) -> bytes:
@@ -102,6 +106,16 @@ class HostConfig:
     access: dict[str, list[str]] = field(default_factory=dict)  # use case -> allowed roles
     message_codes: dict[str, int] = field(default_factory=dict)  # use case -> code (provisional ones)
 
+    def __post_init__(self) -> None:
+        """The bench's message codes: its own plus every device's (they must agree)."""
+        merged = message_code_map(self.message_codes, "message_codes")
+        for dev in self.devices:
+            for uid, code in dev.message_codes.items():
+                if merged.setdefault(uid, code) != code:
+                    raise ValueError(f"message code of {uid}: 0x{merged[uid]:04X} and 0x{code:04X} "
+                                     f"(device '{dev.name}') disagree")
+        self.message_codes = merged
+
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> HostConfig:
         known = {"devices", "start_time", "state_dir", "access", "message_codes"}
@@ -116,7 +130,7 @@ class HostConfig:
             seen.add(dev.eui)
         return cls(devices, str(d.get("start_time", cls.start_time)), d.get("state_dir"),
                    {k: list(v) for k, v in (d.get("access") or {}).items()},
-                   {k: int(v) for k, v in (d.get("message_codes") or {}).items()})
+                   dict(d.get("message_codes") or {}))
 
     @classmethod
     def default(cls) -> HostConfig:
@@ -128,3 +142,24 @@ class HostConfig:
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
+
+
+def message_code_map(codes: Any, where: str) -> dict[str, int]:
+    """Use case id -> message code (int, or text such as ``0x0F12``), checked against the
+    catalogue's ids and 0..0xFFFF. ValueError names ``where``."""
+    from harness.gbcs.catalogue import CATALOGUE
+
+    if not isinstance(codes, dict):
+        raise ValueError(f"{where}: expected a mapping of use case -> message code")
+    out: dict[str, int] = {}
+    for uid, value in codes.items():
+        if str(uid) not in CATALOGUE:
+            raise ValueError(f"{where}: unknown use case {uid!r}")
+        try:
+            code = value if isinstance(value, int) and not isinstance(value, bool) else int(str(value), 0)
+        except ValueError:
+            raise ValueError(f"{where}: {uid} message code {value!r} is not a number") from None
+        if not 0 <= code <= 0xFFFF:
+            raise ValueError(f"{where}: {uid} message code {value!r} is not 0..0xFFFF")
+        out[str(uid)] = code
+    return out

@@ -76,7 +76,7 @@ class Esme:
         else:
             return build_response_content(use_case, {"meter_balance": self.registers["meter_balance"]},
                                           statuses=_balance_status(request), request=request)
-        return build_response_content(use_case, {}, statuses=_item_statuses(request, results), request=request)
+        return build_response_content(use_case, {}, results=results, request=request)
 
     def _manage_debt(self, request: dict[str, Any]) -> list[int]:
         """ECS07: method 4 adds to a debt register; other items (SETs, method 2) are accepted.
@@ -152,14 +152,6 @@ class Esme:
         return {"role": self.role, "registers": dict(self.registers), "payment_mode": self.payment_mode,
                 "debt": {r: self.registers[r] for r in DEBT_REGISTERS}, "debt_recovery": dict(self.ledger.rates),
                 "events": [e.__dict__ for e in self.events], "now": self.clock.now().isoformat()}
-
-
-
-def _item_statuses(request: dict[str, Any], results: list[int]) -> dict[str, int]:
-    """Per-item DLMS results keyed as the codec reads them for ECS07/ECS07r: the register of a
-    debt action, ``item<i>`` for any other item."""
-    registers = {a["index"]: a["register"] for a in request["actions"]}
-    return {str(registers.get(i, f"item{i}")): r for i, r in enumerate(results)}
 
 
 def _balance_status(request: dict[str, Any]) -> dict[str, int]:

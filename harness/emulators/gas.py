@@ -36,9 +36,6 @@ def serve_debt(gsme: Gsme, use_case: str, content: bytes) -> bytes:
         results = [gsme.reset_debt(debts[0])]
     else:
         results = gsme.change_debt(debts)
-    # The codec keys Default Response statuses by request["registers"]; key them by component
-    # position instead so a repeated register or an amount type naming none keeps its own status.
-    # Components after the first failure become Default Response FF 01 in the codec.
-    keys = [f"component{i}" for i in range(len(debts))]
-    statuses = dict(zip(keys, results))
-    return build_response_content(use_case, {}, statuses=statuses, request={**request, "registers": keys})
+    # One status per component, in order: the codec echoes each component's TSN and turns the
+    # components after the first failure into Default Response FF 01.
+    return build_response_content(use_case, {}, results=results, request=request)

@@ -2,18 +2,26 @@
 
 * ``build_command_content(use_case_id, **params)``: command payload bytes (RTDS-shaped).
 * ``parse_command(use_case_id, content)``: what an emulator needs to act.
-* ``build_response_content(use_case_id, values, statuses=..., request=..., cipher=..., counter=...)``.
-* ``read_response_values(use_case_id, content, cipher=None) -> (values, statuses, success)``.
+* ``build_response_content(use_case_id, values, statuses=..., results=..., request=..., cipher=...,
+  counter=...)``.
+* ``read_response(use_case_id, content, cipher=None, request=None) -> ResponseReading`` (values,
+  ordered per-item results of the debt use cases, name-keyed statuses view, success);
+  ``read_response_values`` is its ``(values, statuses, success)`` tuple.
 
 Value names are the canonical ones of :mod:`harness.bench.api`. Statuses are ZCL statuses (GBZ)
-or DLMS Data-Access/Action results (0 = success) keyed by value name or debt register.
+or DLMS Data-Access/Action results (0 = success). The debt use cases (GCS04/GCS04r,
+ECS07/ECS07r) answer item by item: their results are an ordered list of :class:`ItemResult`, one
+per command component / request item (so the same register twice, or an amount type naming no
+register, keeps its own status); the name-keyed dict is a view of that list (:func:`item_key`).
+GCS04/GCS04r Default Responses echo the TSN of the component they answer.
 Error shapes follow the RTDS: after the first failed GBZ component every later component is a
 Default Response ``FF 01``; after the first failed DLMS item later items are ``other-reason``.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from harness.errors import DecodeError, EncodeError
@@ -100,6 +108,105 @@ def _register(name: str) -> str:
     if name not in DEBT_REGISTERS:
         raise EncodeError(f"debt register {name!r} is none of {', '.join(DEBT_REGISTERS)}")
     return name
+
+
+# -- per-item results of the debt use cases -------------------------------------------------
+
+DEBT_USE_CASES = ("GCS04", "GCS04r", "ECS07", "ECS07r")
+
+
+@dataclass(frozen=True)
+class CommandItem:
+    """One item of a debt command as its response answers it: position, the debt register it
+    names (None: an amount type or object naming none, or a non-debt DLMS item), the ZCL TSN of
+    a GBZ component (None for DLMS) and the DLMS result kind (None for GBZ)."""
+
+    index: int
+    register: str | None
+    tsn: int | None = None
+    kind: int | None = None
+    key: str = ""  # name in the statuses view (see item_key)
+
+
+@dataclass(frozen=True)
+class ItemResult:
+    """The response to one :class:`CommandItem`: ZCL status (GBZ Default Response) or DLMS
+    result (0 = success). After the first failure later items carry Default Response status
+    FAILURE (command id 0xFF) or DLMS other-reason."""
+
+    index: int
+    register: str | None
+    status: int
+    tsn: int | None = None
+    key: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"index": self.index, "register": self.register, "status": self.status, "tsn": self.tsn,
+                "key": self.key}
+
+
+def item_key(index: int, register: str | None, registers: Sequence[str | None], *, gbz: bool) -> str:
+    """Key of an item in the name-keyed statuses view: its register when that register is named
+    by exactly one item of the command; otherwise ``component<i>`` (GBZ) / ``item<i>`` (DLMS)."""
+    if register is not None and sum(1 for r in registers if r == register) == 1:
+        return register
+    return f"component{index}" if gbz else f"item{index}"
+
+
+def item_statuses(results: Sequence[ItemResult]) -> dict[str, int]:
+    """The name-keyed view of ordered item results."""
+    return {r.key: r.status for r in results}
+
+
+def command_items(use_case_id: str, request: Mapping[str, Any] | None) -> list[CommandItem]:
+    """The items a response to ``use_case_id`` answers, in order, from :func:`parse_command`
+    output (or a hand-made ``{"registers": [...]}`` / ``{"register": ...}``). Without one: one
+    item per debt register (GCS04/ECS07) or TDR1 (resets)."""
+    if use_case_id not in DEBT_USE_CASES:
+        raise EncodeError(f"{use_case_id} is not a debt use case with per-item results")
+    gbz = use_case_id in ("GCS04", "GCS04r")
+    req = request or {}
+    kinds: list[int | None]
+    tsns: list[int | None]
+    if gbz and req.get("debts"):
+        regs: list[str | None] = [d.get("register") for d in req["debts"]]
+        tsns = [d.get("tsn") for d in req["debts"]]
+        kinds = [None] * len(regs)
+    elif not gbz and req.get("specs"):
+        by_index = {a["index"]: a["register"] for a in req.get("actions", [])}
+        specs = req["specs"]
+        regs = [by_index.get(i) for i in range(len(specs))]
+        kinds = [_KIND.get(s.get("kind"), dlms.ACTION) for s in specs]
+        tsns = [None] * len(regs)
+    else:
+        if req.get("registers"):
+            regs = list(req["registers"])
+        elif req.get("register"):
+            regs = [req["register"]]
+        else:
+            regs = ["TDR1"] if use_case_id in ("GCS04r", "ECS07r") else list(DEBT_REGISTERS)
+        tsns = list(range(len(regs))) if gbz else [None] * len(regs)
+        kinds = [None if gbz else dlms.ACTION] * len(regs)
+    out = []
+    for i, reg in enumerate(regs):
+        tsn = tsns[i]
+        if gbz and tsn is None:
+            tsn = i
+        out.append(CommandItem(i, reg, tsn, kinds[i], item_key(i, reg, regs, gbz=gbz)))
+    return out
+
+
+_KIND = {"get": dlms.GET, "set": dlms.SET, "action": dlms.ACTION}
+
+
+def _item_results(items: Sequence[CommandItem], statuses: Mapping[str, int],
+                  results: Sequence[int] | None, use_case_id: str) -> list[int]:
+    """Per-item statuses from ``results`` (ordered, one per item) or the name-keyed view."""
+    if results is None:
+        return [int(statuses.get(it.key, 0)) for it in items]
+    if len(results) != len(items):
+        raise EncodeError(f"{use_case_id}: {len(results)} item results for {len(items)} command items")
+    return [int(r) for r in results]
 
 
 # ============================================================================================
@@ -277,37 +384,29 @@ def parse_command(use_case_id: str, content: bytes, cipher: ContentCipher | None
 # ============================================================================================
 
 
-def build_response_content(use_case_id: str, values: dict[str, Any], *, statuses: dict[str, int] | None = None,
+def build_response_content(use_case_id: str, values: Mapping[str, Any], *,
+                           statuses: Mapping[str, int] | None = None, results: Sequence[int] | None = None,
                            request: dict[str, Any] | None = None, cipher: ContentCipher | None = None,
                            counter: int = 0) -> bytes:
     """RTDS-shaped response payload. ``values`` by canonical name; ``statuses`` name -> non-zero
-    status (ZCL status for GBZ, DLMS result for DLMS; register names for debt use cases).
+    status (ZCL status for GBZ, DLMS result for DLMS). For the debt use cases ``results`` is the
+    ordered per-item status list (one per command component / request item, see
+    :func:`command_items`); without it ``statuses`` is read as the name-keyed view.
     ``request`` is :func:`parse_command` output (TSNs, registers, protection parameters).
     ``cipher`` encrypts where the RTDS response is encrypted."""
     _check(use_case_id)
     statuses = statuses or {}
     if use_case_id in GBZ_READS:
         return _gbz_read_response(use_case_id, values, statuses, request, cipher)
-    if use_case_id in ("GCS04", "GCS04r"):
-        regs = list((request or {}).get("registers") or
-                    ([request["register"]] if request and request.get("register") else
-                     (["TDR1"] if use_case_id == "GCS04r" else list(DEBT_REGISTERS))))
-        comps = []
-        failed = False
-        for i, reg in enumerate(regs):
-            if failed:
-                body = DefaultResponse(0xFF, zcl.FAILURE)
-            else:
-                body = DefaultResponse(zcl.CMD_CHANGE_DEBT, int(statuses.get(reg, 0)))
-                failed = body.status != 0
-            comps.append(GbzComponent(0, CLUSTER_PREPAYMENT, ZclHeader(0x08, i, zcl.CMD_DEFAULT_RESPONSE),
-                                      body.to_bytes(), body))
-        return GbzPayload(finish_controls(comps)).encode()
+    if use_case_id in DEBT_USE_CASES:
+        items = command_items(use_case_id, request)
+        per_item = _item_results(items, statuses, results, use_case_id)
+        if use_case_id in ("GCS04", "GCS04r"):
+            return _default_responses(items, per_item)
+        invoke = (request or {}).get("invoke_id", invoke_id_for(counter))
+        kinds = [it.kind if it.kind is not None else dlms.ACTION for it in items]
+        return AccessResponse(invoke, [Data.null()] * len(items), list(zip(kinds, _dlms_results(per_item)))).encode()
     invoke = (request or {}).get("invoke_id", invoke_id_for(counter))
-    if use_case_id in ("ECS07", "ECS07r"):
-        kinds, keys = _dlms_items(use_case_id, request)
-        results = _dlms_results([int(statuses.get(k, 0)) for k in keys])
-        return AccessResponse(invoke, [Data.null()] * len(keys), list(zip(kinds, results))).encode()
     if use_case_id == "ECS82":
         st = int(statuses.get("meter_balance", 0))
         item = Data(dlms.DOUBLE_LONG, int(values["meter_balance"])) if st == 0 else Data.null()
@@ -327,19 +426,21 @@ def build_response_content(use_case_id: str, values: dict[str, Any], *, statuses
     return AccessResponse(invoke, [dlms.protected_result(params, plaintext, cipher)], [(dlms.ACTION, 0)]).encode()
 
 
-def _dlms_items(use_case_id: str, request: dict[str, Any] | None) -> tuple[list[int], list[str]]:
-    """(result kinds, status keys) per request item of ECS07/ECS07r: the register name for
-    its debt action, ``item<i>`` for any other item (RTDS-style ECS07 has ten)."""
-    req = request or {}
-    specs = req.get("specs")
-    if specs:
-        by_index = {a["index"]: a["register"] for a in req.get("actions", [])}
-        kinds = [{"get": dlms.GET, "set": dlms.SET, "action": dlms.ACTION}.get(s.get("kind"), dlms.ACTION)
-                 for s in specs]
-        return kinds, [str(by_index.get(i, f"item{i}")) for i in range(len(specs))]
-    regs = list(req.get("registers") or
-                ([req.get("register") or "TDR1"] if use_case_id == "ECS07r" else DEBT_REGISTERS))
-    return [dlms.ACTION] * len(regs), [str(r) for r in regs]
+def _default_responses(items: Sequence[CommandItem], statuses: Sequence[int]) -> bytes:
+    """GCS04/GCS04r response: one Default Response per Change Debt component, echoing its TSN;
+    after the first failure every later component is ``FF 01``."""
+    comps = []
+    failed = False
+    for item, status in zip(items, statuses):
+        if failed:
+            body = DefaultResponse(0xFF, zcl.FAILURE)
+        else:
+            body = DefaultResponse(zcl.CMD_CHANGE_DEBT, status)
+            failed = body.status != 0
+        tsn = item.tsn if item.tsn is not None else item.index
+        comps.append(GbzComponent(0, CLUSTER_PREPAYMENT, ZclHeader(0x08, tsn, zcl.CMD_DEFAULT_RESPONSE),
+                                  body.to_bytes(), body))
+    return GbzPayload(finish_controls(comps)).encode()
 
 
 def _dlms_results(statuses: list[int]) -> list[int]:
@@ -350,7 +451,7 @@ def _dlms_results(statuses: list[int]) -> list[int]:
     return out
 
 
-def _protected_plaintext(use_case_id: str, values: dict[str, Any]) -> Data:
+def _protected_plaintext(use_case_id: str, values: Mapping[str, Any]) -> Data:
     if use_case_id == "ECS19":
         items = [Data(dlms.DOUBLE_LONG, int(values[n])) for n in PROTECTED_READS["ECS19"][2]]
     else:
@@ -361,7 +462,7 @@ def _protected_plaintext(use_case_id: str, values: dict[str, Any]) -> Data:
     return Data.struct(Data.struct(*items))
 
 
-def _gbz_read_response(use_case_id: str, values: dict[str, Any], statuses: dict[str, int],
+def _gbz_read_response(use_case_id: str, values: Mapping[str, Any], statuses: Mapping[str, int],
                        request: dict[str, Any] | None, cipher: ContentCipher | None) -> bytes:
     shapes = GBZ_READS[use_case_id]
     req_comps = (request or {}).get("components") or []
@@ -397,17 +498,43 @@ def _gbz_read_response(use_case_id: str, values: dict[str, Any], statuses: dict[
     return GbzPayload(finish_controls(comps)).encode(cipher)
 
 
+@dataclass
+class ResponseReading:
+    """What a response says: values by canonical name, the ordered per-item results of the debt
+    use cases (empty for the others) and the name-keyed statuses (for debt use cases the view
+    of ``items``)."""
+
+    values: dict[str, Any] = field(default_factory=dict)
+    statuses: dict[str, int] = field(default_factory=dict)
+    items: list[ItemResult] = field(default_factory=list)
+    success: bool = False
+
+
 def read_response_values(use_case_id: str, content: bytes, cipher: ContentCipher | None = None,
                          *, request: dict[str, Any] | None = None) -> tuple[dict[str, Any], dict[str, int], bool]:
-    """Typed values of a response: (values by canonical name, statuses, success). Encrypted
-    parts without a ``cipher`` (or failing decryption) contribute no values and status -1."""
+    """Typed values of a response: (values by canonical name, statuses, success). See
+    :func:`read_response` (which also gives the ordered per-item results)."""
+    r = read_response(use_case_id, content, cipher, request=request)
+    return r.values, r.statuses, r.success
+
+
+def read_response(use_case_id: str, content: bytes, cipher: ContentCipher | None = None,
+                  *, request: dict[str, Any] | None = None) -> ResponseReading:
+    """Read a response. Encrypted parts without a ``cipher`` (or failing decryption) contribute
+    no values and status -1. For the debt use cases ``request`` (:func:`parse_command` output of
+    the command) names each item's register; GBZ Default Responses are matched to the command's
+    components by TSN (by position when no component has that TSN)."""
     _check(use_case_id)
-    values: dict[str, Any] = {}
-    statuses: dict[str, int] = {}
+    out = ResponseReading()
+    values, statuses = out.values, out.statuses
     if use_case_id in GBZ_USE_CASES:
         node = parse_gbz(content, cipher, alert=False)
         assert isinstance(node, GbzPayload)
-        regs = list((request or {}).get("registers") or [])
+        if use_case_id in DEBT_USE_CASES:
+            out.items = _gbz_item_results(use_case_id, node, request)
+            out.statuses.update(item_statuses(out.items))
+            out.success = bool(out.items) and all(r.status == 0 for r in out.items)
+            return out
         for i, c in enumerate(node.components):
             if c.encrypted and c.payload is None:
                 statuses[f"component{i}"] = -1
@@ -419,19 +546,22 @@ def read_response_values(use_case_id: str, content: bytes, cipher: ContentCipher
                     if rec.status == 0:
                         values[name] = rec.value
             elif isinstance(c.body, DefaultResponse):
-                key = regs[i] if i < len(regs) else f"component{i}"
-                statuses[key] = c.body.status
+                statuses[f"component{i}"] = c.body.status
             else:
                 statuses[f"component{i}"] = -1
-        return values, statuses, all(s == 0 for s in statuses.values())
+        out.success = all(s == 0 for s in statuses.values())
+        return out
     apdu = dlms.parse_dlms(content, cipher)
     if not isinstance(apdu, AccessResponse):
         raise DecodeError("response is not an Access-Response", offset=0, field="APDU tag")
     results = [r for _k, r in apdu.results]
     if use_case_id in ("ECS07", "ECS07r"):
-        _kinds, keys = _dlms_items(use_case_id, request) if request else ([], [])
+        items = command_items(use_case_id, request) if request else []
+        regs = [it.register for it in items] + [None] * max(0, len(results) - len(items))
         for i, r in enumerate(results):
-            statuses[keys[i] if i < len(keys) else f"item{i}"] = r
+            reg = regs[i]
+            out.items.append(ItemResult(i, reg, r, None, item_key(i, reg, regs, gbz=False)))
+        statuses.update(item_statuses(out.items))
     elif use_case_id == "ECS82":
         statuses["meter_balance"] = results[0] if results else -1
         if results and results[0] == 0 and apdu.data and apdu.data[0].tag != dlms.NULL:
@@ -453,4 +583,29 @@ def read_response_values(use_case_id: str, content: bytes, cipher: ContentCipher
             names = [n for n in pos if n and (n in values or n != "active_import_2")]
         for n in names:
             statuses[n] = r0
-    return values, statuses, bool(statuses) and all(s == 0 for s in statuses.values())
+    out.success = bool(statuses) and all(s == 0 for s in statuses.values())
+    return out
+
+
+def _gbz_item_results(use_case_id: str, node: GbzPayload, request: dict[str, Any] | None) -> list[ItemResult]:
+    """One result per Default Response of a GCS04/GCS04r response, matched to the command's
+    components by the echoed TSN (each component answered once), else by position."""
+    items = command_items(use_case_id, request) if request else []
+    unused = list(items)
+    regs: list[str | None] = []
+    matched: list[tuple[int, int | None, int]] = []  # (index, tsn, status) per response component
+    for i, c in enumerate(node.components):
+        tsn = c.header.tsn
+        if c.encrypted and c.payload is None or not isinstance(c.body, DefaultResponse):
+            status = -1
+        else:
+            status = c.body.status
+        item = next((it for it in unused if it.tsn == tsn), None)
+        if item is None and i < len(items) and items[i] in unused:
+            item = items[i]
+        if item is not None:
+            unused.remove(item)
+        regs.append(item.register if item is not None else None)
+        matched.append((item.index if item is not None else i, tsn, status))
+    return [ItemResult(index, reg, status, tsn, item_key(index, reg, regs, gbz=True))
+            for (index, tsn, status), reg in zip(matched, regs)]

@@ -14,13 +14,14 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from harness.bench.api import Response
-from harness.bench.wire import RemotePartyIds, build_command, check_response
+from harness.bench.wire import RemotePartyIds, build_command, check_response, use_case_entry
 from harness.emulators import EmulatorHost, HostConfig
 from harness.emulators.config import DEFAULT_EUIS
 from harness.gbcs import dlms
-from harness.gbcs.frame import Cra, GbcsMessage, parse_message
+from harness.gbcs.catalogue import Catalogue
+from harness.gbcs.frame import Cra, GbcsMessage, OtherInformation, parse_message
 from harness.gbcs.gbz import GbzAlert, parse_gbz
-from harness.gbcs.security import Keystore
+from harness.gbcs.security import Keystore, apply_mac, sign_message
 from harness.transport.framing import Frame, FrameKind
 
 KEYS = Path(__file__).resolve().parents[2] / "harness" / "data" / "emulator-keys"
@@ -78,6 +79,7 @@ class Client:
         self.keystore = _KEYSTORE
         self.parties = RemotePartyIds(_KEYSTORE, SUPPLIER, NETWORK_OPERATOR, ACB)
         self._counter = itertools.count(0x1000)
+        self.catalogue: Catalogue | None = None  # None: the packaged catalogue
 
     def eui(self, role: str) -> bytes:
         return bytes.fromhex(DEFAULT_EUIS[role])
@@ -86,14 +88,26 @@ class Client:
              tamper: str | None = None, **params: Any) -> Reply:
         n = next(self._counter) if counter is None else counter
         cmd = build_command(use_case, parties=self.parties, originator=originator, recipient=self.eui(to),
-                            counter=n, tamper=tamper, params=params)
+                            counter=n, tamper=tamper, params=params, catalogue=self.catalogue)
+        return self._exchange(use_case, cmd)
+
+    def send_content(self, use_case: str, to: str, content: bytes, *, originator: str = "supplier") -> Reply:
+        """A command with hand-made payload ``content`` (signed when critical, MAC-wrapped)."""
+        entry = use_case_entry(use_case, self.catalogue)
+        cmd = GbcsMessage(Cra.COMMAND, next(self._counter), self.parties.eui(originator), self.eui(to),
+                          OtherInformation(entry.message_code), content, None, b"")
+        if entry.critical:
+            cmd = sign_message(cmd, self.keystore)
+        return self._exchange(use_case, apply_mac(cmd, self.keystore, ACB))
+
+    def _exchange(self, use_case: str, cmd: GbcsMessage) -> Reply:
         frames = self.host.handle(Frame.gbcs(cmd.to_bytes()))
         reply = Reply(frames, cmd)
         if frames and frames[0].kind is FrameKind.GBCS:
             msg = parse_message(frames[0].data)
             reply.message = msg
             if msg.cra is Cra.RESPONSE:
-                reply.response, _ = check_response(use_case, msg, frames[0].data, self.keystore)
+                reply.response, _ = check_response(use_case, msg, frames[0].data, self.keystore, cmd)
         return reply
 
     def control(self, op: str, **kw: Any) -> dict[str, Any]:

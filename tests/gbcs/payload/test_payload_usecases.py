@@ -197,3 +197,87 @@ def test_encrypted_rtds_responses(real_cipher, uc: str, name: str, expected: dic
         request = U.parse_command(uc, content(name.replace("RESPONSE", "COMMAND")))
     failed = {k: v for k, v in statuses.items() if v}
     assert U.build_response_content(uc, values, statuses=failed, request=request, cipher=cipher) == m.content
+
+
+# -- per-item results of the debt use cases ---------------------------------------------------
+
+
+def _gcs04_content(items: list[tuple[int, int, int]]) -> bytes:
+    """A GCS04-shaped payload: Change Debt components (TSN, amount type, amount)."""
+    from harness.gbcs import zcl
+    from harness.gbcs.gbz import GbzComponent, GbzPayload, finish_controls
+
+    comps = []
+    for tsn, amount_type, amount in items:
+        cd = zcl.ChangeDebt(issuer_event_id=1, debt_label=b"", debt_amount=amount, debt_recovery_method=0,
+                            debt_amount_type=amount_type)
+        comps.append(GbzComponent(0, zcl.CLUSTER_PREPAYMENT, zcl.ZclHeader(0x01, tsn, zcl.CMD_CHANGE_DEBT),
+                                  cd.to_bytes(), cd))
+    return GbzPayload(finish_controls(comps)).encode()
+
+
+def _default_response_tsns(content_: bytes) -> list[tuple[int, int, int]]:
+    from harness.gbcs.gbz import GbzPayload, parse_gbz
+
+    node = parse_gbz(content_, None, alert=False)
+    assert isinstance(node, GbzPayload)
+    return [(c.header.tsn, c.body.command_id, c.body.status) for c in node.components]  # type: ignore[union-attr]
+
+
+def test_gcs04_default_responses_echo_each_components_tsn() -> None:
+    request = U.parse_command("GCS04", _gcs04_content([(0x17, 1, 5), (0x2A, 3, 6), (0x05, 5, 7)]))
+    raw = U.build_response_content("GCS04", {}, results=[0, 0x87, 0], request=request)
+    # TSNs echoed; after the failure the component is FF 01 whatever status was given
+    assert _default_response_tsns(raw) == [(0x17, 0x02, 0), (0x2A, 0x02, 0x87), (0x05, 0xFF, 0x01)]
+    reading = U.read_response("GCS04", raw, request=request)
+    assert [(r.index, r.register, r.tsn, r.status) for r in reading.items] == [
+        (0, "TDR1", 0x17, 0), (1, "TDR2", 0x2A, 0x87), (2, "PDR", 0x05, 0x01)]
+    assert reading.statuses == {"TDR1": 0, "TDR2": 0x87, "PDR": 1} and not reading.success
+    reset_req = U.parse_command("GCS04r", _gcs04_content([(0x63, 4, 0)]))
+    assert _default_response_tsns(U.build_response_content("GCS04r", {}, results=[0], request=reset_req)) == \
+        [(0x63, 0x02, 0)]
+
+
+def test_gcs04_results_keep_a_repeated_register_and_a_typeless_amount_apart() -> None:
+    # TDR1 twice, then an amount type (7) that names no register
+    request = U.parse_command("GCS04", _gcs04_content([(1, 1, 10), (2, 1, 20), (3, 7, 30)]))
+    assert request["registers"] == ["TDR1", "TDR1", None]
+    raw = U.build_response_content("GCS04", {}, results=[0, 0, 0x85], request=request)
+    reading = U.read_response("GCS04", raw, request=request)
+    assert [(r.register, r.status) for r in reading.items] == [("TDR1", 0), ("TDR1", 0), (None, 0x85)]
+    assert reading.statuses == {"component0": 0, "component1": 0, "component2": 0x85}
+    assert U.read_response_values("GCS04", raw, request=request) == ({}, reading.statuses, False)
+    # the name-keyed view builds the same bytes
+    assert U.build_response_content("GCS04", {}, statuses={"component2": 0x85}, request=request) == raw
+    with pytest.raises(EncodeError, match="2 item results for 3"):
+        U.build_response_content("GCS04", {}, results=[0, 0], request=request)
+
+
+def test_gcs04_reader_matches_default_responses_by_tsn() -> None:
+    request = U.parse_command("GCS04", _gcs04_content([(9, 1, 1), (8, 3, 1)]))
+    swapped = U.parse_command("GCS04", _gcs04_content([(8, 3, 1), (9, 1, 1)]))
+    # a response answering TSN 8 first, then TSN 9
+    raw = U.build_response_content("GCS04", {}, results=[0xC0, 0], request=swapped)
+    reading = U.read_response("GCS04", raw, request=request)
+    assert [(r.register, r.tsn, r.status) for r in reading.items] == [("TDR2", 8, 0xC0), ("TDR1", 9, 1)]
+    # without the command the items are positional
+    assert U.read_response("GCS04", raw).statuses == {"component0": 0xC0, "component1": 1}
+
+
+def test_ecs07_results_are_per_item() -> None:
+    from harness.gbcs import dlms
+
+    tdr1 = dlms.RequestSpec(dlms.ACTION, U.CLASS_CHARGE, dlms.obis_bytes(U.DEBT_OBJECTS["TDR1"]), 4)
+    other = dlms.RequestSpec(dlms.ACTION, U.CLASS_CHARGE, dlms.obis_bytes("0-0:19.20.9.255"), 4)
+    amount = dlms.Data(dlms.DOUBLE_LONG, 5)
+    content_ = dlms.AccessRequest(dlms.invoke_id_for(7), [tdr1, tdr1, other], [amount] * 3).encode()
+    request = U.parse_command("ECS07", content_)
+    raw = U.build_response_content("ECS07", {}, results=[0, 1, 0], request=request)
+    reading = U.read_response("ECS07", raw, request=request)
+    # items after the first failure are other-reason (250)
+    assert [(r.index, r.register, r.status) for r in reading.items] == [(0, "TDR1", 0), (1, "TDR1", 1),
+                                                                        (2, None, 250)]
+    assert reading.statuses == {"item0": 0, "item1": 1, "item2": 250}
+    ok = U.read_response("ECS07r", U.build_response_content("ECS07r", {}, results=[0], request={"register": "TDR2"}),
+                         request={"register": "TDR2"})
+    assert [(r.register, r.status, r.key) for r in ok.items] == [("TDR2", 0, "TDR2")] and ok.success
