@@ -15,8 +15,10 @@ import os
 import platform
 import re
 import shlex
+import shutil
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import xml.etree.ElementTree as ET
@@ -25,7 +27,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from harness import __version__
-from harness.errors import ProfileError
+from harness.errors import CapabilityMissing, DecodeError, ProfileError
 from harness.report.html import render_cycle
 from harness.report.mask import DefectMask
 from harness.report.store import CycleStore
@@ -34,6 +36,8 @@ DEFAULT_STORE = "reports/cycles.sqlite"
 DEFAULT_REPORTS = "reports"
 DEFAULT_SUITES = "tests/compliance"
 POLL_S = 0.25
+CAPTURES = "captures"  # per-test pcapng files: <reports>/<cycle-id>/captures/<bench>/<test>.pcapng
+CYCLE_CAPTURE = "cycle.pcapng"
 
 
 def register(sub: Any) -> None:
@@ -145,6 +149,8 @@ def _pytest_command(args: argparse.Namespace, bench: BenchRun, store: Path, cycl
            "--junitxml", str(out / f"junit-{bench.slug}.xml"),
            "--html", str(out / f"pytest-html-{bench.slug}.html"), "--self-contained-html",
            "-q", "-rN"]
+    if "hypothesis" not in (args.pytest_args or ""):
+        cmd += ["-p", "no:hypothesispytest"]  # its terminal summary imports hypothesis: ~2 s per bench
     if bench.path:
         cmd += ["--bench", bench.path]
     return cmd + shlex.split(args.pytest_args or "")
@@ -180,9 +186,14 @@ def _strip_options(cmd: list[str], names: tuple[str, ...]) -> list[str]:
 
 
 def _child_env() -> dict[str, str]:
+    """The bench subprocesses' environment: no inherited bench/cycle choice, and byte code
+    cached outside the tree even under PYTHONDONTWRITEBYTECODE (else every bench re-compiles
+    and assertion-rewrites every module: about 2 s each)."""
     env = dict(os.environ)
     for name in ("HARNESS_BENCH", "HARNESS_PROFILE_SET", "HARNESS_CYCLE_STORE", "HARNESS_CYCLE_ID", "HARNESS_RECORDS"):
         env.pop(name, None)
+    if env.pop("PYTHONDONTWRITEBYTECODE", None) is not None or sys.dont_write_bytecode:
+        env.setdefault("PYTHONPYCACHEPREFIX", str(Path(tempfile.gettempdir()) / f"harness-pycache-{os.getuid()}"))
     return env
 
 
@@ -195,9 +206,70 @@ def _progress_line(progress: dict[str, int], total: int | None, runs: list[Bench
             f" | running: {', '.join(running) or '-'}")
 
 
+class ProgressView:
+    """Live progress. On a terminal: one status line rewritten in place (tests done/total,
+    failures so far, running benches) with a permanent line per finished bench above it. In a
+    log (not a terminal): only the permanent lines, plus a "still running" line when nothing
+    was printed for ``heartbeat_s``."""
+
+    def __init__(self, stream: IO[str] | None = None, *, tty: bool | None = None, heartbeat_s: float = 60.0,
+                 clock: Any = time.monotonic) -> None:
+        self.stream = stream if stream is not None else sys.stdout
+        isatty = getattr(self.stream, "isatty", None)
+        self.tty = bool(isatty and isatty()) if tty is None else tty
+        self.heartbeat_s = heartbeat_s
+        self._clock = clock
+        self._status = ""
+        self._last_write = clock()
+
+    def _write(self, text: str) -> None:
+        self.stream.write(text)
+        self.stream.flush()
+        self._last_write = self._clock()
+
+    def status(self, text: str) -> None:
+        if self.tty:
+            width = max(20, shutil.get_terminal_size((100, 24)).columns - 1)
+            text = text if len(text) <= width else text[: width - 3] + "..."
+            if text != self._status:
+                self._write("\r" + text + "\x1b[K")
+                self._status = text
+        elif self._clock() - self._last_write >= self.heartbeat_s:
+            self._write(f"still running: {text}\n")
+
+    def line(self, text: str) -> None:
+        if self.tty:
+            self._write("\r\x1b[K" + text + "\n" + self._status)
+        else:
+            self._write(text + "\n")
+
+    def close(self) -> None:
+        if self.tty and self._status:
+            self._write("\r\x1b[K")
+            self._status = ""
+
+
+MAX_LISTED_FAILURES = 5
+
+
+def _bench_done_line(run: BenchRun, counts: dict[str, int], failed: list[str], finished: int, total_benches: int,
+                     progress: dict[str, int], total: int | None, seconds: float) -> str:
+    outcomes = ", ".join(f"{counts[o]} {o}" for o in ("passed", "failed", "error", "waived", "skipped") if counts.get(o))
+    status = "" if run.returncode in (0, 1) else f" -- pytest exit status {run.returncode}, see logs/{run.slug}.log"
+    head = (f"[{finished}/{total_benches} benches] {run.name}: {outcomes or 'no tests'} in {seconds:.1f} s{status}"
+            f" | {progress.get('done', 0)}/{'?' if total is None else total} tests, failures {progress.get('failures', 0)}")
+    lines = [head] + [f"    FAILED {nodeid}" for nodeid in failed[:MAX_LISTED_FAILURES]]
+    if len(failed) > MAX_LISTED_FAILURES:
+        lines.append(f"    ... and {len(failed) - MAX_LISTED_FAILURES} more")
+    return "\n".join(lines)
+
+
 def execute(args: argparse.Namespace, runs: list[BenchRun], store: CycleStore, cycle_id: str, out: Path,
-            printer: Any = print) -> None:
-    """Run every bench's pytest (up to ``args.parallel`` at once), printing progress."""
+            printer: Any = print, view: ProgressView | None = None) -> None:
+    """Run every bench's pytest (up to ``args.parallel`` at once), showing progress on ``view``
+    (default: stdout, live on a terminal, one line per finished bench otherwise). The last
+    line, ``[done/total tests] failures N | ...``, goes to ``printer``."""
+    view = view or ProgressView()
     logs = out / "logs"
     logs.mkdir(parents=True, exist_ok=True)
     pending = list(runs)
@@ -208,8 +280,7 @@ def execute(args: argparse.Namespace, runs: list[BenchRun], store: CycleStore, c
             target=_count_tests, args=(_pytest_command(args, runs[0], store.path, cycle_id, out), counted), daemon=True
         )
         counter.start()
-    last_line = ""
-    last_print = 0.0
+    started: dict[str, float] = {}
     try:
         while pending or any(r.returncode is None and r.proc is not None for r in runs):
             active = [r for r in runs if r.proc is not None and r.returncode is None]
@@ -217,8 +288,12 @@ def execute(args: argparse.Namespace, runs: list[BenchRun], store: CycleStore, c
                 bench = pending.pop(0)
                 bench.log = open(logs / f"{bench.slug}.log", "wb")  # noqa: SIM115 - closed when it ends
                 bench.proc = subprocess.Popen(_pytest_command(args, bench, store.path, cycle_id, out),
-                                              stdout=bench.log, stderr=subprocess.STDOUT, env=_child_env())
+                                              stdout=bench.log, stderr=subprocess.STDOUT,
+                                              env={**_child_env(), "HARNESS_CAPTURES": str((out / CAPTURES).resolve())})
+                started[bench.slug] = time.monotonic()
                 active.append(bench)
+            per_bench = counted.get("per_bench")
+            total = None if per_bench is None else per_bench * len(runs)
             for r in active:
                 assert r.proc is not None
                 code = r.proc.poll()
@@ -226,20 +301,21 @@ def execute(args: argparse.Namespace, runs: list[BenchRun], store: CycleStore, c
                     r.returncode = code
                     if r.log:
                         r.log.close()
-            per_bench = counted.get("per_bench")
-            total = None if per_bench is None else per_bench * len(runs)
-            line = _progress_line(store.progress(cycle_id), total, runs)
-            now = time.monotonic()
-            if line != last_line and now - last_print >= 1.0:
-                printer(line)
-                last_line, last_print = line, now
+                    finished = sum(1 for x in runs if x.returncode is not None)
+                    view.line(_bench_done_line(
+                        r, store.progress_by_bench(cycle_id).get(r.name, {}),
+                        [nodeid for _, nodeid in store.failures(cycle_id, r.name)], finished, len(runs),
+                        store.progress(cycle_id), total, time.monotonic() - started[r.slug]))
+            view.status(_progress_line(store.progress(cycle_id), total, runs))
             if pending or any(r.returncode is None for r in active):
                 time.sleep(POLL_S)
+        view.close()
         progress = store.progress(cycle_id)
         per_bench = counted.get("per_bench")
         total = progress["done"] if per_bench is None else max(progress["done"], per_bench * len(runs))
         printer(_progress_line(progress, total, runs))
     except BaseException:
+        view.close()
         for r in runs:
             if r.proc is not None and r.proc.poll() is None:
                 r.proc.terminate()
@@ -276,6 +352,34 @@ def merge_junit(files: list[tuple[str, Path]], target: Path) -> None:
     for key, value in totals.items():
         root.set(key, str(value))
     ET.ElementTree(root).write(target, encoding="utf-8", xml_declaration=True)
+
+
+def merge_cycle_captures(out: Path) -> str | None:
+    """Merge every readable per-test capture under ``out/captures`` into ``out/cycle.pcapng``
+    (timestamp order); its name relative to ``out``, or None when there is nothing to merge."""
+    files = sorted((out / CAPTURES).rglob("*.pcapng"))
+    if not files:
+        return None
+    try:
+        from harness.capture import merge_captures, read_capture
+
+        readable = []
+        for path in files:
+            try:
+                read_capture(path)
+                readable.append(path)
+            except DecodeError as exc:
+                print(f"capture {path} left out of {CYCLE_CAPTURE}: {exc}")
+        if not readable:
+            return None
+        merge_captures(readable, out / CYCLE_CAPTURE)
+    except CapabilityMissing as exc:
+        print(f"captures not merged: {exc}")
+        return None
+    except Exception as exc:  # noqa: BLE001 - a capture problem must not lose the cycle's report and verdict
+        print(f"captures not merged into {CYCLE_CAPTURE}: {type(exc).__name__}: {exc}")
+        return None
+    return CYCLE_CAPTURE
 
 
 def write_records(store: CycleStore, cycle_id: str, target: Path) -> int:
@@ -330,6 +434,9 @@ def run(args: argparse.Namespace) -> int:
     verdict["met"] = verdict["met"] and not bench_errors
     verdict["wall_s"] = round(wall, 3)
     verdict["exit_status"] = {r.name: r.returncode for r in runs}
+    capture = merge_cycle_captures(out)
+    if capture:
+        verdict["capture"] = capture
     store.finish_cycle(cycle_id, verdict)
 
     merge_junit([(r.name, out / f"junit-{r.slug}.xml") for r in runs], out / "junit.xml")

@@ -39,14 +39,14 @@ def pass_rate_svg(history: Mapping[str, Sequence[Mapping[str, Any]]], *, title: 
             if entry["cycle_id"] not in cycles:
                 cycles.append(str(entry["cycle_id"]))
     n = max(1, len(cycles))
-    width = LABEL_W + n * (BAR_W + GAP) + RATE_W
+    heading = f"{title} ({len(cycles)} cycle{'s' if len(cycles) != 1 else ''}, oldest left)"
+    width = max(LABEL_W + n * (BAR_W + GAP) + RATE_W, 8 * len(heading))  # 12 px bold: about 7 px a character
     height = TOP + max(1, len(history)) * ROW_H + 18
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" role="img" class="chart" width="{width}" height="{height}"'
         f' viewBox="0 0 {width} {height}" aria-label="{escape(title)}">',
         f"<title>{escape(title)}</title>",
-        f'<text x="0" y="14" font-size="12" font-weight="bold" fill="#222">{escape(title)}'
-        f" ({len(cycles)} cycle{'s' if len(cycles) != 1 else ''}, oldest left)</text>",
+        f'<text x="0" y="14" font-size="12" font-weight="bold" fill="#222">{escape(heading)}</text>',
     ]
     if not history:
         parts.append(f'<text x="0" y="{TOP + 16}" font-size="12" fill="#555">no requirement results stored</text>')

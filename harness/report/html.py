@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import urllib.parse
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -57,6 +58,43 @@ def _text(value: Any) -> str:
     return str(value)
 
 
+TREE_INLINE = 96
+
+
+def _tree(value: Any, indent: str) -> tuple[str, list[str]]:
+    """(the value on one line, the value as indented lines) in one bottom-up pass."""
+    if isinstance(value, Mapping):
+        parts, lines = [], []
+        for key, item in value.items():
+            flat, sub = _tree(item, indent + "  ")
+            parts.append(f"{key}: {flat}")
+            if sub and len(indent) + len(str(key)) + len(flat) > TREE_INLINE:
+                lines.append(f"{indent}{key}:")
+                lines.extend(sub)
+            else:
+                lines.append(f"{indent}{key}: {flat}")
+        return "{" + ", ".join(parts) + "}", lines
+    if isinstance(value, (list, tuple)):
+        parts, lines = [], []
+        for item in value:
+            flat, sub = _tree(item, indent + "  ")
+            parts.append(flat)
+            if sub and len(indent) + len(flat) + 2 > TREE_INLINE:
+                lines.append(f"{indent}-")
+                lines.extend(sub)
+            else:
+                lines.append(f"{indent}- {flat}")
+        return "[" + ", ".join(parts) + "]", lines
+    return ("null" if value is None else str(value)), []
+
+
+def tree_text(value: Any) -> str:
+    """A decoded tree as indented text: one field a line, small sub-trees kept on one line
+    (much shorter than indented JSON: the report carries thousands of them)."""
+    flat, lines = _tree(value, "")
+    return "\n".join(lines) if lines else flat
+
+
 def _datetimes(tree: Any, path: str = "") -> list[tuple[str, str]]:
     """Date-time fields anywhere in a decoded tree, with their status in words when present."""
     found: list[tuple[str, str]] = []
@@ -91,6 +129,17 @@ def _datetime_words(value: Any) -> str:
     if status is not None and main is not None:
         parts.append(f"status: {_text(status)}")
     return " ".join(parts)
+
+
+def capture_href(value: Any) -> str:
+    """A record's capture path as a link target: relative paths only (no scheme, no absolute
+    path, no ``..``), percent-encoded; anything else gives "" (no link). The template escapes it."""
+    if not isinstance(value, str) or not value:
+        return ""
+    text = value.replace("\\", "/")
+    if text.startswith("/") or ":" in text or ".." in text.split("/"):
+        return ""
+    return urllib.parse.quote(text, safe="/")
 
 
 def _device_rows(records: Sequence[Mapping[str, Any]]) -> dict[str, dict[str, Any]]:
@@ -130,6 +179,28 @@ def _cell_verdict(outcomes: Sequence[str]) -> str:
     return "skipped"
 
 
+SYMBOLS = {"passed": "\u2713", "failed": "\u2717", "error": "E", "waived": "W", "skipped": "\u2013"}
+
+
+def _trace_rows(requirement: str, by_bench: Mapping[str, Sequence[Mapping[str, str]]],
+                bench_list: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """One row per test of a requirement: its verdict on every bench (symbol, link, words)."""
+    names: list[str] = []
+    for found in by_bench.values():
+        names.extend(t["name"] for t in found if t["name"] not in names)
+    rows = []
+    for name in sorted(names):
+        cells = []
+        for bench in bench_list:
+            hit = next((t for t in by_bench.get(bench["name"], []) if t["name"] == name), None)
+            cells.append(None if hit is None else {
+                "outcome": hit["outcome"], "anchor": hit["anchor"],
+                "symbol": SYMBOLS.get(hit["outcome"], "?"), "title": f"{name} on {bench['name']}: {hit['outcome']}"})
+        rows.append({"name": name, "cells": cells,
+                     "verdict": _cell_verdict([c["outcome"] for c in cells if c])})
+    return rows
+
+
 def build_context(cycle: Mapping[str, Any], records: Sequence[Mapping[str, Any]],
                   history: Mapping[str, Sequence[Mapping[str, Any]]]) -> dict[str, Any]:
     """Everything the template shows, from one cycle row, its records and the pass-rate history."""
@@ -143,6 +214,13 @@ def build_context(cycle: Mapping[str, Any], records: Sequence[Mapping[str, Any]]
     for name in meta.get("bench_names") or []:
         benches.setdefault(str(name), {"name": str(name), "path": "", "connection": "", "devices": []})
     bench_list = sorted(benches.values(), key=lambda b: b["name"])
+    roles: list[str] = []
+    for entry in bench_list:
+        entry["by_role"] = {}
+        for device in entry["devices"]:
+            entry["by_role"].setdefault(device["role"], []).append(device)
+            if device["role"] not in roles:
+                roles.append(device["role"])
 
     tests: list[dict[str, Any]] = []
     anchors: dict[tuple[str, str], str] = {}
@@ -165,6 +243,7 @@ def build_context(cycle: Mapping[str, Any], records: Sequence[Mapping[str, Any]]
                 "attempts": len(attempts.get(key, [])),
                 "attempt_outcomes": attempts.get(key, []),
                 "skip_reason": _text(record.get("skip_reason")),
+                "capture": capture_href(record.get("capture")),
                 "waiver": {"reason": _text(waiver.get("reason")), "requirement": _text(waiver.get("requirement"))}
                 if waiver else None,
                 "failure": {"message": _text(failure.get("message")), "text": _text(failure.get("text"))}
@@ -180,7 +259,7 @@ def build_context(cycle: Mapping[str, Any], records: Sequence[Mapping[str, Any]]
                         "time": _text(x.get("time")),
                         "summary": _text(x.get("summary")),
                         "hex": _text(x.get("hex")),
-                        "tree": json.dumps(x.get("decoded"), indent=2, default=str, ensure_ascii=False),
+                        "tree": tree_text(x.get("decoded")),
                         "datetimes": _datetimes(x.get("decoded")),
                     }
                     for x in record.get("exchanges") or [] if isinstance(x, Mapping)
@@ -207,9 +286,12 @@ def build_context(cycle: Mapping[str, Any], records: Sequence[Mapping[str, Any]]
         for bench in bench_list:
             found = by_requirement[requirement].get(bench["name"])
             cells.append({"verdict": _cell_verdict([t["outcome"] for t in found]), "tests": found} if found else None)
-        matrix.append({"requirement": requirement, "cells": cells})
+        matrix.append({"requirement": requirement, "cells": cells,
+                       "verdict": _cell_verdict([str(c["verdict"]) for c in cells if c]),
+                       "tests": _trace_rows(requirement, by_requirement[requirement], bench_list)})
 
     verdict = cycle.get("verdict")
+    cycle_capture = capture_href(verdict.get("capture")) if isinstance(verdict, Mapping) else ""
     note = ""
     if not verdict or "met" not in verdict:
         limits = (meta.get("mask") or {}) if isinstance(meta.get("mask"), Mapping) else {}
@@ -228,7 +310,9 @@ def build_context(cycle: Mapping[str, Any], records: Sequence[Mapping[str, Any]]
         "harness_version": ", ".join(sorted(versions)) or _text(meta.get("harness_version")) or __version__,
         "renderer_version": __version__,
         "profile_set": _text(meta.get("profile_set")),
+        "cycle_capture": cycle_capture,
         "benches": bench_list,
+        "roles": roles,
         "totals": {"total": len(finals), "outcomes": sorted(outcome_counts.items())},
         "verdict": {"met": bool(verdict.get("met")), "counts": verdict.get("counts") or {},
                     "limits": verdict.get("limits") or {}, "exceeded": verdict.get("exceeded") or [],

@@ -1,7 +1,8 @@
 """The cycle store: every result record of every PIT cycle, in one SQLite file.
 
-Durability: WAL journal, ``synchronous=FULL`` and one transaction per record, so a run killed
-with SIGKILL keeps every test that had finished. Several processes (one pytest per bench) write
+Durability: WAL journal and one transaction per record, so a run killed with SIGKILL keeps
+every test that had finished. ``synchronous=NORMAL`` (no fsync per record: the WAL survives a
+killed process; only an OS crash or power cut may lose the last records). Several processes (one pytest per bench) write
 the same file at once; SQLite's busy timeout serialises them.
 
 Comparison keys are ``(bench name, nodeid)``. Within one cycle the *final* outcome of a key is
@@ -113,7 +114,7 @@ class CycleStore:
         self._db = sqlite3.connect(str(self.path), timeout=timeout_s, isolation_level=None)
         self._db.row_factory = sqlite3.Row
         self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=FULL")
+        self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.execute(f"PRAGMA busy_timeout={int(timeout_s * 1000)}")
         with self._write():
             for statement in _SCHEMA.split(";"):
@@ -239,6 +240,28 @@ class CycleStore:
             )
         }
         return {"done": sum(counts.values()), "failures": sum(counts.get(o, 0) for o in FAILING), **counts}
+
+    def progress_by_bench(self, cycle_id: str) -> dict[str, dict[str, int]]:
+        """Live counts per bench name: ``{bench: {"done", "failures", outcome: n...}}``."""
+        out: dict[str, dict[str, int]] = {}
+        for r in self._db.execute(
+            "SELECT bench, outcome, COUNT(*) AS n FROM records WHERE cycle_id = ? GROUP BY bench, outcome", (cycle_id,)
+        ):
+            counts = out.setdefault(r["bench"], {"done": 0, "failures": 0})
+            counts[r["outcome"]] = r["n"]
+            counts["done"] += r["n"]
+            if r["outcome"] in FAILING:
+                counts["failures"] += r["n"]
+        return out
+
+    def failures(self, cycle_id: str, bench: str | None = None) -> list[Key]:
+        """(bench, nodeid) of every failed or errored record so far, in the order stored."""
+        rows = self._db.execute(
+            "SELECT bench, nodeid FROM records WHERE cycle_id = ? AND outcome IN ('failed', 'error')"
+            + (" AND bench = ?" if bench is not None else "") + " ORDER BY seq",
+            (cycle_id, bench) if bench is not None else (cycle_id,),
+        )
+        return [(row["bench"], row["nodeid"]) for row in rows]
 
     def _outcomes(self, cycle_id: str) -> list[tuple[Key, str]]:
         rows = self._db.execute(
