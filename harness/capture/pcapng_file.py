@@ -64,13 +64,24 @@ def _lib() -> Any:
     return pcapng
 
 
+MAX_COMMENT = 60_000  # a pcapng option holds at most 65,535 bytes
+
+
+def fit_comment(text: str) -> str:
+    """``text`` cut to what one pcapng comment option holds (UTF-8 bytes), marked when cut."""
+    raw = text.encode("utf-8")
+    if len(raw) <= MAX_COMMENT:
+        return text
+    return raw[:MAX_COMMENT].decode("utf-8", "ignore") + " [...]"
+
+
 def _new_section(stream: IO[bytes], comment: str) -> tuple[Any, Any]:
     pcapng = _lib()
     from harness import __version__
 
     options: dict[str, Any] = {"shb_userappl": f"harness {__version__}"}
     if comment:
-        options["opt_comment"] = comment
+        options["opt_comment"] = fit_comment(comment)
     shb = pcapng.blocks.SectionHeader(options=options)
     for name, link_type, description in INTERFACES:
         shb.new_member(pcapng.blocks.InterfaceDescription, link_type=link_type, snaplen=0,
@@ -85,7 +96,7 @@ def _packet(shb: Any, frame: CapturedFrame) -> Any:
     flags = _FLAG_OUTBOUND if frame.direction == "tx" else _FLAG_INBOUND
     options: dict[str, Any] = {"epb_flags": flags}
     if frame.comment:
-        options["opt_comment"] = frame.comment
+        options["opt_comment"] = fit_comment(frame.comment)
     return shb.new_member(pcapng.blocks.EnhancedPacket, interface_id=iface, timestamp_high=ts >> 32,
                           timestamp_low=ts & 0xFFFFFFFF, packet_data=bytes(frame.data), options=options)
 

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from harness.capture import CaptureWriter, merge_captures, read_capture, section_comments
+from harness.capture.pcapng_file import MAX_COMMENT, CapturedFrame, packet_comment
 from harness.errors import DecodeError
 from harness.transport import ExchangeLog, Frame, HanFrame, InProcessTransport
 
@@ -109,3 +110,22 @@ def test_not_a_capture(tmp_path: Path) -> None:
     bad.write_bytes(b"\x0a\x0d\x0d\x0a" + b"\xff" * 40)
     with pytest.raises(DecodeError):
         read_capture(bad)
+
+
+def test_merge_of_many_captures_keeps_every_packet_and_a_bounded_comment(tmp_path: Path) -> None:
+    """A whole cycle's section comments exceed one pcapng option (65,535 bytes): the merged
+    file cuts the section comment, never fails, and keeps every packet with its own comment."""
+    paths = []
+    for i in range(400):
+        path = tmp_path / f"t{i}.pcapng"
+        name = f"tests/compliance/secmp0015/test_date_time_source.py::test_{i}[" + "x" * 200 + "]"
+        with CaptureWriter(path, name) as writer:
+            writer.write(CapturedFrame(1_700_000_000.0 + i, "tx", "GBCS", GBCS_CMD, packet_comment(name, "tx", "GBCS", "p")))
+        paths.append(path)
+    out = tmp_path / "cycle.pcapng"
+    assert merge_captures(paths, out) == 400
+    frames = read_capture(out)
+    assert len(frames) == 400 and frames[-1].comment.startswith("tests/compliance/secmp0015/")
+    (section,) = section_comments(out)
+    assert section.startswith("tests/compliance/secmp0015/") and section.endswith("[...]")
+    assert len(section.encode()) <= MAX_COMMENT + 10
