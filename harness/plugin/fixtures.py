@@ -41,42 +41,27 @@ def _harness_bench_for_test(request: pytest.FixtureRequest) -> None:
         request.getfixturevalue("harness_fresh_bench")
 
 
-def _role(request: pytest.FixtureRequest, role: str) -> Any:
-    bench = request.getfixturevalue("harness_fresh_bench")
-    handle = bench.handle(role)
-    if handle is None:
-        pytest.skip(f"bench '{bench.name}' has no {role}")
-    return handle
+def _role_fixture(role: str) -> Any:
+    """The fixture named after ``role`` (lower case): that role's handle on the fresh bench; skips
+    the test when the bench has no such device."""
+
+    def handle(request: pytest.FixtureRequest) -> Any:
+        bench = request.getfixturevalue("harness_fresh_bench")
+        found = bench.handle(role)
+        if found is None:
+            pytest.skip(f"bench '{bench.name}' has no {role}")
+        return found
+
+    handle.__doc__ = f"The bench's {role} handle (skips the test on a bench without one)."
+    return pytest.fixture(name=role.lower())(handle)
 
 
-@pytest.fixture
-def chf(request: pytest.FixtureRequest) -> Any:
-    return _role(request, "CHF")
-
-
-@pytest.fixture
-def gpf(request: pytest.FixtureRequest) -> Any:
-    return _role(request, "GPF")
-
-
-@pytest.fixture
-def gsme(request: pytest.FixtureRequest) -> Any:
-    return _role(request, "GSME")
-
-
-@pytest.fixture
-def esme(request: pytest.FixtureRequest) -> Any:
-    return _role(request, "ESME")
-
-
-@pytest.fixture
-def ihd(request: pytest.FixtureRequest) -> Any:
-    return _role(request, "IHD")
-
-
-@pytest.fixture
-def ppmid(request: pytest.FixtureRequest) -> Any:
-    return _role(request, "PPMID")
+chf = _role_fixture("CHF")
+gpf = _role_fixture("GPF")
+gsme = _role_fixture("GSME")
+esme = _role_fixture("ESME")
+ihd = _role_fixture("IHD")
+ppmid = _role_fixture("PPMID")
 
 
 @pytest.fixture

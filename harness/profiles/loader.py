@@ -9,25 +9,12 @@ from typing import Any
 
 from harness.bench.api import Role
 from harness.errors import ProfileError
+from harness.profiles import model as M
 from harness.profiles import schema as S
-from harness.profiles.model import (
-    BUILTIN,
-    BenchProfile,
-    ChVariant,
-    Connection,
-    ConnectionType,
-    DefectMask,
-    DeviceProfile,
-    ProfileSet,
-    RemoteParties,
-    Timeouts,
-    UsbId,
-    Waiver,
-)
 from harness.profiles.schema import Section
 from harness.profiles.yamlsrc import YList, YMap, load_yaml
 
-Profile = DeviceProfile | BenchProfile | ProfileSet
+Profile = M.DeviceProfile | M.BenchProfile | M.ProfileSet
 
 
 # -- where profiles live ------------------------------------------------------------------------
@@ -60,17 +47,17 @@ def load_any(path: str | Path) -> Profile:
     return _profile_set(node, p)
 
 
-def load_device(path: str | Path) -> DeviceProfile:
+def load_device(path: str | Path) -> M.DeviceProfile:
     p = Path(path)
     return _device_file(_read(p, "device"), p)
 
 
-def load_bench(path: str | Path) -> BenchProfile:
+def load_bench(path: str | Path) -> M.BenchProfile:
     p = Path(path)
     return _bench(_read(p, "bench"), p)
 
 
-def load_profile_set(path: str | Path) -> ProfileSet:
+def load_profile_set(path: str | Path) -> M.ProfileSet:
     p = Path(path)
     return _profile_set(_read(p, "profile_set"), p)
 
@@ -101,13 +88,13 @@ def _resolve(sec: Section, key: str, what: str, want_dir: bool, value: str | Non
     return path
 
 
-def _device_file(node: YMap, path: Path) -> DeviceProfile:
+def _device_file(node: YMap, path: Path) -> M.DeviceProfile:
     dev = _device(node, "", S.DEVICE_FIELDS)
     dev.source = path.resolve()
     return dev
 
 
-def _device(node: YMap, where: str, allowed: tuple[str, ...]) -> DeviceProfile:
+def _device(node: YMap, where: str, allowed: tuple[str, ...]) -> M.DeviceProfile:
     s = Section(node, where, allowed).check_fields()
     if s.has("kind"):
         s.choice("kind", ("device",))
@@ -125,8 +112,8 @@ def _device(node: YMap, where: str, allowed: tuple[str, ...]) -> DeviceProfile:
             raise s.error(key, f"'{v}' is not a version number (e.g. 2.0)")
     variant = s.choice("ch_variant", S.CH_VARIANTS)
     keys_text = s.text("keys")
-    keys = None if keys_text in (None, BUILTIN) else _resolve(s, "keys", "key folder", True, keys_text)
-    return DeviceProfile(
+    keys = None if keys_text in (None, M.BUILTIN) else _resolve(s, "keys", "key folder", True, keys_text)
+    return M.DeviceProfile(
         role=role,
         eui=s.eui("eui", required=True) or "",
         name=s.text("name", required=True) or "",
@@ -136,7 +123,7 @@ def _device(node: YMap, where: str, allowed: tuple[str, ...]) -> DeviceProfile:
         smets=s.text("smets"),
         chts=s.text("chts"),
         gbcs=gbcs,
-        ch_variant=ChVariant(variant) if variant else None,
+        ch_variant=M.ChVariant(variant) if variant else None,
         capabilities=frozenset(s.text_list("capabilities", pattern=S.CAPABILITY_RE)),
         keys=keys,
         behaviours=_behaviours(s),
@@ -164,7 +151,7 @@ def _behaviours(s: Section) -> dict[str, Any]:
     return {k: v for k, v in out.items() if v is not None}
 
 
-def _waivers(s: Section) -> tuple[Waiver, ...]:
+def _waivers(s: Section) -> tuple[M.Waiver, ...]:
     items = s.seq("waivers")
     if items is None:
         return ()
@@ -180,7 +167,7 @@ def _waivers(s: Section) -> tuple[Waiver, ...]:
         if req is None and test is None:
             raise ProfileError("a waiver needs 'requirement' or 'test'", file=item.file, line=item.line,
                                field=f"{where}.requirement")
-        out.append(Waiver(reason=w.text("reason", required=True) or "", requirement=req, test=test))
+        out.append(M.Waiver(reason=w.text("reason", required=True) or "", requirement=req, test=test))
     return tuple(out)
 
 
@@ -236,7 +223,7 @@ _CONNECTION_KEYS: dict[str, tuple[str, ...]] = {
 }
 
 
-def _connection(c: Section | None) -> Connection:
+def _connection(c: Section | None) -> M.Connection:
     assert c is not None
     kind = c.choice("type", S.CONNECTION_TYPES, required=True)
     assert kind is not None
@@ -250,12 +237,12 @@ def _connection(c: Section | None) -> Connection:
         vid_pid = u.text("vid_pid", required=True) or ""
         if not S.VID_PID_RE.match(vid_pid):
             raise u.error("vid_pid", f"'{vid_pid}' is not a USB id (VVVV:PPPP, hex)")
-        usb = UsbId(vid_pid=vid_pid.lower(), serial=u.text("serial"))
+        usb = M.UsbId(vid_pid=vid_pid.lower(), serial=u.text("serial"))
     command = None
     if c.has("command"):
         command = tuple(c.text_list("command")) or None
-    conn = Connection(
-        type=ConnectionType(kind), url=c.text("url"), path=c.text("path"), usb=usb,
+    conn = M.Connection(
+        type=M.ConnectionType(kind), url=c.text("url"), path=c.text("path"), usb=usb,
         baudrate=c.integer("baudrate", minimum=1), host=c.text("host"),
         port=c.integer("port", minimum=1, maximum=65535), radio=c.choice("radio", S.RADIOS),
         command=command,
@@ -293,7 +280,7 @@ def _merge(base: YMap, over: YMap, skip: tuple[str, ...] = ()) -> YMap:
     return out
 
 
-def _device_entry(item: Any, items: YList, i: int) -> DeviceProfile:
+def _device_entry(item: Any, items: YList, i: int) -> M.DeviceProfile:
     where = f"devices[{i}]"
     if not isinstance(item, YMap):
         file, line = items.mark(i)
@@ -311,20 +298,20 @@ def _device_entry(item: Any, items: YList, i: int) -> DeviceProfile:
     return dev
 
 
-def _bench(node: YMap, path: Path) -> BenchProfile:
+def _bench(node: YMap, path: Path) -> M.BenchProfile:
     s = Section(node, "", S.BENCH_FIELDS).check_fields()
     name = s.text("name", required=True) or ""
     connection = _connection(s.mapping("connection", S.CONNECTION_FIELDS, required=True))
     t = s.mapping("timeouts", S.TIMEOUT_FIELDS)
-    defaults = Timeouts()
-    timeouts = Timeouts(t.number("response_s", defaults.response_s), t.number("han_s", defaults.han_s)) \
+    defaults = M.Timeouts()
+    timeouts = M.Timeouts(t.number("response_s", defaults.response_s), t.number("han_s", defaults.han_s)) \
         if t is not None else defaults
-    remote = RemoteParties()
+    remote = M.RemoteParties()
     r = s.mapping("remote_parties", S.REMOTE_PARTY_FIELDS)
     if r is not None:
         ks = r.text("keystore")
-        remote = RemoteParties(
-            keystore=None if ks in (None, BUILTIN) else _resolve(r, "keystore", "keystore folder", True, ks),
+        remote = M.RemoteParties(
+            keystore=None if ks in (None, M.BUILTIN) else _resolve(r, "keystore", "keystore folder", True, ks),
             supplier=r.eui("supplier", default=remote.supplier) or remote.supplier,
             network_operator=r.eui("network_operator", default=remote.network_operator) or "",
             acb=r.eui("acb", default=remote.acb) or remote.acb,
@@ -333,7 +320,7 @@ def _bench(node: YMap, path: Path) -> BenchProfile:
     assert items is not None
     if not items:
         raise s.error("devices", "a bench needs at least one device")
-    devices: list[DeviceProfile] = []
+    devices: list[M.DeviceProfile] = []
     roles: dict[Role, int] = {}
     euis: dict[str, int] = {}
     for i, item in enumerate(items):
@@ -349,19 +336,19 @@ def _bench(node: YMap, path: Path) -> BenchProfile:
                                file=file, line=line, field=f"devices[{i}].eui")
         roles[dev.role], euis[dev.eui] = i, i
         devices.append(dev)
-    return BenchProfile(name=name, description=s.text("description", default="") or "",
+    return M.BenchProfile(name=name, description=s.text("description", default="") or "",
                         connection=connection, timeouts=timeouts, remote_parties=remote,
                         devices=devices, source=path.resolve())
 
 
-def _profile_set(node: YMap, path: Path) -> ProfileSet:
+def _profile_set(node: YMap, path: Path) -> M.ProfileSet:
     s = Section(node, "", S.SET_FIELDS).check_fields()
     name = s.text("name", required=True) or ""
     items = s.seq("benches", required=True)
     assert items is not None
     if not items:
         raise s.error("benches", "a profile set needs at least one bench")
-    benches: list[BenchProfile] = []
+    benches: list[M.BenchProfile] = []
     seen: dict[str, int] = {}
     for i, item in enumerate(items):
         file, line = items.mark(i)
@@ -382,6 +369,6 @@ def _profile_set(node: YMap, path: Path) -> ProfileSet:
     mask = None
     m = s.mapping("defect_mask", S.SEVERITIES)
     if m is not None:
-        mask = DefectMask(**{sev: m.integer(sev, minimum=0) for sev in S.SEVERITIES})
-    return ProfileSet(name=name, benches=benches, description=s.text("description", default="") or "",
+        mask = M.DefectMask(**{sev: m.integer(sev, minimum=0) for sev in S.SEVERITIES})
+    return M.ProfileSet(name=name, benches=benches, description=s.text("description", default="") or "",
                       defect_mask=mask, source=path.resolve())

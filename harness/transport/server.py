@@ -43,6 +43,24 @@ class ByteStream(Protocol):
         ...
 
 
+def _recv_chunk(read: Callable[[], bytes | None], quiet: tuple[type[OSError], ...], failed: str,
+                closed: str) -> bytes:
+    """What ``read()`` returns: b"" when it returns None or raises one of ``quiet`` (nothing
+    arrived); EOFError naming ``failed`` when it raises another OSError, ``closed`` when it
+    returns no bytes (the peer is gone)."""
+    try:
+        data = read()
+    except quiet:
+        return b""
+    except OSError as e:
+        raise EOFError(f"{failed}: {e}") from e
+    if data is None:
+        return b""
+    if not data:
+        raise EOFError(closed)
+    return data
+
+
 class FdStream:
     """A file descriptor (pty master)."""
 
@@ -52,18 +70,11 @@ class FdStream:
         os.set_blocking(fd, False)
 
     def recv_some(self, timeout: float) -> bytes:
-        try:
+        def read() -> bytes | None:
             ready, _, _ = select.select([self.fd], [], [], timeout)
-            if not ready:
-                return b""
-            data = os.read(self.fd, _CHUNK)
-        except BlockingIOError:
-            return b""
-        except OSError as e:
-            raise EOFError(f"read failed: {e}") from e
-        if not data:
-            raise EOFError("end of stream")
-        return data
+            return os.read(self.fd, _CHUNK) if ready else None
+
+        return _recv_chunk(read, (BlockingIOError,), "read failed", "end of stream")
 
     def write(self, data: bytes) -> None:
         view = memoryview(data)
@@ -89,15 +100,8 @@ class SocketStream:
 
     def recv_some(self, timeout: float) -> bytes:
         self.sock.settimeout(timeout)
-        try:
-            data = self.sock.recv(_CHUNK)
-        except (TimeoutError, BlockingIOError):
-            return b""
-        except OSError as e:
-            raise EOFError(f"recv failed: {e}") from e
-        if not data:
-            raise EOFError("peer closed the connection")
-        return data
+        return _recv_chunk(lambda: self.sock.recv(_CHUNK), (TimeoutError, BlockingIOError), "recv failed",
+                           "peer closed the connection")
 
     def write(self, data: bytes) -> None:
         self.sock.settimeout(self.write_timeout)

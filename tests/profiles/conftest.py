@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import textwrap
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
+from ._support import DEVICE, Write
+
 
 @pytest.fixture
-def write(tmp_path: Path) -> Callable[[str, str], Path]:
+def write(tmp_path: Path) -> Write:
     """write(name, text) -> path; text is dedented."""
 
     def _write(name: str, text: str) -> Path:
@@ -26,18 +27,3 @@ def write(tmp_path: Path) -> Callable[[str, str], Path]:
 def device_yaml() -> str:
     """A valid GSME device profile (11 lines)."""
     return DEVICE
-
-
-DEVICE = """
-kind: device
-role: GSME
-eui: 00DB12345678E0A1
-name: test GSME
-firmware: "1.0"
-gbcs: "4.0"
-capabilities: [reading_snapshot_time]
-keys: builtin
-behaviours:
-  secmp0015: true
-  gsme_clock: reliable
-"""

@@ -4,27 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from harness.errors import ProfileError
 from harness.profiles import load_any, load_bench, load_device, load_profile_set
 
-Write = Callable[[str, str], Path]
-
-DEVICE = """
-kind: device
-role: GSME
-eui: 00DB12345678E0A1
-name: test GSME
-firmware: "1.0"
-gbcs: "4.0"
-capabilities: [reading_snapshot_time]
-keys: builtin
-behaviours:
-  secmp0015: true
-  gsme_clock: reliable
-"""
+from ._support import DEVICE, Write
 
 BENCH_HEAD = """
 kind: bench
@@ -65,47 +52,65 @@ def test_tab_indentation_is_a_syntax_error(write: Write) -> None:
     assert exc.value.line == 4 and "YAML syntax error" in str(exc.value)
 
 
-def test_unknown_field_with_did_you_mean(write: Write) -> None:
-    p = write("d.yaml", DEVICE + "capabilites: [gcs60a]\n")
+# One broken file, one loader: (file name, text, loader, line, field, words the message holds).
+ONE_FILE_ERRORS = [
+    pytest.param("d.yaml", DEVICE + "capabilites: [gcs60a]\n", load_device, 12, "capabilites",
+                 ("unknown field", "did you mean 'capabilities'"), id="unknown_field_with_did_you_mean"),
+    pytest.param("d.yaml", DEVICE + "  gsme_clok: reliable\n", load_device, 12, "behaviours.gsme_clok",
+                 ("unknown field", "did you mean 'gsme_clock'"), id="unknown_behaviour_key"),
+    pytest.param("d.yaml", DEVICE.replace("capabilities: [reading_snapshot_time]", "capabilities: gcs60a"),
+                 load_device, 7, "capabilities", ("expected a list",), id="wrong_type"),
+    pytest.param("d.yaml", DEVICE.replace("secmp0015: true", "secmp0015: sometimes"), load_device, 10,
+                 "behaviours.secmp0015", ("expected true or false",), id="wrong_type_bool_behaviour"),
+    pytest.param("d.yaml", DEVICE.replace("gsme_clock: reliable", "gsme_clock: realiable"), load_device, 11,
+                 "behaviours.gsme_clock",
+                 ("'realiable' is not one of: reliable, unreliable", "did you mean 'reliable'"),
+                 id="bad_enum_value"),
+    pytest.param("d.yaml", DEVICE.replace("role: GSME", "role: GASMETER"), load_device, 2, "role",
+                 ("'GASMETER' is not one of",), id="bad_role"),
+    pytest.param("d.yaml", DEVICE.replace("name: test GSME\n", ""), load_device, 1, "name",
+                 ("missing required field",), id="missing_required_field"),
+    pytest.param("b.yaml", BENCH_HEAD.replace("  type: emulated\n", "  type: tcp\n  host: lab\n")
+                 + "  - {role: IHD, eui: 00DB12345678E0A5, name: ihd}\n", load_bench, 4, "connection.port",
+                 ("missing required field",), id="missing_required_nested_field_names_the_mapping_line"),
+    pytest.param("s.yaml", "kind: profile_set\nname: s\nbenches:\n  - b1.yaml\n", load_profile_set, 4,
+                 "benches[0]", ("bench profile not found",), id="missing_bench_in_a_set"),
+    pytest.param("d.yaml", DEVICE + "emulator:\n  faults: [gsme_snapshot_intermitent]\n", load_device, 13,
+                 "emulator.faults[0]",
+                 ("unknown fault 'gsme_snapshot_intermitent'", "did you mean 'gsme_snapshot_intermittent'"),
+                 id="unknown_fault"),
+    pytest.param("d.yaml", DEVICE + "emulator:\n  faults:\n    - wrong_mac\n    - bit2_never_set\n", load_device,
+                 15, "emulator.faults[1]", ("is for a GPF, not a GSME",), id="fault_for_another_role"),
+    pytest.param("b.yaml", BENCH_HEAD + "  - {role: IHD, eui: 00DB12345678E0A5, name: ihd}\n"
+                 "  - {role: ESME, eui: 00db12345678e0a5, name: esme}\n", load_bench, 7, "devices[1].eui",
+                 ("duplicate EUI 00DB12345678E0A5",), id="duplicate_eui_in_a_bench"),
+    pytest.param("d.yaml", DEVICE, load_bench, 1, "kind", ("'device' profile, expected 'bench'",),
+                 id="wrong_kind"),
+    pytest.param("d.yaml", DEVICE + "name: again\n", load_device, 12, "name", ("duplicate key", "line 4"),
+                 id="duplicate_key"),
+    pytest.param("b.yaml", BENCH_HEAD.replace("  type: emulated\n", "  type: serial\n  host: lab\n")
+                 + "  - {role: IHD, eui: 00DB12345678E0A5, name: ihd}\n", load_bench, 5, "connection.host",
+                 ("not used by a 'serial' connection",), id="connection_field_of_another_type"),
+    pytest.param("b.yaml", BENCH_HEAD.replace("  type: emulated\n", "  type: zigbee\n  radio: ezsp\n"
+                                              "  usb: {vid_pid: 0403-6001}\n")
+                 + "  - {role: IHD, eui: 00DB12345678E0A5, name: ihd}\n", load_bench, 6, "connection.usb.vid_pid",
+                 ("not a USB id",), id="bad_usb_id"),
+]
+
+
+@pytest.mark.parametrize("name, text, load, line, field, words", ONE_FILE_ERRORS)
+def test_one_file_error_names_line_and_field(write: Write, name: str, text: str, load: Callable[[Path], Any],
+                                             line: int, field: str, words: tuple[str, ...]) -> None:
+    p = write(name, text)
     with pytest.raises(ProfileError) as exc:
-        load_device(p)
-    expect(exc, p, 12, "capabilites", "unknown field", "did you mean 'capabilities'")
+        load(p)
+    expect(exc, p, line, field, *words)
 
 
-def test_unknown_behaviour_key(write: Write) -> None:
-    p = write("d.yaml", DEVICE + "  gsme_clok: reliable\n")
-    with pytest.raises(ProfileError) as exc:
-        load_device(p)
-    expect(exc, p, 12, "behaviours.gsme_clok", "unknown field", "did you mean 'gsme_clock'")
 
 
-def test_wrong_type(write: Write) -> None:
-    p = write("d.yaml", DEVICE.replace("capabilities: [reading_snapshot_time]", "capabilities: gcs60a"))
-    with pytest.raises(ProfileError) as exc:
-        load_device(p)
-    expect(exc, p, 7, "capabilities", "expected a list")
 
 
-def test_wrong_type_bool_behaviour(write: Write) -> None:
-    p = write("d.yaml", DEVICE.replace("secmp0015: true", "secmp0015: sometimes"))
-    with pytest.raises(ProfileError) as exc:
-        load_device(p)
-    expect(exc, p, 10, "behaviours.secmp0015", "expected true or false")
-
-
-def test_bad_enum_value(write: Write) -> None:
-    p = write("d.yaml", DEVICE.replace("gsme_clock: reliable", "gsme_clock: realiable"))
-    with pytest.raises(ProfileError) as exc:
-        load_device(p)
-    expect(exc, p, 11, "behaviours.gsme_clock", "'realiable' is not one of: reliable, unreliable",
-           "did you mean 'reliable'")
-
-
-def test_bad_role(write: Write) -> None:
-    p = write("d.yaml", DEVICE.replace("role: GSME", "role: GASMETER"))
-    with pytest.raises(ProfileError) as exc:
-        load_device(p)
-    expect(exc, p, 2, "role", "'GASMETER' is not one of")
 
 
 @pytest.mark.parametrize("eui", ["00DB12345678E0A", "00DB12345678E0AZ", "[1, 2]"])
@@ -134,19 +139,6 @@ def test_unquoted_gbcs_version_is_read_as_text(write: Write) -> None:
     assert load_device(p).gbcs == "4.0"
 
 
-def test_missing_required_field(write: Write) -> None:
-    p = write("d.yaml", DEVICE.replace("name: test GSME\n", ""))
-    with pytest.raises(ProfileError) as exc:
-        load_device(p)
-    expect(exc, p, 1, "name", "missing required field")
-
-
-def test_missing_required_nested_field_names_the_mapping_line(write: Write) -> None:
-    p = write("b.yaml", BENCH_HEAD.replace("  type: emulated\n", "  type: tcp\n  host: lab\n")
-              + "  - {role: IHD, eui: 00DB12345678E0A5, name: ihd}\n")
-    with pytest.raises(ProfileError) as exc:
-        load_bench(p)
-    expect(exc, p, 4, "connection.port", "missing required field")
 
 
 def test_missing_key_folder_names_the_path(write: Write, tmp_path: Path) -> None:
@@ -170,26 +162,7 @@ def test_missing_device_profile_file(write: Write, tmp_path: Path) -> None:
            str((tmp_path / "devices" / "nope.yaml").resolve()))
 
 
-def test_missing_bench_in_a_set(write: Write) -> None:
-    p = write("s.yaml", "kind: profile_set\nname: s\nbenches:\n  - b1.yaml\n")
-    with pytest.raises(ProfileError) as exc:
-        load_profile_set(p)
-    expect(exc, p, 4, "benches[0]", "bench profile not found")
 
-
-def test_unknown_fault(write: Write) -> None:
-    p = write("d.yaml", DEVICE + "emulator:\n  faults: [gsme_snapshot_intermitent]\n")
-    with pytest.raises(ProfileError) as exc:
-        load_device(p)
-    expect(exc, p, 13, "emulator.faults[0]", "unknown fault 'gsme_snapshot_intermitent'",
-           "did you mean 'gsme_snapshot_intermittent'")
-
-
-def test_fault_for_another_role(write: Write) -> None:
-    p = write("d.yaml", DEVICE + "emulator:\n  faults:\n    - wrong_mac\n    - bit2_never_set\n")
-    with pytest.raises(ProfileError) as exc:
-        load_device(p)
-    expect(exc, p, 15, "emulator.faults[1]", "is for a GPF, not a GSME")
 
 
 def test_duplicate_role_in_a_bench(write: Write) -> None:
@@ -199,13 +172,6 @@ def test_duplicate_role_in_a_bench(write: Write) -> None:
         load_bench(p)
     expect(exc, p, 7, "devices[1].role", "duplicate role GSME", "devices[0]")
 
-
-def test_duplicate_eui_in_a_bench(write: Write) -> None:
-    p = write("b.yaml", BENCH_HEAD + "  - {role: IHD, eui: 00DB12345678E0A5, name: ihd}\n"
-              "  - {role: ESME, eui: 00db12345678e0a5, name: esme}\n")
-    with pytest.raises(ProfileError) as exc:
-        load_bench(p)
-    expect(exc, p, 7, "devices[1].eui", "duplicate EUI 00DB12345678E0A5")
 
 
 def test_error_in_a_bench_override_names_the_bench_file(write: Write) -> None:
@@ -225,35 +191,8 @@ def test_error_inside_a_referenced_device_file_names_that_file(write: Write) -> 
     expect(exc, d, 5, "modle", "did you mean 'model'")
 
 
-def test_wrong_kind(write: Write) -> None:
-    p = write("d.yaml", DEVICE)
-    with pytest.raises(ProfileError) as exc:
-        load_bench(p)
-    expect(exc, p, 1, "kind", "'device' profile, expected 'bench'")
 
 
-def test_duplicate_key(write: Write) -> None:
-    p = write("d.yaml", DEVICE + "name: again\n")
-    with pytest.raises(ProfileError) as exc:
-        load_device(p)
-    expect(exc, p, 12, "name", "duplicate key", "line 4")
-
-
-def test_connection_field_of_another_type(write: Write) -> None:
-    p = write("b.yaml", BENCH_HEAD.replace("  type: emulated\n", "  type: serial\n  host: lab\n")
-              + "  - {role: IHD, eui: 00DB12345678E0A5, name: ihd}\n")
-    with pytest.raises(ProfileError) as exc:
-        load_bench(p)
-    expect(exc, p, 5, "connection.host", "not used by a 'serial' connection")
-
-
-def test_bad_usb_id(write: Write) -> None:
-    p = write("b.yaml", BENCH_HEAD.replace("  type: emulated\n", "  type: zigbee\n  radio: ezsp\n"
-                                           "  usb: {vid_pid: 0403-6001}\n")
-              + "  - {role: IHD, eui: 00DB12345678E0A5, name: ihd}\n")
-    with pytest.raises(ProfileError) as exc:
-        load_bench(p)
-    expect(exc, p, 6, "connection.usb.vid_pid", "not a USB id")
 
 
 def test_empty_file_and_missing_file(write: Write, tmp_path: Path) -> None:

@@ -1,13 +1,14 @@
 """Shared machinery of the suite self-tests (the harness's own test runs, never a lab run): run
 one compliance suite in a fresh pytest process on a bench profile and read its JSON Lines result
-records; pick the benches; tell whether this run targets the emulated default bench."""
+records; pick the benches; tell whether this run targets the emulated default bench; word the
+self-test verdicts (compliant benches pass, every fault is caught, every test can fail)."""
 
 from __future__ import annotations
 
 import os
 import subprocess
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -90,3 +91,63 @@ def run_many(suite: str, benches: dict[str, Path], out_dir: Path) -> dict[str, S
 
 def failure_message(record: TestRecord) -> str:
     return str((record.failure or {}).get("message", ""))
+
+
+@dataclass
+class SelfTestRuns:
+    """A suite's runs on the compliant benches and on the faulty bench of each fault variant."""
+
+    compliant: dict[str, SuiteRun]
+    faulty: dict[str, SuiteRun]
+
+    def compliant_problems(self) -> list[str]:
+        """Why the suite does not pass on the compliant benches (empty when it does)."""
+        problems = []
+        for name, run in self.compliant.items():
+            if not run.records:
+                problems.append(f"{name}: no records (exit {run.returncode}):\n{run.output}")
+                continue
+            problems += [f"{name}: {r.nodeid} {r.outcome}: {failure_message(r)}" for r in run.failed()]
+            if run.returncode not in (0, 5) and not run.failed():
+                problems.append(f"{name}: pytest exit {run.returncode}:\n{run.output}")
+        return problems
+
+    def uncaught_faults(self, requirement_prefix: str) -> list[str]:
+        """Fault variants on which no failing test names a ``requirement_prefix`` requirement."""
+        uncaught = []
+        for fault, run in sorted(self.faulty.items()):
+            if any(requirement_prefix in failure_message(r) for r in run.failed()):
+                continue
+            others = [f"{r.nodeid}: {failure_message(r)}" for r in run.failed()]
+            uncaught.append(f"{fault}: {len(run.records)} records, failures naming no "
+                            f"{requirement_prefix.rstrip('-')} requirement: {others or 'none'}" + ("" if run.records else f"\n{run.output}"))
+        return uncaught
+
+    def all_tests(self) -> set[str]:
+        """Every test that left a record on any bench, compliant or faulty."""
+        return {r.nodeid for run in [*self.compliant.values(), *self.faulty.values()] for r in run.records}
+
+    def passed_on_compliant(self) -> set[str]:
+        """Every test that passed on at least one compliant bench."""
+        return {r.nodeid for run in self.compliant.values() for r in run.passed()}
+
+    def never_failing(self, tests: set[str]) -> list[str]:
+        """Those of ``tests`` that fail on no fault variant."""
+        return sorted(tests - {r.nodeid for run in self.faulty.values() for r in run.failed()})
+
+
+def run_selftest(config: pytest.Config, suite: str, compliant: Mapping[str, Path], faults: Iterable[str],
+                 out_dir: Path) -> SelfTestRuns:
+    """Run ``suite`` on every compliant bench and on the faulty bench of every fault variant in
+    ``faults`` (``device_profiles/faulty/<fault>.yaml``); skip the calling test unless this run
+    targets the emulated default bench."""
+    if not on_default_bench(config):
+        pytest.skip("suite self-test runs only in the harness's own test run (emulated default bench)")
+    names = sorted(faults)
+    assert names, f"no fault variants for {suite} declared in harness.emulators.faults"
+    faulty = {f"fault-{name}": PROFILES / "faulty" / f"{name}.yaml" for name in names}
+    missing = [str(p) for p in faulty.values() if not p.exists()]
+    assert not missing, f"faulty bench profiles missing: {missing}"
+    results = run_many(suite, {**compliant, **faulty}, out_dir)
+    return SelfTestRuns({n: results[n] for n in compliant},
+                        {n.removeprefix("fault-"): results[n] for n in faulty})

@@ -16,13 +16,12 @@ of :mod:`harness.checks_debt` (pure functions, no bench).
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
 import pytest
-from selftest_util import PROFILES, SuiteRun, failure_message, faults_breaking, on_default_bench, run_many
+from selftest_util import PROFILES, SelfTestRuns, faults_breaking, run_selftest
 
 from harness.checks_debt import (
     change_amounts,
@@ -63,60 +62,31 @@ def compliant_debt_benches() -> dict[str, Path]:
     return chosen
 
 
-@dataclass
-class SelfTestRuns:
-    compliant: dict[str, SuiteRun]
-    faulty: dict[str, SuiteRun]
-
-
 @pytest.fixture(scope="module")
 def runs(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[SelfTestRuns]:
-    if not on_default_bench(request.config):
-        pytest.skip("suite self-test runs only in the harness's own test run (emulated default bench)")
-    faults = faults_breaking(DEBT_FAULT_PREFIXES)
-    assert faults, "no debt-related fault variants declared in harness.emulators.faults"
-    faulty = {f"fault-{name}": PROFILES / "faulty" / f"{name}.yaml" for name in faults}
-    missing = [str(p) for p in faulty.values() if not p.exists()]
-    assert not missing, f"faulty bench profiles missing: {missing}"
-    compliant = compliant_debt_benches()
-    results = run_many(SUITE, {**compliant, **faulty}, tmp_path_factory.mktemp("secmp0002-selftest"))
-    yield SelfTestRuns({n: results[n] for n in compliant},
-                       {n.removeprefix("fault-"): results[n] for n in faulty})
+    yield run_selftest(request.config, SUITE, compliant_debt_benches(), faults_breaking(DEBT_FAULT_PREFIXES),
+                       tmp_path_factory.mktemp("secmp0002-selftest"))
 
 
 @pytest.mark.slow
 def test_suite_passes_on_compliant_benches(runs: SelfTestRuns) -> None:
     assert runs.compliant, "no compliant bench profiles found"
-    problems = []
-    for name, run in runs.compliant.items():
-        if not run.records:
-            problems.append(f"{name}: no records (exit {run.returncode}):\n{run.output}")
-            continue
-        problems += [f"{name}: {r.nodeid} {r.outcome}: {failure_message(r)}" for r in run.failed()]
-        if run.returncode not in (0, 5) and not run.failed():
-            problems.append(f"{name}: pytest exit {run.returncode}:\n{run.output}")
+    problems = runs.compliant_problems()
     assert not problems, "the SECMP0002 suite fails on compliant benches:\n" + "\n".join(problems)
-    assert any(run.passed() for run in runs.compliant.values()), "no test passed on any compliant bench"
+    assert runs.passed_on_compliant(), "no test passed on any compliant bench"
 
 
 @pytest.mark.slow
 def test_every_debt_fault_fails_a_test_naming_a_requirement(runs: SelfTestRuns) -> None:
-    uncaught = []
-    for fault, run in sorted(runs.faulty.items()):
-        named = [r for r in run.failed() if REQUIREMENT_PREFIX in failure_message(r)]
-        if not named:
-            others = [f"{r.nodeid}: {failure_message(r)}" for r in run.failed()]
-            uncaught.append(f"{fault}: {len(run.records)} records, failures naming no SECMP0002 requirement: "
-                            f"{others or 'none'}" + ("" if run.records else f"\n{run.output}"))
+    uncaught = runs.uncaught_faults(REQUIREMENT_PREFIX)
     assert not uncaught, "debt fault variants the SECMP0002 suite does not catch:\n" + "\n".join(uncaught)
 
 
 @pytest.mark.slow
 def test_every_suite_test_fails_on_some_fault(runs: SelfTestRuns) -> None:
-    ran = {r.nodeid for run in runs.compliant.values() for r in run.passed()}
+    ran = runs.passed_on_compliant()
     assert ran, "the suite passed no test on a compliant bench"
-    failing = {r.nodeid for run in runs.faulty.values() for r in run.failed()}
-    never = sorted(ran - failing)
+    never = runs.never_failing(ran)
     assert not never, "SECMP0002 tests that fail on no debt fault variant (cannot fail?):\n" + "\n".join(never)
 
 

@@ -16,15 +16,12 @@ the unit tests of :mod:`harness.checks` (pure functions, no bench).
 from __future__ import annotations
 
 import datetime as _dt
-import os
-import subprocess
-import sys
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from selftest_util import PROFILES, SelfTestRuns, faults_breaking, run_selftest
 
 from harness.checks import (
     assert_date_time_equals,
@@ -37,135 +34,46 @@ from harness.checks import (
 )
 from harness.gbcs.datetime import ClockSource, ClockStatus, DateTime, Reliability
 from harness.gbcs.frame import Cra, GbcsMessage, OtherInformation
-from harness.records import TestRecord, read_records
 
-ROOT = Path(__file__).resolve().parents[2]
 SUITE = "tests/compliance/secmp0015"
-PROFILES = ROOT / "device_profiles"
 REQUIREMENT_PREFIX = "SECMP0015-"
 
 
 # -- running the suite -----------------------------------------------------------------------
 
-def _on_default_bench(config: pytest.Config) -> bool:
-    """True unless this run targets another bench or a profile set."""
-    from harness.plugin.options import option
-
-    if option(config, "profile_set"):
-        return False
-    chosen = option(config, "bench")
-    return chosen is None or Path(chosen).stem == "emulated-default"
-
-
-def compliant_benches() -> list[Path]:
-    """The PIT matrix, the declared-behaviour variants and the default bench."""
+def compliant_benches() -> dict[str, Path]:
+    """The default bench, the PIT matrix and the declared-behaviour variants, by name."""
     benches = PROFILES / "benches"
     found = sorted(benches.glob("pit-*.yaml")) + sorted(benches.glob("variant-*.yaml"))
     default = benches / "emulated-default.yaml"
-    return ([default] if default.exists() else []) + found
-
-
-def secmp0015_faults() -> list[str]:
-    """The fault variants that a SECMP0015 suite must catch."""
-    from harness.emulators.faults import FAULTS
-
-    return sorted(name for name, f in FAULTS.items() if any(b.startswith(REQUIREMENT_PREFIX) for b in f.breaks))
-
-
-@dataclass
-class SuiteRun:
-    bench: str
-    returncode: int
-    records: list[TestRecord] = field(default_factory=list)
-    output: str = ""
-
-    def failed(self) -> list[TestRecord]:
-        return [r for r in self.records if r.outcome in ("failed", "error")]
-
-
-def run_suite(bench: Path, out_dir: Path) -> SuiteRun:
-    records = out_dir / f"{bench.stem}.jsonl"
-    cmd = [sys.executable, "-m", "pytest", SUITE, "-p", "no:cacheprovider", "-q", "-p", "no:randomly",
-           "--bench", str(bench), "--records", str(records), "-W", "ignore::UserWarning"]
-    if _have_xdist():
-        cmd += ["-p", "no:xdist"]
-    env = {k: v for k, v in os.environ.items() if not k.startswith("HARNESS_") and k != "PYTEST_ADDOPTS"}
-    proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
-    got = read_records(str(records)) if records.exists() else []
-    return SuiteRun(bench.stem, proc.returncode, got, proc.stdout[-4000:] + proc.stderr[-2000:])
-
-
-def _have_xdist() -> bool:
-    try:
-        import xdist  # noqa: F401
-    except ImportError:
-        return False
-    return True
-
-
-@dataclass
-class SelfTestRuns:
-    compliant: dict[str, SuiteRun]
-    faulty: dict[str, SuiteRun]
+    return {p.stem: p for p in ([default] if default.exists() else []) + found}
 
 
 @pytest.fixture(scope="module")
 def runs(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[SelfTestRuns]:
-    if not _on_default_bench(request.config):
-        pytest.skip("suite self-test runs only in the harness's own test run (emulated default bench)")
-    faults = secmp0015_faults()
-    faulty_paths = {name: PROFILES / "faulty" / f"{name}.yaml" for name in faults}
-    missing = [str(p) for p in faulty_paths.values() if not p.exists()]
-    assert not missing, f"faulty bench profiles missing: {missing}"
-    out = tmp_path_factory.mktemp("selftest")
-    jobs = [("compliant", p.stem, p) for p in compliant_benches()] + \
-           [("faulty", name, p) for name, p in faulty_paths.items()]
-    workers = max(2, min(len(jobs), (os.cpu_count() or 2) * 2))
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        results = list(pool.map(lambda job: run_suite(job[2], out), jobs))
-    compliant: dict[str, SuiteRun] = {}
-    faulty: dict[str, SuiteRun] = {}
-    for (kind, name, _), result in zip(jobs, results):
-        (compliant if kind == "compliant" else faulty)[name] = result
-    yield SelfTestRuns(compliant, faulty)
+    yield run_selftest(request.config, SUITE, compliant_benches(), faults_breaking([REQUIREMENT_PREFIX]),
+                       tmp_path_factory.mktemp("secmp0015-selftest"))
 
 
 @pytest.mark.slow
 def test_suite_passes_on_every_compliant_bench(runs: SelfTestRuns) -> None:
     assert runs.compliant, "no compliant bench profiles found"
-    problems = []
-    for name, run in runs.compliant.items():
-        if not run.records:
-            problems.append(f"{name}: no records (exit {run.returncode}):\n{run.output}")
-            continue
-        for rec in run.failed():
-            message = (rec.failure or {}).get("message", "")
-            problems.append(f"{name}: {rec.nodeid} {rec.outcome}: {message}")
-        if run.returncode not in (0, 5) and not run.failed():
-            problems.append(f"{name}: pytest exit {run.returncode}:\n{run.output}")
+    problems = runs.compliant_problems()
     assert not problems, "the SECMP0015 suite fails on compliant benches:\n" + "\n".join(problems)
-    ran = sum(1 for run in runs.compliant.values() for r in run.records if r.outcome == "passed")
-    assert ran > 0, "no test passed on any compliant bench (everything skipped?)"
+    assert runs.passed_on_compliant(), "no test passed on any compliant bench (everything skipped?)"
 
 
 @pytest.mark.slow
 def test_every_fault_fails_a_test_naming_a_requirement(runs: SelfTestRuns) -> None:
-    uncaught = []
-    for fault, run in sorted(runs.faulty.items()):
-        named = [r for r in run.failed() if REQUIREMENT_PREFIX in (r.failure or {}).get("message", "")]
-        if not named:
-            others = [f"{r.nodeid}: {(r.failure or {}).get('message', '')}" for r in run.failed()]
-            uncaught.append(f"{fault}: {len(run.records)} records, failures without a requirement id: "
-                            f"{others or 'none'}" + ("" if run.records else f"\n{run.output}"))
+    uncaught = runs.uncaught_faults(REQUIREMENT_PREFIX)
     assert not uncaught, "SECMP0015 fault variants the suite does not catch:\n" + "\n".join(uncaught)
 
 
 @pytest.mark.slow
 def test_every_suite_test_fails_on_some_fault(runs: SelfTestRuns) -> None:
-    all_tests = {r.nodeid for run in [*runs.compliant.values(), *runs.faulty.values()] for r in run.records}
+    all_tests = runs.all_tests()
     assert all_tests, "the suite produced no records"
-    failing = {r.nodeid for run in runs.faulty.values() for r in run.failed()}
-    never = sorted(all_tests - failing)
+    never = runs.never_failing(all_tests)
     assert not never, "suite tests that fail on no SECMP0015 fault variant (cannot fail?):\n" + "\n".join(never)
 
 

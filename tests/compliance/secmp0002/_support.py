@@ -20,6 +20,7 @@ from harness.checks_debt import (
     compare,
     describe_exchange,
     failure_text,
+    rejection_problems,
     security_problems,
 )
 from harness.errors import CapabilityMissing
@@ -37,6 +38,8 @@ R_RECOVERY = "SECMP0002-R9"  # recovery after a reset collects nothing from the 
 
 FUELS = [pytest.param("ESME", marks=pytest.mark.device("ESME"), id="ESME"),
          pytest.param("GSME", marks=pytest.mark.device("GSME"), id="GSME")]
+#: ``pytestmark`` of a reset test module: needs the reset capability, runs once per fuel.
+RESET_TEST_MARKS = [pytest.mark.capability("debt_register_reset"), pytest.mark.parametrize("fuel", FUELS)]
 #: Distinct non-zero values the suite sets before a reset.
 TARGETS: dict[str, int] = {"TDR1": 11_000, "TDR2": 22_000, "PDR": 33_000}
 PAYMENT_MODES = ("credit", "prepayment")
@@ -179,4 +182,16 @@ def assert_executed(requirement: str, exchange: Any, before: dict[str, int]) -> 
                                           None, (exchange,)))
 
 
-__all__ = ["DEBT_REGISTERS", "DebtMeter", "FUELS", "assert_executed", "assert_reset_effect", "assert_state"]
+def assert_rejected(requirement: str, what: str, before: dict[str, int], after: dict[str, int],
+                    *exchanges: Any) -> None:
+    """The last of ``exchanges`` was refused (no response or a failure response) and nothing
+    changed from ``before``."""
+    __tracebackhide__ = True
+    problems = rejection_problems(exchanges[-1])
+    if problems:
+        raise AssertionError(failure_text(requirement, what, problems, before, after, before, exchanges))
+    assert_state(requirement, what, before, after, before, *exchanges)
+
+
+__all__ = ["DEBT_REGISTERS", "DebtMeter", "FUELS", "RESET_TEST_MARKS", "assert_executed", "assert_rejected",
+           "assert_reset_effect", "assert_state"]

@@ -8,21 +8,19 @@ from typing import Any
 
 import pytest
 
-from harness.checks_debt import failure_text, rejection_problems
-
 from ._support import (
-    FUELS,
     PAYMENT_MODES,
     R_INDEPENDENT,
     R_MODE,
     R_RESET,
+    RESET_TEST_MARKS,
     DebtMeter,
     assert_executed,
+    assert_rejected,
     assert_reset_effect,
-    assert_state,
 )
 
-pytestmark = [pytest.mark.capability("debt_register_reset"), pytest.mark.parametrize("fuel", FUELS)]
+pytestmark = RESET_TEST_MARKS
 REGISTER = "TDR2"
 
 
@@ -42,9 +40,5 @@ def test_reset_in_payment_mode(meter: DebtMeter, mode: str, measure: Any) -> Non
         assert_reset_effect(REGISTER, meter.reset_use_case, before, after, exchange)
         return
     after = meter.read(R_MODE)
-    problems = rejection_problems(exchange)
-    if problems:
-        raise AssertionError(failure_text(R_MODE, f"{what} (profile declares debt updates only in "
-                                          f"{', '.join(meter.update_modes)})", problems, before, after, before,
-                                          (exchange,)))
-    assert_state(R_MODE, f"{what} (refused as declared)", before, after, before, exchange)
+    assert_rejected(R_MODE, f"{what} (profile declares debt updates only in {', '.join(meter.update_modes)})",
+                    before, after, exchange)

@@ -9,20 +9,20 @@ from typing import Any
 
 import pytest
 
-from harness.checks_debt import failure_text, rejection_problems, security_problems
+from harness.checks_debt import failure_text, security_problems
 
 from ._support import (
     DEBT_REGISTERS,
-    FUELS,
     R_ACCESS,
     R_RESPONSE,
+    RESET_TEST_MARKS,
     DebtMeter,
     assert_executed,
+    assert_rejected,
     assert_reset_effect,
-    assert_state,
 )
 
-pytestmark = [pytest.mark.capability("debt_register_reset"), pytest.mark.parametrize("fuel", FUELS)]
+pytestmark = RESET_TEST_MARKS
 REGISTER = "PDR"
 ATTACKS: dict[str, dict[str, Any]] = {
     "unsigned": {"tamper": "unsigned"},
@@ -39,10 +39,7 @@ def test_unauthorised_reset_is_rejected(meter: DebtMeter, attack: str) -> None:
     exchange = meter.reset(REGISTER, **ATTACKS[attack])
     after = meter.read(R_ACCESS)
     what = f"{meter.reset_use_case} reset {REGISTER} {attack.replace('_', ' ')}"
-    problems = rejection_problems(exchange)
-    if problems:
-        raise AssertionError(failure_text(R_ACCESS, what, problems, before, after, before, (exchange,)))
-    assert_state(R_ACCESS, what, before, after, before, exchange)
+    assert_rejected(R_ACCESS, what, before, after, exchange)
 
 
 @pytest.mark.requirement(R_ACCESS)
@@ -58,10 +55,7 @@ def test_replayed_reset_is_rejected(meter: DebtMeter) -> None:
     replay = meter.reset(REGISTER, counter=old)
     after = meter.read(R_ACCESS)
     what = f"{meter.reset_use_case} reset {REGISTER} replayed with old originator counter {old}"
-    problems = rejection_problems(replay)
-    if problems:
-        raise AssertionError(failure_text(R_ACCESS, what, problems, before, after, before, (first, replay)))
-    assert_state(R_ACCESS, what, before, after, before, first, replay)
+    assert_rejected(R_ACCESS, what, before, after, first, replay)
 
 
 @pytest.mark.requirement(R_RESPONSE, R_ACCESS)
