@@ -202,6 +202,26 @@ def _emulator(s: Section, role: Role) -> dict[str, Any]:
             out[key] = e.integer(key, minimum=None if key == "clock_offset_s" else 0)
     if e.has("payment_mode"):
         out["payment_mode"] = e.choice("payment_mode", S.PAYMENT_MODES)
+    codes = e.mapping("message_codes")
+    if codes is not None:
+        out["message_codes"] = _message_codes(codes)
+    return out
+
+
+def _message_codes(codes: Section) -> dict[str, int]:
+    """Use-case id -> message code overrides (e.g. the provisional SECMP0002 reset codes)."""
+    from harness.gbcs.catalogue import CATALOGUE
+
+    out: dict[str, int] = {}
+    for name in codes.node:
+        value = codes.node[name]
+        try:
+            CATALOGUE.by_id(str(name))
+        except KeyError:
+            raise codes.error(name, f"unknown use case '{name}' (not in the use-case catalogue)") from None
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 0xFFFF:
+            raise codes.error(name, f"expected a message code 0x0000..0xFFFF, got {value!r}")
+        out[str(name)] = value
     return out
 
 

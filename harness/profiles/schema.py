@@ -32,7 +32,7 @@ REMOTE_PARTY_FIELDS = ("keystore", "supplier", "network_operator", "acb")
 WAIVER_FIELDS = ("requirement", "test", "reason")
 # The ``emulator`` mapping of a device: passed to the emulator's DeviceConfig as it is.
 EMULATOR_FIELDS = ("faults", "registers", "payment_mode", "clock_offset_s", "consumption_per_wake",
-                   "debt_recovery")
+                   "debt_recovery", "message_codes")
 PAYMENT_MODES = ("credit", "prepayment")
 
 # Capabilities the suites ask for (marker ``capability(...)``); others must be snake_case.

@@ -95,6 +95,11 @@ ONE_FILE_ERRORS = [
                                               "  usb: {vid_pid: 0403-6001}\n")
                  + "  - {role: IHD, eui: 00DB12345678E0A5, name: ihd}\n", load_bench, 6, "connection.usb.vid_pid",
                  ("not a USB id",), id="bad_usb_id"),
+    pytest.param("d.yaml", DEVICE + "emulator:\n  message_codes:\n    GCS04x: 0x0F12\n", load_device, 14,
+                 "emulator.message_codes.GCS04x", ("unknown use case 'GCS04x'",), id="unknown_use_case_code"),
+    pytest.param("d.yaml", DEVICE + "emulator:\n  message_codes:\n    GCS04r: 0x1FFFF\n", load_device, 14,
+                 "emulator.message_codes.GCS04r", ("expected a message code 0x0000..0xFFFF",),
+                 id="message_code_out_of_range"),
 ]
 
 
