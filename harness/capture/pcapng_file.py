@@ -21,7 +21,7 @@ import os
 import re
 import threading
 import warnings
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import IO, Any, NamedTuple
 
@@ -206,17 +206,25 @@ def _frame_of(block: Any) -> CapturedFrame:
 
 
 def merge_captures(paths: Iterable[str | os.PathLike[str]], out: str | os.PathLike[str],
-                   comment: str | None = None) -> int:
+                   comment: str | None = None,
+                   on_unreadable: Callable[[str | os.PathLike[str], DecodeError], None] | None = None) -> int:
     """Merge per-test captures into one file, packets in timestamp order (ties keep input order).
 
     The output's section comment lists the inputs' section comments (or ``comment``). Returns the
-    number of packets written.
+    number of packets written. An unreadable input raises DecodeError, or, with ``on_unreadable``,
+    is reported to it and left out (each input is read once).
     """
     sections: list[str] = []
     frames: list[tuple[float, int, CapturedFrame]] = []
     seq = 0
     for p in paths:
-        sec, fr = _read(p)
+        try:
+            sec, fr = _read(p)
+        except DecodeError as exc:
+            if on_unreadable is None:
+                raise
+            on_unreadable(p, exc)
+            continue
         sections.extend(sec)
         for f in fr:
             frames.append((f.ts, seq, f))

@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import datetime as _dt
 import json
+import multiprocessing
 import os
 import platform
 import re
@@ -22,6 +23,7 @@ import tempfile
 import threading
 import time
 import xml.etree.ElementTree as ET
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -360,19 +362,19 @@ def merge_cycle_captures(out: Path) -> str | None:
     files = sorted((out / CAPTURES).rglob("*.pcapng"))
     if not files:
         return None
-    try:
-        from harness.capture import merge_captures, read_capture
+    left_out: list[Path] = []
 
-        readable = []
-        for path in files:
-            try:
-                read_capture(path)
-                readable.append(path)
-            except DecodeError as exc:
-                print(f"capture {path} left out of {CYCLE_CAPTURE}: {exc}")
-        if not readable:
+    def unreadable(path: Any, exc: DecodeError) -> None:
+        left_out.append(Path(path))
+        print(f"capture {path} left out of {CYCLE_CAPTURE}: {exc}")
+
+    try:
+        from harness.capture import merge_captures
+
+        merge_captures(files, out / CYCLE_CAPTURE, on_unreadable=unreadable)
+        if len(left_out) == len(files):
+            (out / CYCLE_CAPTURE).unlink(missing_ok=True)
             return None
-        merge_captures(readable, out / CYCLE_CAPTURE)
     except CapabilityMissing as exc:
         print(f"captures not merged: {exc}")
         return None
@@ -434,14 +436,21 @@ def run(args: argparse.Namespace) -> int:
     verdict["met"] = verdict["met"] and not bench_errors
     verdict["wall_s"] = round(wall, 3)
     verdict["exit_status"] = {r.name: r.returncode for r in runs}
-    capture = merge_cycle_captures(out)
-    if capture:
-        verdict["capture"] = capture
-    store.finish_cycle(cycle_id, verdict)
-
-    merge_junit([(r.name, out / f"junit-{r.slug}.xml") for r in runs], out / "junit.xml")
-    write_records(store, cycle_id, out / "records.jsonl")
-    render_cycle(store, cycle_id, out / "report.html")
+    # The cycle capture is merged in a second process while this one writes the report: both
+    # take seconds on a full matrix, and a 2-core machine can do them side by side.
+    with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork")) as pool:
+        merging = pool.submit(merge_cycle_captures, out)
+        if any((out / CAPTURES).rglob("*.pcapng")):
+            verdict["capture"] = CYCLE_CAPTURE
+        store.finish_cycle(cycle_id, verdict)
+        merge_junit([(r.name, out / f"junit-{r.slug}.xml") for r in runs], out / "junit.xml")
+        write_records(store, cycle_id, out / "records.jsonl")
+        render_cycle(store, cycle_id, out / "report.html")
+        capture = merging.result()
+    if capture != verdict.get("capture"):  # nothing merged after all: no link to a missing file
+        verdict.pop("capture", None)
+        store.finish_cycle(cycle_id, {**verdict, "capture": None})
+        render_cycle(store, cycle_id, out / "report.html")
     store.close()
 
     counts = ", ".join(f"{s} {verdict['counts'][s]}/{verdict['limits'][s]}" for s in verdict["counts"])
