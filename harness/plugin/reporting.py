@@ -68,8 +68,8 @@ def _exchange_text(exchanges: list[dict[str, Any]]) -> str:
 
 
 def _attach_html(item: pytest.Item, report: pytest.TestReport, st: ItemState) -> None:
-    if not st.exchanges or not item.config.pluginmanager.hasplugin("html"):
-        return
+    if not st.exchanges or not getattr(item.config.option, "htmlpath", None):
+        return  # only when an HTML report is being written: extras travel with every report
     try:
         from pytest_html import extras as html_extras
     except ImportError:
