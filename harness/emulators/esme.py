@@ -8,8 +8,8 @@ from typing import Any
 
 from harness.emulators.clock import VirtualClock
 from harness.emulators.config import ESME_REGISTERS, DeviceConfig
-from harness.emulators.debt import DEBT_REGISTERS, DebtLedger, DebtRefused
-from harness.emulators.gsme import Event, _next_hour
+from harness.emulators.debt import DEBT_REGISTERS, DebtRefused
+from harness.emulators.meter import DebtMeter
 from harness.errors import DecodeError
 from harness.gbcs.cipher import ContentCipher
 from harness.gbcs.datetime import ClockStatus, DateTime
@@ -29,29 +29,16 @@ ESME_DEBT_KEYS = {r: r for r in DEBT_REGISTERS}
 DLMS_USE_CASES = ("ECS07", "ECS07r", "ECS17b", "ECS19", "ECS82")
 
 
-class Esme:
+class Esme(DebtMeter):
     role = "ESME"
+    aliases = ALIASES
 
     def __init__(self, cfg: DeviceConfig, clock: VirtualClock) -> None:
-        self.cfg = cfg
-        self.clock = clock
-        self.registers: dict[str, int] = dict(ESME_REGISTERS)
-        self.registers.update({ALIASES.get(k, k): int(v) for k, v in cfg.registers.items()})
-        self.payment_mode = cfg.payment_mode
-        self.events: list[Event] = []
-        self.ledger = DebtLedger(self.registers, ESME_DEBT_KEYS, "meter_balance", tuple(cfg.faults))
-        for reg, rate in cfg.debt_recovery.items():
-            self.ledger.set_rate(reg, int(rate.get("amount", 0)), str(rate.get("per", "hour")))
-        self._tick = clock.call_at(_next_hour(clock.now()), self._hourly)
-
-    def _hourly(self) -> None:
-        taken = self.ledger.collect(self.clock.now(), self.payment_mode == "prepayment")
-        if taken:
-            self.log("debt_recovered", amount=taken)
-        self._tick = self.clock.call_at(_next_hour(self.clock.now()), self._hourly)
+        self._init_meter(cfg, clock, ESME_REGISTERS, ESME_DEBT_KEYS, "meter_balance")
+        self._start_recovery()
 
     def stop(self) -> None:
-        self.clock.cancel(self._tick)
+        self.clock.cancel(self._tick_handle)
 
     def response_date_time(self, use_case: str) -> DateTime | None:
         if use_case in ("ECS17b", "ECS19"):
@@ -130,23 +117,9 @@ class Esme:
         return {n: self.registers[n] for n in names}
 
     # -- state ----------------------------------------------------------------------------------
-    def log(self, what: str, **detail: Any) -> None:
-        self.events.append(Event(self.clock.now().isoformat(), what, detail))
-
     def set_state(self, values: dict[str, Any]) -> None:
         for key, value in values.items():
-            if key == "payment_mode":
-                if value not in ("credit", "prepayment"):
-                    raise ValueError(f"payment_mode {value!r}")
-                self.payment_mode = value
-            elif key == "debt_recovery":
-                for reg, rate in dict(value).items():
-                    self.ledger.set_rate(reg, int(rate.get("amount", 0)), str(rate.get("per", "hour")))
-            else:
-                name = ALIASES.get(key, key)
-                if name not in self.registers:
-                    raise ValueError(f"ESME has no register {key!r}")
-                self.registers[name] = int(value)
+            self._set_common(key, value)
 
     def get_state(self) -> dict[str, Any]:
         return {"role": self.role, "registers": dict(self.registers), "payment_mode": self.payment_mode,

@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import datetime as _dt
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from harness.emulators.clock import INVALID_UTC_TIME, VirtualClock, to_utctime
 from harness.emulators.config import GSME_REGISTERS, DeviceConfig
-from harness.emulators.debt import DebtLedger, DebtRefused
+from harness.emulators.debt import DebtRefused
+from harness.emulators.meter import DebtMeter
 
 GSME_DEBT_KEYS = {"TDR1": "DebtAmount1", "TDR2": "DebtAmount2", "PDR": "DebtAmount3"}
 ALIASES = {"TDR1": "DebtAmount1", "TDR2": "DebtAmount2", "PDR": "DebtAmount3",
@@ -30,33 +31,19 @@ class Push:
     sequence: int
 
 
-@dataclass
-class Event:
-    at: str
-    what: str
-    detail: dict[str, Any] = field(default_factory=dict)
-
-
-class Gsme:
+class Gsme(DebtMeter):
     role = "GSME"
+    aliases = ALIASES
 
     def __init__(self, cfg: DeviceConfig, clock: VirtualClock, sink: Callable[[Push], None]) -> None:
-        self.cfg = cfg
-        self.clock = clock
+        self._init_meter(cfg, clock, GSME_REGISTERS, GSME_DEBT_KEYS, "CreditRemaining")
         self.sink = sink
-        self.registers: dict[str, int] = dict(GSME_REGISTERS)
-        self.registers.update({ALIASES.get(k, k): int(v) for k, v in cfg.registers.items()})
-        self.payment_mode = cfg.payment_mode
         self.clock_state = cfg.gsme_clock
         self.clock_offset = _dt.timedelta(seconds=cfg.clock_offset_s)
         self.han_outage = False
         self.pushes = 0  # wakes (delivered or lost)
-        self.events: list[Event] = []
-        self.ledger = DebtLedger(self.registers, GSME_DEBT_KEYS, "CreditRemaining", tuple(cfg.faults))
-        for reg, rate in cfg.debt_recovery.items():
-            self.ledger.set_rate(reg, int(rate.get("amount", 0)), str(rate.get("per", "hour")))
         self._wake_handle = clock.call_later(_dt.timedelta(seconds=cfg.wake_interval_s), self._wake)
-        self._tick_handle = clock.call_at(_next_hour(clock.now()), self._hourly)
+        self._start_recovery()
 
     # -- time -----------------------------------------------------------------------------------
     def own_time(self) -> _dt.datetime | None:
@@ -68,12 +55,6 @@ class Gsme:
     def _wake(self) -> None:
         self.push()
         self._wake_handle = self.clock.call_later(_dt.timedelta(seconds=self.cfg.wake_interval_s), self._wake)
-
-    def _hourly(self) -> None:
-        taken = self.ledger.collect(self.clock.now(), self.payment_mode == "prepayment")
-        if taken:
-            self.log("debt_recovered", amount=taken)
-        self._tick_handle = self.clock.call_at(_next_hour(self.clock.now()), self._hourly)
 
     def stop(self) -> None:
         self.clock.cancel(self._wake_handle)
@@ -157,27 +138,14 @@ class Gsme:
         self.push()
 
     # -- state ----------------------------------------------------------------------------------
-    def log(self, what: str, **detail: Any) -> None:
-        self.events.append(Event(self.clock.now().isoformat(), what, detail))
-
     def set_state(self, values: dict[str, Any]) -> None:
         for key, value in values.items():
-            if key == "payment_mode":
-                if value not in ("credit", "prepayment"):
-                    raise ValueError(f"payment_mode {value!r}")
-                self.payment_mode = value
-            elif key in ("clock", "gsme_clock"):
+            if key in ("clock", "gsme_clock"):
                 self.clock_state = str(value)
             elif key == "clock_offset_s":
                 self.clock_offset = _dt.timedelta(seconds=int(value))
-            elif key == "debt_recovery":
-                for reg, rate in dict(value).items():
-                    self.ledger.set_rate(reg, int(rate.get("amount", 0)), str(rate.get("per", "hour")))
             else:
-                name = ALIASES.get(key, key)
-                if name not in self.registers:
-                    raise ValueError(f"GSME has no register {key!r}")
-                self.registers[name] = int(value)
+                self._set_common(key, value)
 
     def get_state(self) -> dict[str, Any]:
         return {
@@ -188,6 +156,3 @@ class Gsme:
             "events": [e.__dict__ for e in self.events],
         }
 
-
-def _next_hour(now: _dt.datetime) -> _dt.datetime:
-    return now.replace(minute=0, second=0, microsecond=0) + _dt.timedelta(hours=1)

@@ -361,22 +361,27 @@ class ReadAttributesResponse:
     def parse(cls, data: bytes) -> ReadAttributesResponse:
         records = []
         o = 0
-        n = len(data)
-        while o < n:
-            if o + 3 > n:
-                raise DecodeError("truncated attribute record", offset=o, field="attribute record")
-            aid = int.from_bytes(data[o : o + 2], "little")
-            status = data[o + 2]
-            o += 3
-            if status != SUCCESS:
-                records.append(AttributeRecord(aid, status))
-                continue
-            if o >= n:
-                raise DecodeError("data type missing", offset=o, field="ZCL data type")
-            tid = data[o]
-            value, o = decode_value(tid, data, o + 1)
-            records.append(AttributeRecord(aid, status, tid, value))
+        while o < len(data):
+            record, o = parse_attribute_record(data, o)
+            records.append(record)
         return cls(records)
+
+
+def parse_attribute_record(data: bytes, offset: int = 0) -> tuple[AttributeRecord, int]:
+    """One Read Attributes Response record at ``offset``; return (record, offset after it)."""
+    o, n = offset, len(data)
+    if o + 3 > n:
+        raise DecodeError("truncated attribute record", offset=o, field="attribute record")
+    aid = int.from_bytes(data[o : o + 2], "little")
+    status = data[o + 2]
+    o += 3
+    if status != SUCCESS:
+        return AttributeRecord(aid, status), o
+    if o >= n:
+        raise DecodeError("data type missing", offset=o, field="ZCL data type")
+    tid = data[o]
+    value, o = decode_value(tid, data, o + 1)
+    return AttributeRecord(aid, status, tid, value), o
 
 
 @dataclass

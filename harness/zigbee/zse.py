@@ -8,6 +8,8 @@
 * GB-HRGP tunnel header as the Wireshark GBCS dissector reads it: GET 0x01, GET-RESPONSE 0x02
   (followed by a "remaining messages" octet), PUT 0x03, or a bare GBCS message (0xDD / 0xDF).
 
+The ZCL frame header, data types and attribute records are the GBCS codec's
+(:mod:`harness.gbcs.zcl`); this module adds the transport's view of them.
 Every malformed input raises ``DecodeError(offset, field)``.
 """
 
@@ -15,32 +17,34 @@ from __future__ import annotations
 
 import struct
 from dataclasses import dataclass
+from typing import cast
 
 from harness.errors import DecodeError
+from harness.gbcs import zcl
 
 PROFILE_SE = 0x0109  # ZigBee Smart Energy profile id
 PROFILE_HA = 0x0104
 
-CLUSTER_METERING = 0x0702
+CLUSTER_METERING = zcl.CLUSTER_METERING
 CLUSTER_TUNNELING = 0x0704
-CLUSTER_PREPAYMENT = 0x0705
+CLUSTER_PREPAYMENT = zcl.CLUSTER_PREPAYMENT
 CLUSTER_KEY_ESTABLISHMENT = 0x0800
 
 ATTR_READING_SNAPSHOT_TIME = 0x0007
-UTCTIME_INVALID = 0xFFFFFFFF
+UTCTIME_INVALID = zcl.UTC_INVALID
 
 # ZCL frame control bits
-FC_CLUSTER_SPECIFIC = 0x01
-FC_MANUFACTURER = 0x04
-FC_SERVER_TO_CLIENT = 0x08
-FC_DISABLE_DEFAULT_RESPONSE = 0x10
+FC_CLUSTER_SPECIFIC = zcl.FC_CLUSTER_SPECIFIC
+FC_MANUFACTURER = zcl.FC_MANUFACTURER
+FC_SERVER_TO_CLIENT = zcl.FC_SERVER_TO_CLIENT
+FC_DISABLE_DEFAULT_RESPONSE = zcl.FC_DISABLE_DEFAULT_RESPONSE
 
-CMD_READ_ATTRIBUTES = 0x00
-CMD_READ_ATTRIBUTES_RESPONSE = 0x01
-CMD_DEFAULT_RESPONSE = 0x0B
+CMD_READ_ATTRIBUTES = zcl.CMD_READ_ATTRIBUTES
+CMD_READ_ATTRIBUTES_RESPONSE = zcl.CMD_READ_ATTRIBUTES_RESPONSE
+CMD_DEFAULT_RESPONSE = zcl.CMD_DEFAULT_RESPONSE
 
-STATUS_SUCCESS = 0x00
-STATUS_UNSUPPORTED_ATTRIBUTE = 0x86
+STATUS_SUCCESS = zcl.SUCCESS
+STATUS_UNSUPPORTED_ATTRIBUTE = zcl.UNSUPPORTED_ATTRIBUTE
 
 # Tunneling cluster (ZSE): commands received by the server (client -> server)
 TUN_REQUEST_TUNNEL = 0x00
@@ -63,36 +67,18 @@ HRGP_GET = 0x01
 HRGP_GET_RESPONSE = 0x02
 HRGP_PUT = 0x03
 
-# ZCL data type ids and their fixed sizes (the ones a Read Attributes Response carries here)
-_TYPE_SIZES = {0x10: 1, 0x18: 1, 0x19: 2, 0x20: 1, 0x21: 2, 0x22: 3, 0x23: 4, 0x25: 6, 0x28: 1, 0x29: 2,
-               0x2A: 3, 0x2B: 4, 0x30: 1, 0x31: 2, 0xE0: 4, 0xE1: 4, 0xE2: 4}
-_SIGNED = {0x28, 0x29, 0x2A, 0x2B}
-_STRINGS = {0x41, 0x42}
-TYPE_UTCTIME = 0xE2
+TYPE_UTCTIME = zcl.UTC_TIME
 
 
-@dataclass(frozen=True)
-class ZclHeader:
-    """A ZCL frame header."""
-
-    frame_control: int
-    tsn: int
-    command_id: int
-    manufacturer_code: int | None = None
-
-    @property
-    def cluster_specific(self) -> bool:
-        return bool(self.frame_control & FC_CLUSTER_SPECIFIC)
-
-    @property
-    def server_to_client(self) -> bool:
-        return bool(self.frame_control & FC_SERVER_TO_CLIENT)
+class ZclHeader(zcl.ZclHeader):
+    """A ZCL frame header (:class:`harness.gbcs.zcl.ZclHeader`) whose manufacturer-specific bit
+    follows ``manufacturer_code``: set when a code is given, cleared when not."""
 
     def to_bytes(self) -> bytes:
+        fc = self.frame_control & ~FC_MANUFACTURER & 0xFF
         if self.manufacturer_code is not None:
-            return struct.pack("<BHBB", self.frame_control | FC_MANUFACTURER, self.manufacturer_code,
-                               self.tsn, self.command_id)
-        return bytes((self.frame_control & ~FC_MANUFACTURER & 0xFF, self.tsn & 0xFF, self.command_id))
+            fc |= FC_MANUFACTURER
+        return zcl.ZclHeader(fc, self.tsn, self.command_id, self.manufacturer_code).to_bytes()
 
 
 def parse_zcl(frame: bytes) -> tuple[ZclHeader, bytes]:
@@ -100,14 +86,11 @@ def parse_zcl(frame: bytes) -> tuple[ZclHeader, bytes]:
     if len(frame) < 3:
         raise DecodeError(f"ZCL frame of {len(frame)} bytes is shorter than its header", offset=len(frame),
                           field="zcl.header")
-    fc = frame[0]
-    if fc & FC_MANUFACTURER:
-        if len(frame) < 5:
-            raise DecodeError("manufacturer-specific ZCL header cut short", offset=len(frame),
-                              field="zcl.manufacturer_code")
-        (code,) = struct.unpack_from("<H", frame, 1)
-        return ZclHeader(fc, frame[3], frame[4], code), bytes(frame[5:])
-    return ZclHeader(fc, frame[1], frame[2]), bytes(frame[3:])
+    if frame[0] & FC_MANUFACTURER and len(frame) < 5:
+        raise DecodeError("manufacturer-specific ZCL header cut short", offset=len(frame),
+                          field="zcl.manufacturer_code")
+    hdr, o = zcl.ZclHeader.parse(frame)
+    return ZclHeader(hdr.frame_control, hdr.tsn, hdr.command_id, hdr.manufacturer_code), bytes(frame[o:])
 
 
 # --- Read Attributes ---------------------------------------------------------------------
@@ -115,8 +98,7 @@ def parse_zcl(frame: bytes) -> tuple[ZclHeader, bytes]:
 
 def read_attributes(tsn: int, attribute_ids: list[int]) -> bytes:
     """A profile-wide Read Attributes command (client -> server)."""
-    return ZclHeader(0x00, tsn, CMD_READ_ATTRIBUTES).to_bytes() + b"".join(
-        struct.pack("<H", a) for a in attribute_ids)
+    return ZclHeader(0x00, tsn, CMD_READ_ATTRIBUTES).to_bytes() + zcl.ReadAttributes(list(attribute_ids)).to_bytes()
 
 
 @dataclass(frozen=True)
@@ -131,61 +113,56 @@ class AttributeRecord:
 
 def encode_read_attributes_response(tsn: int, records: list[AttributeRecord]) -> bytes:
     """A Read Attributes Response (server -> client, default response disabled)."""
-    out = bytearray(ZclHeader(FC_SERVER_TO_CLIENT | FC_DISABLE_DEFAULT_RESPONSE, tsn,
-                              CMD_READ_ATTRIBUTES_RESPONSE).to_bytes())
+    out = ZclHeader(FC_SERVER_TO_CLIENT | FC_DISABLE_DEFAULT_RESPONSE, tsn, CMD_READ_ATTRIBUTES_RESPONSE).to_bytes()
     for r in records:
-        out += struct.pack("<HB", r.attribute_id, r.status)
-        if r.status != STATUS_SUCCESS:
-            continue
-        if r.data_type is None or r.value is None:
+        if r.status == STATUS_SUCCESS and (r.data_type is None or r.value is None):
             raise ValueError(f"attribute 0x{r.attribute_id:04X}: SUCCESS needs a type and a value")
-        out.append(r.data_type)
-        if r.data_type in _STRINGS:
-            raw = bytes(r.value) if not isinstance(r.value, int) else b""
-            out += bytes((len(raw),)) + raw
-        else:
-            size = _TYPE_SIZES[r.data_type]
-            out += int(r.value).to_bytes(size, "little", signed=r.data_type in _SIGNED)  # type: ignore[arg-type]
-    return bytes(out)
+        out += zcl.AttributeRecord(r.attribute_id, r.status, r.data_type, _to_zcl_value(r)).to_bytes()
+    return out
 
 
 def parse_read_attributes_response(payload: bytes, base: int = 3) -> list[AttributeRecord]:
-    """Records of a Read Attributes Response payload (``base``: offset of payload in the frame)."""
+    """Records of a Read Attributes Response payload (``base``: offset of payload in the frame).
+    Character strings come back as bytes (latin-1), like octet strings."""
     records: list[AttributeRecord] = []
     i = 0
-    n = len(payload)
-    while i < n:
-        if i + 3 > n:
-            raise DecodeError("attribute record cut short", offset=base + i, field="read_attributes_response.record")
-        attr, status = struct.unpack_from("<HB", payload, i)
-        i += 3
-        if status != STATUS_SUCCESS:
-            records.append(AttributeRecord(attr, status))
-            continue
-        if i >= n:
-            raise DecodeError("data type missing", offset=base + i, field=f"attribute 0x{attr:04X}.type")
-        dtype = payload[i]
-        i += 1
-        value: int | bytes
-        if dtype in _STRINGS:
-            if i >= n:
-                raise DecodeError("string length missing", offset=base + i, field=f"attribute 0x{attr:04X}.value")
-            size = payload[i]
-            i += 1
-            if i + size > n:
-                raise DecodeError("string cut short", offset=base + i, field=f"attribute 0x{attr:04X}.value")
-            value = bytes(payload[i:i + size])
-        elif dtype in _TYPE_SIZES:
-            size = _TYPE_SIZES[dtype]
-            if i + size > n:
-                raise DecodeError("value cut short", offset=base + i, field=f"attribute 0x{attr:04X}.value")
-            value = int.from_bytes(payload[i:i + size], "little", signed=dtype in _SIGNED)
-        else:
-            raise DecodeError(f"unsupported ZCL data type 0x{dtype:02X}", offset=base + i - 1,
-                              field=f"attribute 0x{attr:04X}.type")
-        i += size
-        records.append(AttributeRecord(attr, status, dtype, value))
+    while i < len(payload):
+        try:
+            rec, end = zcl.parse_attribute_record(payload, i)
+        except DecodeError as exc:
+            raise _record_error(payload, i, base, exc) from exc
+        records.append(AttributeRecord(rec.attribute_id, rec.status, rec.type_id, _from_zcl_value(rec)))
+        i = end
     return records
+
+
+def _from_zcl_value(rec: zcl.AttributeRecord) -> int | bytes | None:
+    """Here every fixed-size value is an int (TIME_OF_DAY/DATE too) and every string bytes."""
+    t = None if rec.type_id is None else zcl.TYPES.get(rec.type_id)
+    value = rec.value
+    if isinstance(value, str):
+        return value.encode("latin-1")
+    if isinstance(value, bytes) and t is not None and t.size is not None:
+        return int.from_bytes(value, "little")
+    return cast("int | bytes | None", value)
+
+
+def _to_zcl_value(r: AttributeRecord) -> int | bytes | None:
+    """Inverse of :func:`_from_zcl_value` for the fixed-size types the codec keeps as bytes."""
+    t = None if r.data_type is None else zcl.TYPES.get(r.data_type)
+    if isinstance(r.value, int) and t is not None and t.size is not None and t.kind in ("data", "float"):
+        return r.value.to_bytes(t.size, "little")
+    return r.value
+
+
+def _record_error(payload: bytes, start: int, base: int, exc: DecodeError) -> DecodeError:
+    """Name a record's decode error after the attribute (``attribute 0x0007.type`` / ``.value``)."""
+    if exc.field == "attribute record":
+        return DecodeError("attribute record cut short", offset=base + start, field="read_attributes_response.record")
+    attr = int.from_bytes(payload[start:start + 2], "little")
+    if exc.field == "ZCL data type":
+        return DecodeError(exc.reason, offset=base + start + 3, field=f"attribute 0x{attr:04X}.type")
+    return DecodeError(exc.reason, offset=base + exc.offset, field=f"attribute 0x{attr:04X}.value")
 
 
 # --- Tunneling cluster ------------------------------------------------------------------

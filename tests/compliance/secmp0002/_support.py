@@ -182,6 +182,17 @@ def assert_executed(requirement: str, exchange: Any, before: dict[str, int]) -> 
                                           None, (exchange,)))
 
 
+def assert_reset_done(meter: DebtMeter, requirement: str, register: str, before: dict[str, int],
+                      exchange: Any) -> dict[str, int]:
+    """The reset of ``register`` got a success response (``requirement``), then reads zero with
+    nothing else changed (R1, R2). Returns the values read after the reset."""
+    __tracebackhide__ = True
+    assert_executed(requirement, exchange, before)
+    after = meter.read(requirement)
+    assert_reset_effect(register, meter.reset_use_case, before, after, exchange)
+    return after
+
+
 def assert_rejected(requirement: str, what: str, before: dict[str, int], after: dict[str, int],
                     *exchanges: Any) -> None:
     """The last of ``exchanges`` was refused (no response or a failure response) and nothing
@@ -194,4 +205,4 @@ def assert_rejected(requirement: str, what: str, before: dict[str, int], after: 
 
 
 __all__ = ["DEBT_REGISTERS", "DebtMeter", "FUELS", "RESET_TEST_MARKS", "assert_executed", "assert_rejected",
-           "assert_reset_effect", "assert_state"]
+           "assert_reset_done", "assert_reset_effect", "assert_state"]

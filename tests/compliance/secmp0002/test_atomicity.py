@@ -8,9 +8,9 @@ import pytest
 
 from harness.checks_debt import failure_text
 
-from ._support import DEBT_REGISTERS, FUELS, R_ATOMIC, DebtMeter, assert_state
+from ._support import DEBT_REGISTERS, R_ATOMIC, RESET_TEST_MARKS, DebtMeter, assert_state
 
-pytestmark = [pytest.mark.capability("debt_register_reset"), pytest.mark.parametrize("fuel", FUELS)]
+pytestmark = RESET_TEST_MARKS
 
 
 @pytest.mark.requirement(R_ATOMIC)

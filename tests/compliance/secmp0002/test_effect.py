@@ -14,15 +14,14 @@ from harness.errors import CapabilityMissing
 
 from ._support import (
     DEBT_REGISTERS,
-    FUELS,
     R_LOG,
     R_RECOVERY,
+    RESET_TEST_MARKS,
     DebtMeter,
-    assert_executed,
-    assert_reset_effect,
+    assert_reset_done,
 )
 
-pytestmark = [pytest.mark.capability("debt_register_reset"), pytest.mark.parametrize("fuel", FUELS)]
+pytestmark = RESET_TEST_MARKS
 #: Recovery rate the test configures (per hour) and how long it lets recovery run.
 RATE_PER_HOUR = 1_000
 RECOVERY_TIME = _dt.timedelta(hours=3, minutes=5)
@@ -45,9 +44,7 @@ def test_reset_is_logged(meter: DebtMeter, register: str) -> None:
     before = meter.prepare(R_LOG)
     seen = len(meter.events(why))
     exchange = meter.reset(register)
-    assert_executed(R_LOG, exchange, before)
-    after = meter.read(R_LOG)
-    assert_reset_effect(register, meter.reset_use_case, before, after, exchange)
+    after = assert_reset_done(meter, R_LOG, register, before, exchange)
     new = meter.events(why)[seen:]
     if not any(_names_reset(e, register) for e in new):
         others = any(_names_reset(e, r) for e in new for r in DEBT_REGISTERS)
@@ -73,9 +70,7 @@ def test_recovery_after_reset_collects_nothing_from_it(meter: DebtMeter, registe
     rates = {r: {"amount": RATE_PER_HOUR, "per": "hour"} for r in TIME_DEBT_REGISTERS}
     meter.set_state(why, debt_recovery=rates)
     exchange = meter.reset(register)
-    assert_executed(R_RECOVERY, exchange, before)
-    reset = meter.read(R_RECOVERY)
-    assert_reset_effect(register, meter.reset_use_case, before, reset, exchange)
+    reset = assert_reset_done(meter, R_RECOVERY, register, before, exchange)
     try:
         clock.advance(RECOVERY_TIME)
     except CapabilityMissing as exc:

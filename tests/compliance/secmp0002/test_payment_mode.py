@@ -15,9 +15,8 @@ from ._support import (
     R_RESET,
     RESET_TEST_MARKS,
     DebtMeter,
-    assert_executed,
     assert_rejected,
-    assert_reset_effect,
+    assert_reset_done,
 )
 
 pytestmark = RESET_TEST_MARKS
@@ -35,9 +34,7 @@ def test_reset_in_payment_mode(meter: DebtMeter, mode: str, measure: Any) -> Non
     exchange = meter.reset(REGISTER)
     what = f"{meter.reset_use_case} reset {REGISTER} in {mode} mode"
     if accepts:
-        assert_executed(R_MODE, exchange, before)
-        after = meter.read(R_MODE)
-        assert_reset_effect(REGISTER, meter.reset_use_case, before, after, exchange)
+        assert_reset_done(meter, R_MODE, REGISTER, before, exchange)
         return
     after = meter.read(R_MODE)
     assert_rejected(R_MODE, f"{what} (profile declares debt updates only in {', '.join(meter.update_modes)})",

@@ -9,17 +9,17 @@ import pytest
 
 from ._support import (
     DEBT_REGISTERS,
-    FUELS,
     R_INDEPENDENT,
     R_RESET,
     R_ZERO,
+    RESET_TEST_MARKS,
     DebtMeter,
     assert_executed,
     assert_reset_effect,
     assert_state,
 )
 
-pytestmark = [pytest.mark.capability("debt_register_reset"), pytest.mark.parametrize("fuel", FUELS)]
+pytestmark = RESET_TEST_MARKS
 
 
 @pytest.mark.requirement(R_RESET, R_INDEPENDENT)

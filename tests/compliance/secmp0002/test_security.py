@@ -19,7 +19,7 @@ from ._support import (
     DebtMeter,
     assert_executed,
     assert_rejected,
-    assert_reset_effect,
+    assert_reset_done,
 )
 
 pytestmark = RESET_TEST_MARKS
@@ -68,5 +68,4 @@ def test_reset_response_echoes_counter_and_verifies(meter: DebtMeter, register: 
     if problems:
         raise AssertionError(failure_text(R_RESPONSE, f"{meter.reset_use_case} reset {register} response",
                                           problems, before, None, None, (exchange,)))
-    assert_executed(R_RESPONSE, exchange, before)
-    assert_reset_effect(register, meter.reset_use_case, before, meter.read(R_RESPONSE), exchange)
+    assert_reset_done(meter, R_RESPONSE, register, before, exchange)

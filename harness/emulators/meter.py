@@ -1,0 +1,85 @@
+"""What the GSME and ESME models share: the event log, the debt ledger with its hourly
+time-based recovery on the virtual clock, and the common ``set_state`` keys (payment mode,
+debt recovery rates, registers by name or alias). Fuel-specific parts stay in gsme.py/esme.py."""
+
+from __future__ import annotations
+
+import datetime as _dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from harness.emulators.clock import VirtualClock
+from harness.emulators.config import DeviceConfig
+from harness.emulators.debt import DebtLedger
+
+
+@dataclass
+class Event:
+    at: str
+    what: str
+    detail: dict[str, Any] = field(default_factory=dict)
+
+
+class DebtMeter:
+    """Mixin for a meter model with a register dict, a payment mode and three debt registers.
+    Subclasses set ``role`` and ``aliases``, call :meth:`_init_meter` from ``__init__`` and then
+    :meth:`_start_recovery` (after scheduling anything that must run first on a tie)."""
+
+    role: str
+    aliases: Mapping[str, str]
+    cfg: DeviceConfig
+    clock: VirtualClock
+    registers: dict[str, int]
+    payment_mode: str
+    events: list[Event]
+    ledger: DebtLedger
+    _tick_handle: int
+
+    def _init_meter(self, cfg: DeviceConfig, clock: VirtualClock, defaults: Mapping[str, int],
+                    debt_keys: dict[str, str], balance_key: str) -> None:
+        """Registers (defaults overlaid by the profile), payment mode, event log, debt ledger with
+        the profile's recovery rates."""
+        self.cfg = cfg
+        self.clock = clock
+        self.registers = dict(defaults)
+        self.registers.update({self.aliases.get(k, k): int(v) for k, v in cfg.registers.items()})
+        self.payment_mode = cfg.payment_mode
+        self.events = []
+        self.ledger = DebtLedger(self.registers, debt_keys, balance_key, tuple(cfg.faults))
+        self._set_rates(cfg.debt_recovery)
+
+    def _start_recovery(self) -> None:
+        """Schedule the first hourly debt-recovery tick."""
+        self._tick_handle = self.clock.call_at(_next_hour(self.clock.now()), self._hourly)
+
+    def _set_rates(self, rates: Mapping[str, Mapping[str, Any]]) -> None:
+        for reg, rate in dict(rates).items():
+            self.ledger.set_rate(reg, int(rate.get("amount", 0)), str(rate.get("per", "hour")))
+
+    def _hourly(self) -> None:
+        taken = self.ledger.collect(self.clock.now(), self.payment_mode == "prepayment")
+        if taken:
+            self.log("debt_recovered", amount=taken)
+        self._tick_handle = self.clock.call_at(_next_hour(self.clock.now()), self._hourly)
+
+    def log(self, what: str, **detail: Any) -> None:
+        self.events.append(Event(self.clock.now().isoformat(), what, detail))
+
+    def _set_common(self, key: str, value: Any) -> None:
+        """One ``set_state`` key shared by both meters: payment_mode, debt_recovery or a register."""
+        if key == "payment_mode":
+            if value not in ("credit", "prepayment"):
+                raise ValueError(f"payment_mode {value!r}")
+            self.payment_mode = value
+        elif key == "debt_recovery":
+            self._set_rates(value)
+        else:
+            name = self.aliases.get(key, key)
+            if name not in self.registers:
+                raise ValueError(f"{self.role} has no register {key!r}")
+            self.registers[name] = int(value)
+
+
+def _next_hour(now: _dt.datetime) -> _dt.datetime:
+    return now.replace(minute=0, second=0, microsecond=0) + _dt.timedelta(hours=1)
