@@ -188,7 +188,20 @@ def _tree(value: Any, depth: int, lines: list[str], label: str = "") -> None:
         for i, item in enumerate(value):
             _tree(item, depth, lines, f"[{i}]")
     else:
-        lines.append(f"{head}{value}")
+        lines.append(f"{head}{_scalar(label, value)}")
+
+
+# Identifiers a person reads in hex, as the specs print them (cluster 0x0702, attribute 0x0007).
+_HEX_FIELDS = {"cluster": 4, "profile": 4, "id": 4, "attribute": 4, "class_id": 4, "message_code": 4,
+               "frame_control": 2, "command_id": 2, "control": 2, "status": 2, "alert_code": 4,
+               "invoke_id": 8}
+
+
+def _scalar(label: str, value: Any) -> str:
+    width = _HEX_FIELDS.get(label)
+    if width and isinstance(value, int) and not isinstance(value, bool):
+        return f"0x{value:0{width}X}"
+    return str(value)
 
 
 def decode(data: bytes, keystore: Keystore | None = None, *, file: str | None = None,
