@@ -188,7 +188,7 @@ def _skip_type_description(data: bytes, o: int, end: int, depth: int) -> int:
         _need(data, o, 2, end, "compact-array type")
         return _skip_type_description(data, o + 2, end, depth + 1)
     if t == STRUCTURE:
-        n, o = _read_length(data, o, end, "compact-array type")
+        n, o = read_length(data, o, "compact-array type", end)
         if n > end - o:
             raise DecodeError(f"{n} element types cannot fit", offset=o, field="compact-array type")
         for _ in range(n):
@@ -209,22 +209,6 @@ _KIND.update({t: _K_FIXED for t in FIXED_BYTES})
 _KIND.update({t: {(1, False): _K_UINT1, (2, False): _K_UINT2}.get(spec, _K_INT) for t, spec in INTEGERS.items()})
 _KINDS = tuple(_KIND.get(t, _K_UNKNOWN) for t in range(256))
 _INT_SPECS = tuple(INTEGERS.get(t, (0, False)) for t in range(256))
-
-
-def _read_length(data: bytes, o: int, lim: int, field: str) -> tuple[int, int]:
-    """:func:`read_length` over ``data[:lim]`` without copying the bytes."""
-    if o >= lim:
-        raise DecodeError("truncated: length byte missing", offset=o, field=field)
-    first = data[o]
-    if first < 0x80:
-        return first, o + 1
-    count = first & 0x7F
-    if count == 0 or count > 3:
-        raise DecodeError(f"impossible length form 0x{first:02X}", offset=o, field=field)
-    stop = o + 1 + count
-    if stop > lim:
-        raise DecodeError("truncated inside a long-form length", offset=o, field=field)
-    return int.from_bytes(data[o + 1 : stop], "big"), stop
 
 
 def _truncated(o: int, size: int, end: int, what: str) -> DecodeError:
@@ -266,7 +250,7 @@ def _parse_data(data: bytes, offset: int, end: int, depth: int) -> tuple[Data, i
                 n = data[o]
                 o += 1
             else:
-                n, o = _read_length(data, o, end, TAG_NAMES[t])
+                n, o = read_length(data, o, TAG_NAMES[t], end)
             stop = o + n
             if stop > end:
                 raise _truncated(o, n, end, TAG_NAMES[t])
@@ -284,7 +268,7 @@ def _parse_data(data: bytes, offset: int, end: int, depth: int) -> tuple[Data, i
                 n = data[o]
                 o += 1
             else:
-                n, o = _read_length(data, o, end, TAG_NAMES[t])
+                n, o = read_length(data, o, TAG_NAMES[t], end)
             if n > end - o:
                 raise DecodeError(f"{TAG_NAMES[t]} of {n} elements cannot fit in {end - o} bytes",
                                   offset=start, field=TAG_NAMES[t])
@@ -310,7 +294,7 @@ def _parse_data(data: bytes, offset: int, end: int, depth: int) -> tuple[Data, i
                 bits = data[o]
                 o += 1
             else:
-                bits, o = _read_length(data, o, end, "bit-string")
+                bits, o = read_length(data, o, "bit-string", end)
             n = (bits + 7) // 8
             stop = o + n
             if stop > end:
@@ -333,7 +317,7 @@ def _parse_data(data: bytes, offset: int, end: int, depth: int) -> tuple[Data, i
             o = stop
         elif kind == _K_COMPACT:
             p = _skip_type_description(data, o, end, level + 1)
-            n, p = _read_length(data, p, end, "compact-array contents")
+            n, p = read_length(data, p, "compact-array contents", end)
             _need(data, p, n, end, "compact-array contents")
             value = Data(t, data[o : p + n])
             o = p + n
@@ -450,7 +434,7 @@ def _parse_spec(data: bytes, o: int, end: int) -> tuple[RequestSpec, int]:
 
 
 def _parse_specs(data: bytes, o: int, end: int) -> tuple[list[RequestSpec], int]:
-    n, o = _read_length(data, o, end, "request specification count")
+    n, o = read_length(data, o, "request specification count", end)
     if n * 10 > end - o:
         raise DecodeError(f"{n} request specifications cannot fit", offset=o, field="request specification count")
     specs = []
@@ -461,7 +445,7 @@ def _parse_specs(data: bytes, o: int, end: int) -> tuple[list[RequestSpec], int]
 
 
 def _parse_data_list(data: bytes, o: int, end: int, what: str) -> tuple[list[Data], int]:
-    n, o = _read_length(data, o, end, what)
+    n, o = read_length(data, o, what, end)
     if n > end - o:
         raise DecodeError(f"{n} items cannot fit", offset=o, field=what)
     items = []
@@ -474,7 +458,7 @@ def _parse_data_list(data: bytes, o: int, end: int, what: str) -> tuple[list[Dat
 def _parse_head(data: bytes, o: int, end: int) -> tuple[int, bytes, int]:
     _need(data, o, 4, end, "invoke-id")
     invoke = int.from_bytes(data[o : o + 4], "big")
-    n, p = _read_length(data, o + 4, end, "date-time")
+    n, p = read_length(data, o + 4, "date-time", end)
     _need(data, p, n, end, "date-time")
     return invoke, bytes(data[p : p + n]), p + n
 

@@ -243,22 +243,6 @@ def _need(data_end: int, offset: int, size: int, field: str) -> None:
                           offset=offset, field=field)
 
 
-def _read_length(data: bytes, offset: int, end: int, field: str) -> tuple[int, int]:
-    """:func:`read_length` over ``data[:end]`` without copying the bytes."""
-    if offset < end and data[offset] < 0x80:
-        return data[offset], offset + 1
-    if offset >= end:
-        raise DecodeError("truncated: length byte missing", offset=offset, field=field)
-    first = data[offset]
-    count = first & 0x7F
-    if count == 0 or count > 3:
-        raise DecodeError(f"impossible length form 0x{first:02X}", offset=offset, field=field)
-    stop = offset + 1 + count
-    if stop > end:
-        raise DecodeError("truncated inside a long-form length", offset=offset, field=field)
-    return int.from_bytes(data[offset + 1 : stop], "big"), stop
-
-
 def _parse_grouping(data: bytes, offset: int, end: int, *, allow_precommand: bool,
                     mac: bytes | None) -> tuple[GbcsMessage, int]:
     short = offset + 30 > end  # else the fixed-size fields up to the date-time length all fit
@@ -297,12 +281,12 @@ def _parse_grouping(data: bytes, offset: int, end: int, *, allow_precommand: boo
         o += 13
     else:
         raise DecodeError(f"date-time length 0x{dt_len:02X} is neither 00 nor 0C", offset=o, field="date-time")
-    oi_len, o2 = _read_length(data, o, end, "other-information length")
+    oi_len, o2 = read_length(data, o, "other-information length", end)
     minimal = o2 - o == _length_size(oi_len)
     _need(end, o2, oi_len, "other-information")
     other = OtherInformation.parse(data[o2 : o2 + oi_len], o2)
     o = o2 + oi_len
-    c_len, o2 = _read_length(data, o, end, "content length")
+    c_len, o2 = read_length(data, o, "content length", end)
     minimal = minimal and o2 - o == _length_size(c_len)
     _need(end, o2, c_len, "content")
     content = data[o2 : o2 + c_len]

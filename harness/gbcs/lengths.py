@@ -7,20 +7,23 @@ from harness.errors import DecodeError, EncodeError
 MAX_LENGTH = 0xFFFFFF  # three length bytes; anything longer is refused as impossible
 
 
-def read_length(data: bytes, offset: int, field: str) -> tuple[int, int]:
-    """Read an encoded length at ``offset``; return (length, offset after it)."""
-    if offset >= len(data):
+def read_length(data: bytes, offset: int, field: str, end: int | None = None) -> tuple[int, int]:
+    """Read an encoded length at ``offset``; return (length, offset after it). ``end`` bounds
+    the bytes that may be read (default: all of ``data``) without copying them."""
+    lim = len(data) if end is None else end
+    if offset < lim:
+        first = data[offset]
+        if first < 0x80:
+            return first, offset + 1
+    else:
         raise DecodeError("truncated: length byte missing", offset=offset, field=field)
-    first = data[offset]
-    if first < 0x80:
-        return first, offset + 1
     count = first & 0x7F
     if count == 0 or count > 3:
         raise DecodeError(f"impossible length form 0x{first:02X}", offset=offset, field=field)
-    end = offset + 1 + count
-    if end > len(data):
+    stop = offset + 1 + count
+    if stop > lim:
         raise DecodeError("truncated inside a long-form length", offset=offset, field=field)
-    return int.from_bytes(data[offset + 1 : end], "big"), end
+    return int.from_bytes(data[offset + 1 : stop], "big"), stop
 
 
 def encode_length(length: int) -> bytes:
