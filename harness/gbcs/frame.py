@@ -243,6 +243,15 @@ def _need(data_end: int, offset: int, size: int, field: str) -> None:
                           offset=offset, field=field)
 
 
+def _system_title(data: bytes, o: int, end: int, short: bool, field: str) -> tuple[bytes, int]:
+    """A ``08`` + 8-byte EUI at ``o``; (EUI, offset after it)."""
+    if short:
+        _need(end, o, 9, field)
+    if data[o] != 0x08:
+        raise DecodeError(f"length 0x{data[o]:02X}, expected 08", offset=o, field=field)
+    return data[o + 1 : o + 9], o + 9
+
+
 def _parse_grouping(data: bytes, offset: int, end: int, *, allow_precommand: bool,
                     mac: bytes | None) -> tuple[GbcsMessage, int]:
     short = offset + 30 > end  # else the fixed-size fields up to the date-time length all fit
@@ -257,18 +266,8 @@ def _parse_grouping(data: bytes, offset: int, end: int, *, allow_precommand: boo
         raise DecodeError(f"CRA flag 0x{cra_byte:02X} is not 01, 02 or 03", offset=offset + 2, field="CRA flag")
     counter = int.from_bytes(data[offset + 3 : offset + 11], "big")
     o = offset + 11
-    if short:
-        _need(end, o, 9, "originator-system-title")
-    if data[o] != 0x08:
-        raise DecodeError(f"length 0x{data[o]:02X}, expected 08", offset=o, field="originator-system-title")
-    originator = data[o + 1 : o + 9]
-    o += 9
-    if short:
-        _need(end, o, 9, "recipient-system-title")
-    if data[o] != 0x08:
-        raise DecodeError(f"length 0x{data[o]:02X}, expected 08", offset=o, field="recipient-system-title")
-    recipient = data[o + 1 : o + 9]
-    o += 9
+    originator, o = _system_title(data, o, end, short, "originator-system-title")
+    recipient, o = _system_title(data, o, end, short, "recipient-system-title")
     if short:
         _need(end, o, 1, "date-time")
     dt_len = data[o]

@@ -158,10 +158,7 @@ def _waivers(s: Section) -> tuple[M.Waiver, ...]:
     out = []
     for i, item in enumerate(items):
         where = f"{s.path('waivers')}[{i}]"
-        if not isinstance(item, YMap):
-            file, line = items.mark(i)
-            raise ProfileError(f"expected a mapping {{requirement or test, reason}}, got {S.type_name(item)}",
-                               file=file, line=line, field=where)
+        _require_mapping(item, items, i, where, "{requirement or test, reason}")
         w = Section(item, where, S.WAIVER_FIELDS).check_fields()
         req, test = w.text("requirement"), w.text("test")
         if req is None and test is None:
@@ -300,12 +297,16 @@ def _merge(base: YMap, over: YMap, skip: tuple[str, ...] = ()) -> YMap:
     return out
 
 
-def _device_entry(item: Any, items: YList, i: int) -> M.DeviceProfile:
-    where = f"devices[{i}]"
+def _require_mapping(item: Any, items: YList, i: int, where: str, what: str) -> None:
+    """A list item that must be a mapping: else a ProfileError at the item's line."""
     if not isinstance(item, YMap):
         file, line = items.mark(i)
-        raise ProfileError(f"expected a mapping ({{profile: path}} or a device), got {S.type_name(item)}",
-                           file=file, line=line, field=where)
+        raise ProfileError(f"expected a mapping {what}, got {S.type_name(item)}", file=file, line=line, field=where)
+
+
+def _device_entry(item: Any, items: YList, i: int) -> M.DeviceProfile:
+    where = f"devices[{i}]"
+    _require_mapping(item, items, i, where, "({profile: path} or a device)")
     entry = Section(item, where, S.DEVICE_ENTRY_FIELDS).check_fields()
     if not entry.has("profile"):
         return _device(item, where, S.DEVICE_ENTRY_FIELDS)
