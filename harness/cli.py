@@ -13,11 +13,14 @@ from harness.errors import HarnessError
 SUBCOMMANDS = ("decode", "emulate", "send", "faults", "run", "cycles", "report", "devices")
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
+    """The parser; when ``argv`` names a subcommand first, only that command's module is imported
+    (``harness decode`` does not pay for the imports of ``harness run``)."""
     parser = argparse.ArgumentParser(prog="harness", description="GBCS compliance harness")
     parser.add_argument("--version", action="version", version=f"harness {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
-    for name in SUBCOMMANDS:
+    chosen = argv[0] if argv and argv[0] in SUBCOMMANDS else None
+    for name in (chosen,) if chosen else SUBCOMMANDS:
         try:
             module = importlib.import_module(f"harness.commands.{name}")
         except ModuleNotFoundError as exc:
@@ -29,7 +32,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else argv
+    parser = build_parser(argv)
     args = parser.parse_args(argv)
     try:
         return int(args.func(args) or 0)

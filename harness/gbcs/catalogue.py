@@ -3,15 +3,21 @@ target device role, critical (SME.C.C), replay protection, date-time in the resp
 
 Provisional codes (the SECMP0002 debt-register resets) can be overridden per profile:
 ``Catalogue.load({"ECS07r": 0x0F11})``.
+
+``catalogue.yaml`` is the source; ``catalogue_compiled.py`` is generated from it
+(``python3 -m harness.gbcs.catalogue``) so that a process does not parse YAML at start-up. The
+compiled module records the YAML's SHA-256: when the YAML was edited without recompiling, the
+YAML is parsed instead (correct, just slower) and ``tests/gbcs/test_catalogue_compiled.py`` fails.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+import hashlib
+import sys
+from dataclasses import dataclass, fields, replace
 from importlib import resources
+from pathlib import Path
 from typing import Any
-
-import yaml
 
 from harness.errors import EncodeError
 
@@ -72,10 +78,7 @@ class Catalogue:
     @classmethod
     def load(cls, overrides: dict[str, int] | None = None, *, text: str | None = None) -> Catalogue:
         """Load the packaged catalogue (or ``text``), applying message-code ``overrides``."""
-        if text is None:
-            text = resources.files("harness.gbcs").joinpath("catalogue.yaml").read_text(encoding="utf-8")
-        raw = yaml.safe_load(text) or {}
-        items = [_use_case(d) for d in raw.get("use_cases", [])]
+        items = packaged_use_cases() if text is None else parse_yaml(text)
         for uid, code in (overrides or {}).items():
             idx = next((i for i, uc in enumerate(items) if uc.id == uid), None)
             if idx is None:
@@ -98,4 +101,59 @@ def _use_case(d: dict[str, Any]) -> UseCase:
     )
 
 
+def parse_yaml(text: str) -> list[UseCase]:
+    """Use cases of a catalogue YAML text (the slow path: PyYAML imported on demand)."""
+    import yaml
+
+    raw = yaml.safe_load(text) or {}
+    return [_use_case(d) for d in raw.get("use_cases", [])]
+
+
+def _yaml_text() -> str:
+    return resources.files("harness.gbcs").joinpath("catalogue.yaml").read_text(encoding="utf-8")
+
+
+def yaml_digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def packaged_use_cases() -> list[UseCase]:
+    """The packaged use cases: the compiled module when it matches ``catalogue.yaml``."""
+    text = _yaml_text()
+    try:
+        from harness.gbcs import catalogue_compiled as compiled
+    except ImportError:
+        compiled = None  # type: ignore[assignment]
+    if (compiled is not None and compiled.YAML_SHA256 == yaml_digest(text)
+            and compiled.FIELDS == tuple(f.name for f in fields(UseCase))):
+        return [UseCase(*row) for row in compiled.USE_CASES]
+    return parse_yaml(text)
+
+
+def compiled_source(text: str) -> str:
+    """The text of ``catalogue_compiled.py`` for the catalogue YAML ``text``."""
+    names = [f.name for f in fields(UseCase)]
+    lines = [
+        '"""Generated from catalogue.yaml by ``python3 -m harness.gbcs.catalogue``: do not edit."""',
+        "",
+        f"YAML_SHA256 = {yaml_digest(text)!r}",
+        f"FIELDS = {tuple(names)!r}",
+        "USE_CASES = (",
+    ]
+    for uc in parse_yaml(text):
+        lines.append(f"    {tuple(getattr(uc, n) for n in names)!r},")
+    lines.append(")")
+    return "\n".join(lines) + "\n"
+
+
+def write_compiled() -> Path:
+    """Regenerate ``catalogue_compiled.py`` next to this module from ``catalogue.yaml``."""
+    target = Path(__file__).with_name("catalogue_compiled.py")
+    target.write_text(compiled_source(_yaml_text()), encoding="utf-8")
+    return target
+
+
 CATALOGUE = Catalogue.load()
+
+if __name__ == "__main__":  # python3 -m harness.gbcs.catalogue
+    print(f"wrote {write_compiled()}", file=sys.stderr)

@@ -1,0 +1,65 @@
+"""The compiled catalogue (catalogue_compiled.py) is catalogue.yaml, and start-up never parses YAML."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from importlib import resources
+from pathlib import Path
+
+import pytest
+
+from harness.gbcs import catalogue, catalogue_compiled
+from harness.gbcs.catalogue import CATALOGUE, Catalogue, UseCase
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _yaml() -> str:
+    return resources.files("harness.gbcs").joinpath("catalogue.yaml").read_text(encoding="utf-8")
+
+
+def test_compiled_module_is_the_yaml() -> None:
+    assert catalogue_compiled.YAML_SHA256 == catalogue.yaml_digest(_yaml()), (
+        "catalogue.yaml changed: run `python3 -m harness.gbcs.catalogue` and commit catalogue_compiled.py")
+    compiled_file = Path(catalogue_compiled.__file__).read_text(encoding="utf-8")
+    assert compiled_file == catalogue.compiled_source(_yaml())
+
+
+def test_compiled_use_cases_equal_the_parsed_yaml() -> None:
+    parsed = catalogue.parse_yaml(_yaml())
+    assert list(CATALOGUE) == parsed
+    assert len(parsed) > 100
+
+
+def test_an_edited_yaml_without_recompiling_falls_back_to_parsing(monkeypatch: pytest.MonkeyPatch) -> None:
+    edited = _yaml().replace('name: "Remove device from CHF device log"', 'name: "Edited name"')
+    monkeypatch.setattr(catalogue, "_yaml_text", lambda: edited)
+    assert Catalogue.load().by_id("CCS02").name == "Edited name"
+
+
+def test_overrides_apply_to_the_compiled_catalogue() -> None:
+    loaded = Catalogue.load({"ECS07r": 0x0F11})
+    assert loaded.by_id("ECS07r").message_code == 0x0F11
+    assert loaded.by_code(0x0F11) == loaded.by_id("ECS07r")
+    assert isinstance(loaded.by_id("CCS02"), UseCase)
+
+
+def test_harness_decode_imports_only_what_it_uses() -> None:
+    """A cold ``harness decode --keys default FILE`` parses no YAML and imports no other command
+    (run: multiprocessing, jinja2 reports), yet still names the use case from the catalogue."""
+    hex_file = next((ROOT / "tests" / "data" / "rtds" / "RTDS-4.5.0").rglob("*.HEX"))
+    code = (
+        "import sys, io, contextlib; from harness.cli import main\n"
+        "out = io.StringIO()\n"
+        f"with contextlib.redirect_stdout(out): rc = main(['decode', '--json', '--keys', 'default', {str(hex_file)!r}])\n"
+        "assert rc == 0 and '\"use_case\": \"' in out.getvalue(), out.getvalue()\n"
+        "print(sorted({m.split('.')[0] if not m.startswith('harness.') else m for m in sys.modules}))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         cwd=ROOT, env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
+    loaded = set(eval(out.stdout))  # noqa: S307 - our own subprocess's printed list
+    for unwanted in ("yaml", "jinja2", "multiprocessing", "concurrent", "harness.commands.run",
+                     "harness.report", "harness.emulators", "harness.bench"):
+        assert unwanted not in loaded, f"harness decode imported {unwanted}"
+    assert "harness.gbcs.catalogue_compiled" in loaded
