@@ -13,10 +13,12 @@ import enum
 import struct
 from dataclasses import dataclass, fields
 from functools import lru_cache
-
-from bitstring import Bits
+from typing import TYPE_CHECKING
 
 from harness.errors import DecodeError, EncodeError
+
+if TYPE_CHECKING:
+    from bitstring import Bits
 
 NOT_SPECIFIED = 0xFF
 DEVIATION_NOT_SPECIFIED = -0x8000  # wire 0x8000
@@ -64,11 +66,13 @@ class ClockStatus:
 
     @property
     def bits(self) -> Bits:
-        """The byte as bits, most significant first (bit 7 is index 0)."""
+        """The byte as bits, most significant first (bit 7 is index 0); bitstring is imported on
+        first use (a decode reads single bits with :meth:`bit`)."""
         return _bits(self.raw)
 
     def bit(self, n: int) -> bool:
-        return bool(self.bits[7 - n])
+        """Bit ``n`` (0 = least significant, the DLMS numbering)."""
+        return bool((self.raw >> n) & 1)
 
     @property
     def source(self) -> ClockSource:
@@ -161,6 +165,8 @@ _STATUS_JSON: dict[int, dict[str, object]] = {}
 
 @lru_cache(maxsize=256)
 def _bits(raw: int) -> Bits:
+    from bitstring import Bits
+
     return Bits(uint=raw, length=8)
 
 

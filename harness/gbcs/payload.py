@@ -8,28 +8,23 @@ field name) leaves :func:`decode_payload`, whatever the input bytes.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from harness.errors import DecodeError
-from harness.gbcs.asn1 import Asn1Payload, parse_asn1
 from harness.gbcs.cipher import ContentCipher
-from harness.gbcs.dlms import (
-    TAG_ACCESS_REQUEST,
-    TAG_ACCESS_RESPONSE,
-    TAG_DATA_NOTIFICATION,
-    AccessRequest,
-    AccessResponse,
-    DataNotification,
-    parse_dlms,
-)
-from harness.gbcs.gbz import GbzAlert, GbzPayload, parse_gbz
+from harness.gbcs.dlms import TAG_ACCESS_REQUEST, TAG_ACCESS_RESPONSE, TAG_DATA_NOTIFICATION, parse_dlms
+
+if TYPE_CHECKING:  # the GBZ (with ZCL) and ASN.1 codecs are imported when a payload needs them
+    from harness.gbcs.asn1 import Asn1Payload
+    from harness.gbcs.dlms import AccessRequest, AccessResponse, DataNotification
+    from harness.gbcs.gbz import GbzAlert, GbzPayload
 
 GBZ, DLMS, ASN1, RAW = "gbz", "dlms", "asn1", "raw"
 ASN1_FIRST_BYTES = (0x30, 0x02, 0x04, 0x05)
 DLMS_FIRST_BYTES = (TAG_ACCESS_REQUEST, TAG_ACCESS_RESPONSE, TAG_DATA_NOTIFICATION)
 MAX_CONTENT = 1 << 20
 
-Node = GbzPayload | GbzAlert | AccessRequest | AccessResponse | DataNotification | Asn1Payload
+Node: TypeAlias = "GbzPayload | GbzAlert | AccessRequest | AccessResponse | DataNotification | Asn1Payload"
 
 
 @dataclass
@@ -81,10 +76,14 @@ def decode_payload(content: bytes, *, message_code: int | None = None,
     node: Node | None = None
     try:
         if family == GBZ:
+            from harness.gbcs.gbz import parse_gbz
+
             node = parse_gbz(content, cipher, alert=None if cra is None else cra == 3)
         elif family == DLMS:
             node = parse_dlms(content, cipher)
         elif family == ASN1:
+            from harness.gbcs.asn1 import parse_asn1
+
             node = parse_asn1(content)
     except DecodeError:
         raise

@@ -8,25 +8,40 @@ Identity: the file name is authoritative (the reference tooling looks keys up by
 certificate whose subject x500UniqueIdentifier / SAN hardwareModuleName names a different EUI is
 *also* indexed under that EUI unless a file of its own already covers it. This reproduces the RTDS
 quirk where ``90b3d51f30000007-ka.*`` holds the pair of ``90B3D51F30030000``.
+
+Start-up: a folder may carry ``keystore-index.json`` (``python3 -m harness.gbcs.security
+DIR`` writes it; the packaged keystore has one): each file's identity (certificate EUI, role) and
+public point, with a SHA-256 over every key file's name and bytes. When the digest matches, the
+keystore is built from the index without parsing a certificate (``cryptography.x509`` is not even
+imported) and private keys are read on first use; otherwise every file is parsed as before.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
+import os
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
 
 from harness.errors import KeystoreError
 
+if TYPE_CHECKING:
+    from cryptography import x509
+
 USAGES = ("ka", "ds", "pp-ka")
+INDEX_NAME = "keystore-index.json"
+INDEX_VERSION = 1
 _NAME = re.compile(r"^([0-9a-fA-F]{16})-(ka|ds|pp-ka)\.(pem|key)$")
-_HARDWARE_MODULE_NAME = x509.ObjectIdentifier("1.3.6.1.5.5.7.8.4")
-_X500_UNIQUE_IDENTIFIER = x509.ObjectIdentifier("2.5.4.45")
+_HARDWARE_MODULE_NAME = "1.3.6.1.5.5.7.8.4"
+_X500_UNIQUE_IDENTIFIER = "2.5.4.45"
+_ORGANIZATIONAL_UNIT_NAME = "2.5.4.11"
 
 # GBCS Remote Party Role codes as carried in the certificate subject OU.
 ROLE_NAMES = {
@@ -85,17 +100,19 @@ def _eui_from_hardware_module_name(der: bytes) -> bytes | None:
 def certificate_identity(cert: x509.Certificate) -> tuple[bytes | None, int | None]:
     """(EUI, role code) from a GBCS certificate: subject x500UniqueIdentifier (a BIT STRING
     holding the EUI) and OU for remote parties, SAN hardwareModuleName for devices."""
+    from cryptography import x509
+
     eui: bytes | None = None
     role: int | None = None
     for attr in cert.subject:
-        if attr.oid == _X500_UNIQUE_IDENTIFIER:
+        if attr.oid.dotted_string == _X500_UNIQUE_IDENTIFIER:
             raw = attr.value if isinstance(attr.value, bytes) else str(attr.value).encode()
             # cryptography returns the BIT STRING contents with the unused-bits byte first.
             if len(raw) == 9:
                 raw = raw[1:]
             if len(raw) == 8:
                 eui = bytes(raw)
-        elif attr.oid == NameOID.ORGANIZATIONAL_UNIT_NAME:
+        elif attr.oid.dotted_string == _ORGANIZATIONAL_UNIT_NAME:
             text = str(attr.value)
             if text.isdigit():
                 role = int(text)
@@ -106,7 +123,7 @@ def certificate_identity(cert: x509.Certificate) -> tuple[bytes | None, int | No
             san = None
         if san is not None:
             for name in san.get_values_for_type(x509.OtherName):
-                if name.type_id == _HARDWARE_MODULE_NAME:
+                if name.type_id.dotted_string == _HARDWARE_MODULE_NAME:
                     eui = _eui_from_hardware_module_name(name.value)
                     if eui:
                         break
@@ -118,8 +135,9 @@ class Keystore:
     key is unknown. Key material is never shown by ``repr``."""
 
     def __init__(self) -> None:
-        self._public: dict[Key, ec.EllipticCurvePublicKey] = {}
-        self._private: dict[Key, ec.EllipticCurvePrivateKey] = {}
+        # Values not yet loaded: an X9.62 point (public, from the index) or the file (private).
+        self._public: dict[Key, ec.EllipticCurvePublicKey | bytes] = {}
+        self._private: dict[Key, ec.EllipticCurvePrivateKey | Path] = {}
         self._roles: dict[bytes, int] = {}  # certificate OU role codes
         self._devices: set[bytes] = set()  # device certificates and registered device keys
         self._files: dict[Key, list[str]] = {}
@@ -129,37 +147,40 @@ class Keystore:
     # -- loading ------------------------------------------------------------------------------
     @classmethod
     def from_folder(cls, path: str | Path) -> Keystore:
-        """Load every ``<eui>-<usage>.<pem|key>`` file of ``path``. Other files are ignored."""
+        """Load every ``<eui>-<usage>.<pem|key>`` file of ``path``. Other files are ignored.
+        A matching ``keystore-index.json`` spares the parsing (see the module docstring)."""
         folder = Path(path)
         if not folder.is_dir():
             raise KeystoreError(f"keystore folder {folder} does not exist")
+        files = _key_files(folder)
+        entries = _entries_from_index(folder, files)
+        if entries is None:
+            entries = [_parse_entry(file, eui, usage, kind) for file, eui, usage, kind in files]
         store = cls()
         store.source = str(folder)
-        aliases: list[tuple[bytes, str, Path, ec.EllipticCurvePublicKey]] = []
-        for file in sorted(folder.iterdir()):
-            match = _NAME.match(file.name)
-            if not match:
-                continue
-            eui, usage, kind = bytes.fromhex(match.group(1)), match.group(2), match.group(3)
-            if kind == "key":
-                private = _load_private(file)
-                store._private[(eui, usage)] = private
+        aliases: list[_Entry] = []
+        for entry in entries:
+            key = (entry.eui, entry.usage)
+            if entry.kind == "key":
+                assert entry.private is not None
+                store._private[key] = entry.private
                 store._acb = None
             else:
-                public, cert_eui, role, is_cert = _load_public(file)
-                store._public[(eui, usage)] = public
-                if is_cert:
+                assert entry.public is not None
+                store._public[key] = entry.public
+                if entry.is_cert:
                     # A certificate's role belongs to the EUI it names (the file name may differ).
-                    store._set_role(cert_eui or eui, role)
-                if cert_eui is not None and cert_eui != eui:
-                    aliases.append((cert_eui, usage, file, public))
-            store._files.setdefault((eui, usage), []).append(file.name)
-        for cert_eui, usage, file, public in aliases:
+                    store._set_role(entry.cert_eui or entry.eui, entry.role)
+                if entry.cert_eui is not None and entry.cert_eui != entry.eui:
+                    aliases.append(entry)
+            store._files.setdefault(key, []).append(entry.name)
+        for entry in aliases:
             # The certificate's own EUI, unless a file named for it exists.
-            key = (cert_eui, usage)
+            assert entry.cert_eui is not None and entry.public is not None
+            key = (entry.cert_eui, entry.usage)
             if key not in store._public:
-                store._public[key] = public
-                store._files.setdefault(key, []).append(file.name)
+                store._public[key] = entry.public
+                store._files.setdefault(key, []).append(entry.name)
         return store
 
     @classmethod
@@ -169,17 +190,23 @@ class Keystore:
 
     # -- lookups ------------------------------------------------------------------------------
     def private(self, eui: bytes | str, usage: str) -> ec.EllipticCurvePrivateKey | None:
-        return self._private.get((_eui(eui), usage))
+        key = (_eui(eui), usage)
+        found = self._private.get(key)
+        if isinstance(found, Path):
+            found = self._private[key] = _load_private(found)
+        return found
 
     def public(self, eui: bytes | str, usage: str) -> ec.EllipticCurvePublicKey | None:
         key = (_eui(eui), usage)
         found = self._public.get(key)
-        if found is None:
-            private = self._private.get(key)
+        if type(found) is bytes:
+            found = self._public[key] = ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP256R1(), found)
+        elif found is None:
+            private = self.private(*key)
             if private is not None:
                 found = private.public_key()
                 self._public[key] = found
-        return found
+        return found  # type: ignore[return-value]
 
     def ka_private(self, eui: bytes | str) -> ec.EllipticCurvePrivateKey | None:
         return self.private(eui, "ka")
@@ -286,6 +313,90 @@ class Keystore:
                 f"private={len(self._private)}, remote_parties={len(self._roles)}, devices={len(self._devices)})")
 
 
+@dataclass(frozen=True)
+class _Entry:
+    """What one key file contributes: a private key (or its file, read on first use), or a public
+    key (or its X9.62 point) with the certificate's identity."""
+
+    name: str
+    eui: bytes
+    usage: str
+    kind: str  # "key" (PKCS#8 private key) or "pem" (certificate or bare public key)
+    private: ec.EllipticCurvePrivateKey | Path | None = None
+    public: ec.EllipticCurvePublicKey | bytes | None = None
+    cert_eui: bytes | None = None
+    role: int | None = None
+    is_cert: bool = False
+
+
+def _key_files(folder: Path) -> list[tuple[Path, bytes, str, str]]:
+    """(file, EUI, usage, kind) of every key file of ``folder``, sorted by name."""
+    found = []
+    for name in sorted(os.listdir(folder)):  # names, not Paths: sorting Paths costs ms at start-up
+        match = _NAME.match(name)
+        if match:
+            found.append((folder / name, bytes.fromhex(match.group(1)), match.group(2), match.group(3)))
+    return found
+
+
+def _parse_entry(file: Path, eui: bytes, usage: str, kind: str) -> _Entry:
+    if kind == "key":
+        return _Entry(file.name, eui, usage, kind, private=_load_private(file))
+    public, cert_eui, role, is_cert = _load_public(file)
+    return _Entry(file.name, eui, usage, kind, public=public, cert_eui=cert_eui, role=role, is_cert=is_cert)
+
+
+def _files_digest(files: list[tuple[Path, bytes, str, str]]) -> str:
+    """SHA-256 over every key file's name and bytes (what an index was built from)."""
+    digest = hashlib.sha256()
+    for file, *_ in files:
+        with open(file, "rb") as handle:
+            digest.update(file.name.encode() + b"\0" + hashlib.sha256(handle.read()).digest())
+    return digest.hexdigest()
+
+
+def _entries_from_index(folder: Path, files: list[tuple[Path, bytes, str, str]]) -> list[_Entry] | None:
+    """The entries of ``folder``'s index when it describes exactly these files, else None."""
+    try:
+        index: dict[str, Any] = json.loads((folder / INDEX_NAME).read_text(encoding="utf-8"))
+        if index.get("version") != INDEX_VERSION or index.get("sha256") != _files_digest(files):
+            return None
+        rows = index["files"]
+        if [row[0] for row in rows] != [file.name for file, *_ in files]:
+            return None
+        entries = []
+        for (file, eui, usage, kind), (_, cert_eui, role, is_cert, point) in zip(files, rows, strict=True):
+            if kind == "key":
+                entries.append(_Entry(file.name, eui, usage, kind, private=file))
+            else:
+                entries.append(_Entry(file.name, eui, usage, kind, public=bytes.fromhex(point),
+                                      cert_eui=bytes.fromhex(cert_eui) if cert_eui else None,
+                                      role=role, is_cert=bool(is_cert)))
+        return entries
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def write_index(folder: str | Path) -> Path:
+    """Parse every key file of ``folder`` and write its ``keystore-index.json``."""
+    folder = Path(folder)
+    files = _key_files(folder)
+    rows: list[list[Any]] = []
+    for file, eui, usage, kind in files:
+        entry = _parse_entry(file, eui, usage, kind)
+        point = None
+        if isinstance(entry.public, ec.EllipticCurvePublicKey):
+            point = entry.public.public_bytes(serialization.Encoding.X962,
+                                              serialization.PublicFormat.UncompressedPoint).hex()
+        rows.append([file.name, entry.cert_eui.hex() if entry.cert_eui else None, entry.role,
+                     entry.is_cert, point])
+    head = json.dumps({"version": INDEX_VERSION, "sha256": _files_digest(files)})[:-1]
+    body = ",\n".join(json.dumps(row) for row in rows)  # one file a line
+    target = folder / INDEX_NAME
+    target.write_text(f'{head}, "files": [\n{body}\n]}}\n', encoding="utf-8")
+    return target
+
+
 def _check_usage(usage: str) -> None:
     if usage not in USAGES:
         raise ValueError(f"usage must be one of {USAGES}, got {usage!r}")
@@ -312,6 +423,8 @@ def _load_public(file: Path) -> tuple[ec.EllipticCurvePublicKey, bytes | None, i
     key: object
     try:
         if is_cert:
+            from cryptography import x509
+
             cert = x509.load_pem_x509_certificate(data)
             key = cert.public_key()
             eui, role = certificate_identity(cert)

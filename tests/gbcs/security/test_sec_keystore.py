@@ -141,3 +141,76 @@ def test_registration_roles(keystore: Keystore, tmp_path: Path) -> None:
     assert not store.is_device(ESME) and store.role_of(ESME) is None
     with pytest.raises(ValueError, match="unknown role"):
         store.add_public(ESME, "ka", key.public_key(), role="Plumber")
+
+
+# -- keystore-index.json: the start-up index ------------------------------------------------------
+
+def _copy_without_index(tmp_path: Path) -> Path:
+    folder = tmp_path / "keys"
+    shutil.copytree(KEYSTORE, folder)
+    (folder / "keystore-index.json").unlink()
+    return folder
+
+
+def _same(indexed: Keystore, parsed: Keystore) -> None:
+    assert list(indexed) == list(parsed) and len(indexed) == len(parsed)
+    assert indexed._roles == parsed._roles and indexed._devices == parsed._devices
+    assert indexed._files == parsed._files and indexed.acb == parsed.acb
+    for eui, usage in parsed:
+        public = parsed.public(eui, usage)
+        assert (indexed.public(eui, usage) is None) == (public is None)
+        if public is not None:
+            assert _point(indexed.public(eui, usage)) == _point(public)
+        private = parsed.private(eui, usage)
+        other = indexed.private(eui, usage)
+        assert (other is None) == (private is None)
+        if private is not None and other is not None:
+            assert other.private_numbers() == private.private_numbers()
+
+
+def test_packaged_index_matches_the_key_files(tmp_path: Path) -> None:
+    from harness.gbcs.security import keystore as module
+
+    files = module._key_files(KEYSTORE)
+    assert module._entries_from_index(KEYSTORE, files) is not None, (
+        "harness/data/keystore changed: run `python3 -m harness.gbcs.security harness/data/keystore`")
+    _same(Keystore.packaged(), Keystore.from_folder(_copy_without_index(tmp_path)))
+
+
+def test_index_spares_certificate_parsing_and_reads_private_keys_on_use(monkeypatch: pytest.MonkeyPatch) -> None:
+    from harness.gbcs.security import keystore as module
+
+    calls: list[Path] = []
+    real = module._load_private
+    monkeypatch.setattr(module, "_load_public", lambda file: pytest.fail(f"parsed {file}"))
+    monkeypatch.setattr(module, "_load_private", lambda file: calls.append(file) or real(file))
+    store = Keystore.packaged()
+    assert calls == []
+    assert store.role_of(SUPPLIER) == "Supplier" and store.acb == bytes.fromhex(ACB)
+    assert store.ka_public(ESME) is not None
+    assert store.ka_private(ACB) is not None and len(calls) == 1
+    assert store.ka_private(ACB) is store.ka_private(ACB) and len(calls) == 1
+
+
+def test_a_stale_index_is_ignored(tmp_path: Path) -> None:
+    folder = tmp_path / "keys"
+    shutil.copytree(KEYSTORE, folder)
+    # Swap two certificates' contents: names stay, the digest changes, the index must not be used.
+    a, b = folder / f"{SUPPLIER}-ka.pem", folder / f"{ACB}-ka.pem"
+    a_text, b_text = a.read_text(), b.read_text()
+    a.write_text(b_text)
+    b.write_text(a_text)
+    store = Keystore.from_folder(folder)
+    assert _point(store.ka_public(SUPPLIER)) == _point(Keystore.packaged().ka_public(ACB))
+    (folder / "keystore-index.json").write_text("{not json")
+    assert _point(Keystore.from_folder(folder).ka_public(SUPPLIER)) == _point(store.ka_public(SUPPLIER))
+
+
+def test_write_index_round_trip(tmp_path: Path) -> None:
+    from harness.gbcs.security.keystore import write_index
+
+    folder = _copy_without_index(tmp_path)
+    parsed = Keystore.from_folder(folder)
+    write_index(folder)
+    assert (folder / "keystore-index.json").read_text() == (KEYSTORE / "keystore-index.json").read_text()
+    _same(Keystore.from_folder(folder), parsed)

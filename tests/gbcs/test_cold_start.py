@@ -1,4 +1,5 @@
-"""The compiled catalogue (catalogue_compiled.py) is catalogue.yaml, and start-up never parses YAML."""
+"""Cold start of `harness decode`: the compiled catalogue is catalogue.yaml, and a decode imports
+only what it uses (no YAML, no other command, no certificate parser, no bitstring)."""
 
 from __future__ import annotations
 
@@ -54,12 +55,22 @@ def test_harness_decode_imports_only_what_it_uses() -> None:
         "out = io.StringIO()\n"
         f"with contextlib.redirect_stdout(out): rc = main(['decode', '--json', '--keys', 'default', {str(hex_file)!r}])\n"
         "assert rc == 0 and '\"use_case\": \"' in out.getvalue(), out.getvalue()\n"
-        "print(sorted({m.split('.')[0] if not m.startswith('harness.') else m for m in sys.modules}))"
+        "print(sorted({m.split('.')[0] if m.split('.')[0] not in ('harness', 'cryptography') else m"
+        " for m in sys.modules}))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          cwd=ROOT, env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
     loaded = set(eval(out.stdout))  # noqa: S307 - our own subprocess's printed list
     for unwanted in ("yaml", "jinja2", "multiprocessing", "concurrent", "harness.commands.run",
-                     "harness.report", "harness.emulators", "harness.bench"):
+                     "harness.report", "harness.emulators", "harness.bench", "bitstring"):
         assert unwanted not in loaded, f"harness decode imported {unwanted}"
+    assert "cryptography.x509" not in loaded, "the packaged keystore index spares certificate parsing"
     assert "harness.gbcs.catalogue_compiled" in loaded
+
+
+def test_clock_status_bits_without_bitstring_equal_bitstring() -> None:
+    from harness.gbcs.datetime import ClockStatus
+
+    for raw in range(256):
+        status = ClockStatus(raw)
+        assert [status.bit(n) for n in range(8)] == [bool(status.bits[7 - n]) for n in range(8)]
