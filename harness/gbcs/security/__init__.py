@@ -1,6 +1,6 @@
 """GBCS security with `cryptography`: keystore, KDF, MAC, ECDSA signatures, content encryption."""
 
-from harness.gbcs.security import kdf, mac, signing
+from harness.gbcs.security import kdf, mac
 from harness.gbcs.security.content import GcmContentCipher, content_cipher_for
 from harness.gbcs.security.keystore import Keystore
 from harness.gbcs.security.mac import KeyPair, apply_mac, compute_mac, mac_key_pair, verify_mac
@@ -24,8 +24,7 @@ __all__ = [
 
 
 def clear_caches() -> None:
-    """Empty every module-level security cache (shared secrets, derived keys, AES contexts,
-    signature verdicts): the next decode pays what a fresh process pays."""
+    """Empty every module-level security cache (shared secrets, derived keys, AES contexts; no
+    verdict is ever cached): the next decode pays what a fresh process pays."""
     kdf.clear_caches()
     mac.clear_caches()
-    signing.clear_caches()

@@ -4,8 +4,6 @@ originator's DS key."""
 
 from __future__ import annotations
 
-import hashlib
-
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -19,8 +17,6 @@ VALID = "valid"
 INVALID = "invalid"
 UNKNOWN = "unknown"
 _ALGORITHM = ec.ECDSA(hashes.SHA256())
-# (id(public), sha256(signed bytes), signature) -> (public, verdict): repeated checks are free.
-_verdicts: dict[tuple[int, bytes, bytes], tuple[ec.EllipticCurvePublicKey, bool]] = {}
 
 
 def sign_bytes(data: bytes, private: ec.EllipticCurvePrivateKey) -> bytes:
@@ -30,22 +26,16 @@ def sign_bytes(data: bytes, private: ec.EllipticCurvePrivateKey) -> bytes:
 
 
 def verify_bytes(data: bytes, signature: bytes, public: ec.EllipticCurvePublicKey) -> bool:
+    """ECDSA P-256/SHA-256 verification of a raw r||s signature, done every time: verdicts are
+    never cached (a cache would answer for bytes it did not check)."""
     if len(signature) != SIGNATURE_LENGTH:
         return False
-    slot = (id(public), hashlib.sha256(data).digest(), signature)
-    hit = _verdicts.get(slot)
-    if hit is not None and hit[0] is public:
-        return hit[1]
     der = encode_dss_signature(int.from_bytes(signature[:32], "big"), int.from_bytes(signature[32:], "big"))
     try:
         public.verify(der, data, _ALGORITHM)
-        ok = True
     except InvalidSignature:
-        ok = False
-    if len(_verdicts) >= 8192:
-        _verdicts.clear()
-    _verdicts[slot] = (public, ok)
-    return ok
+        return False
+    return True
 
 
 def sign_message(msg: GbcsMessage, signer: Keystore | ec.EllipticCurvePrivateKey) -> GbcsMessage:
@@ -70,7 +60,3 @@ def verify_signature(msg: GbcsMessage, keys: Keystore | ec.EllipticCurvePublicKe
     else:
         public = keys
     return VALID if verify_bytes(msg.signed_bytes(), msg.signature, public) else INVALID
-
-
-def clear_caches() -> None:
-    _verdicts.clear()

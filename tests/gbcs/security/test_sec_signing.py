@@ -13,7 +13,7 @@ from sec_helpers import rtds_bytes, rtds_message
 from harness.errors import SecurityError
 from harness.gbcs.frame import Cra, GbcsMessage, OtherInformation, encode_message, parse_message
 from harness.gbcs.security.keystore import Keystore
-from harness.gbcs.security.signing import sign_message, verify_bytes, verify_signature
+from harness.gbcs.security.signing import sign_bytes, sign_message, verify_bytes, verify_signature
 
 SUPPLIER = bytes.fromhex("90b3d51f30010000")
 
@@ -69,3 +69,25 @@ def test_sign_from_keystore(keystore: Keystore) -> None:
     device = replace(pre, originator=bytes.fromhex("00db1234567890a1"))
     with pytest.raises(SecurityError, match="00DB1234567890A1"):
         sign_message(device, keystore)
+
+
+def test_every_check_really_verifies(keystore: Keystore) -> None:
+    """No verdict cache: the same bytes checked twice are verified twice, and a key that stops
+    agreeing is noticed at once."""
+    private = ec.generate_private_key(ec.SECP256R1())
+    data = b"GBCS signed bytes"
+    signature = sign_bytes(data, private)
+
+    class Counting:
+        def __init__(self, key: ec.EllipticCurvePublicKey) -> None:
+            self.key, self.calls = key, 0
+
+        def verify(self, *args: object) -> None:
+            self.calls += 1
+            self.key.verify(*args)  # type: ignore[arg-type]
+
+    public = Counting(private.public_key())
+    assert verify_bytes(data, signature, public) and verify_bytes(data, signature, public)  # type: ignore[arg-type]
+    assert public.calls == 2
+    public.key = ec.generate_private_key(ec.SECP256R1()).public_key()
+    assert not verify_bytes(data, signature, public)  # type: ignore[arg-type]
