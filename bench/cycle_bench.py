@@ -9,16 +9,25 @@ Also reported: the CPU seconds of every process the cycle ran (wall time on a sh
 depends on its load; the 1-minute load average is printed beside it), and the simulated
 device time the cycle covered: per test, the span between the earliest and the latest device
 date-time in its decoded responses (the virtual clock: GSME 30-minute wakes cost no wall time).
+
+``--profile`` then runs a second, profiled cycle (its times are not the figures above: cProfile
+roughly doubles CPU): every process of it (this one, each bench's pytest, the collection, the
+capture merge) runs under cProfile through a ``sitecustomize`` put first on ``PYTHONPATH``, and
+the merged profile's top entries are printed (by own time and by cumulative time), with the
+share of CPU spent starting pytest (imports, plugin loading, collection) against running tests.
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import cProfile
 import io
 import json
 import os
+import pstats
 import resource
+import shutil
 import sys
 import tempfile
 import time
@@ -98,14 +107,93 @@ def bench_cycle(profile_set: str | None, parallel: int | None, suites: str | Non
     }
 
 
+SITECUSTOMIZE = """
+import atexit, cProfile, os, time
+_dir = os.environ.get("CYCLE_BENCH_PROFILE_DIR")
+if _dir:
+    _profile = cProfile.Profile(time.process_time)  # CPU time: sleeps and waits do not count
+    _profile.enable()
+
+    def _dump():
+        _profile.disable()
+        _profile.dump_stats(os.path.join(_dir, f"{os.getpid()}.prof"))
+
+    atexit.register(_dump)
+"""
+
+
+def _cumulative(stats: pstats.Stats, suffix: str, func: str) -> float:
+    return sum(ct for (file, _, name), (_, _, _, ct, _) in stats.stats.items()  # type: ignore[attr-defined]
+               if file.endswith(suffix) and name == func)
+
+
+def _own_total(stats: pstats.Stats) -> float:
+    return sum(tt for _, _, tt, _, _ in stats.stats.values())  # type: ignore[attr-defined]
+
+
+def profile_cycle(profile_set: str | None, parallel: int | None, suites: str | None, top: int) -> None:
+    """One more cycle with every process under cProfile; print the merged profile's top entries."""
+    tmp = tempfile.mkdtemp(prefix="cycle-profile-")
+    site, dumps = Path(tmp) / "site", Path(tmp) / "prof"
+    site.mkdir()
+    dumps.mkdir()
+    (site / "sitecustomize.py").write_text(SITECUSTOMIZE)
+    saved = {k: os.environ.get(k) for k in ("PYTHONPATH", "CYCLE_BENCH_PROFILE_DIR")}
+    os.environ["PYTHONPATH"] = os.pathsep.join(x for x in (str(site), saved["PYTHONPATH"]) if x)
+    os.environ["CYCLE_BENCH_PROFILE_DIR"] = str(dumps)
+    profile = cProfile.Profile(time.process_time)
+    try:
+        profile.enable()
+        bench_cycle(profile_set, parallel, suites)
+        profile.disable()
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+    profile.dump_stats(str(dumps / "harness-run.prof"))
+    files = sorted(str(f) for f in dumps.glob("*.prof"))
+    stats = pstats.Stats(*files, stream=sys.stdout)
+    total = _own_total(stats)
+    print(f"\nprofiled cycle: {len(files)} processes, {total:.1f} s of profiled CPU (process time, own time summed)")
+    bench_total = tests = collect = 0.0
+    benches = 0
+    for file in files:
+        one = pstats.Stats(file)
+        loop = _cumulative(one, "_pytest/main.py", "pytest_runtestloop")
+        if loop:
+            benches += 1
+            bench_total += _own_total(one)
+            tests += loop
+            collect += _cumulative(one, "_pytest/main.py", "pytest_collection")
+    parent = _own_total(pstats.Stats(str(dumps / "harness-run.prof")))
+    rows = [("harness run process (polling, report, JUnit, records)", parent),
+            (f"{benches} pytest processes (benches and the collect-only count), all", bench_total),
+            ("  of which running tests (pytest_runtestloop)", tests),
+            ("  of which collection", collect),
+            ("  of which start-up and teardown (imports, plugins, ...)", bench_total - tests - collect),
+            ("other processes (collect-only count, capture merge)", total - parent - bench_total)]
+    for label, seconds in rows:
+        print(f"  {label:<58} {seconds:7.1f} s  {100 * seconds / total if total else 0:5.1f} %")
+    shutil.rmtree(tmp, ignore_errors=True)
+    for order in ("tottime", "cumulative"):
+        print(f"\ntop {top} by {order}:")
+        stats.sort_stats(order).print_stats(top)
+
+
 def main_bench(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--profile-set", default=None, help="default: harness run's default (pit-matrix)")
     p.add_argument("--parallel", type=int, default=None)
     p.add_argument("--suites", default=None)
+    p.add_argument("--profile", action="store_true", help="then profile a second cycle (see above)")
+    p.add_argument("--top", type=int, default=30, help="profile entries printed per ordering")
     args = p.parse_args(argv)
     result = bench_cycle(args.profile_set, args.parallel, args.suites)
     print(json.dumps(result, indent=2))
+    if args.profile:
+        profile_cycle(args.profile_set, args.parallel, args.suites, args.top)
     return 0
 
 

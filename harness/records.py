@@ -4,7 +4,7 @@ them). Field names follow the shared result-record contract."""
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import dataclass, field, fields, is_dataclass
 from typing import Any
 
 from harness import __version__
@@ -72,7 +72,7 @@ class TestRecord:
     capture: str | None = None  # pcapng of the test's exchanges, relative to the report folder
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return _plain(self)  # type: ignore[no-any-return]
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), default=_json_default, sort_keys=False)
@@ -85,6 +85,26 @@ class TestRecord:
     @classmethod
     def from_json(cls, text: str) -> TestRecord:
         return cls.from_dict(json.loads(text))
+
+
+def _plain(value: Any) -> Any:
+    """``dataclasses.asdict`` without its deep copy of every leaf (a record's exchanges carry
+    whole decoded payload trees: asdict was a quarter of a bench's CPU): dataclasses become
+    dicts, lists and tuples and dicts are rebuilt, everything else is shared as it is."""
+    kind = type(value)
+    if kind is dict:
+        return {k: _plain(v) for k, v in value.items()}
+    if kind is list:
+        return [_plain(v) for v in value]
+    if kind is tuple:
+        return tuple(_plain(v) for v in value)
+    if is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _plain(getattr(value, f.name)) for f in fields(value)}
+    if isinstance(value, dict):
+        return kind((k, _plain(v)) for k, v in value.items())
+    if isinstance(value, (list, tuple)) and not hasattr(value, "_fields"):
+        return kind(_plain(v) for v in value)
+    return value
 
 
 def _json_default(value: Any) -> Any:

@@ -1,7 +1,7 @@
 """``harness run``: the main job. One full regression cycle over every bench of a profile set.
 
-One ``python -m pytest <suites> --bench B --cycle-store S --cycle-id C`` subprocess per bench
-(up to ``--parallel`` at once); progress is read back from the cycle store; afterwards the
+One pytest session ``<suites> --bench B --cycle-store S --cycle-id C`` in its own process per
+bench (up to ``--parallel`` at once), forked from a warm forkserver (``bench_process``); progress is read back from the cycle store; afterwards the
 report, merged JUnit XML and raw records are written to ``reports/<cycle-id>/``, the verdict is
 stored and printed, and the exit status is 1 when the defect mask is not met.
 """
@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from harness import __version__
+from harness.commands import bench_process
 from harness.errors import CapabilityMissing, DecodeError, ProfileError
 from harness.report.html import render_cycle
 from harness.report.mask import DefectMask
@@ -289,9 +290,9 @@ def execute(args: argparse.Namespace, runs: list[BenchRun], store: CycleStore, c
             while pending and len(active) < max(1, args.parallel):
                 bench = pending.pop(0)
                 bench.log = open(logs / f"{bench.slug}.log", "wb")  # noqa: SIM115 - closed when it ends
-                bench.proc = subprocess.Popen(_pytest_command(args, bench, store.path, cycle_id, out),
-                                              stdout=bench.log, stderr=subprocess.STDOUT,
-                                              env={**_child_env(), "HARNESS_CAPTURES": str((out / CAPTURES).resolve())})
+                bench.proc = bench_process.start(  # type: ignore[assignment]
+                    _pytest_command(args, bench, store.path, cycle_id, out), bench.log,
+                    {**_child_env(), "HARNESS_CAPTURES": str((out / CAPTURES).resolve())})
                 started[bench.slug] = time.monotonic()
                 active.append(bench)
             per_bench = counted.get("per_bench")
@@ -329,6 +330,7 @@ def execute(args: argparse.Namespace, runs: list[BenchRun], store: CycleStore, c
                     r.proc.kill()
         raise
     finally:
+        bench_process.shutdown()
         if counter is not None:
             counter.join(timeout=0)
 
