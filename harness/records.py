@@ -87,11 +87,16 @@ class TestRecord:
         return cls.from_dict(json.loads(text))
 
 
+_LEAVES = frozenset({str, int, float, bool, type(None), bytes})
+
+
 def _plain(value: Any) -> Any:
     """``dataclasses.asdict`` without its deep copy of every leaf (a record's exchanges carry
     whole decoded payload trees: asdict was a quarter of a bench's CPU): dataclasses become
     dicts, lists and tuples and dicts are rebuilt, everything else is shared as it is."""
     kind = type(value)
+    if kind in _LEAVES:
+        return value
     if kind is dict:
         return {k: _plain(v) for k, v in value.items()}
     if kind is list:
