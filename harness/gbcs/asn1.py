@@ -19,7 +19,7 @@ UNIVERSAL_NAMES = {1: "BOOLEAN", 2: "INTEGER", 3: "BIT STRING", 4: "OCTET STRING
                    23: "UTCTime", 24: "GeneralizedTime"}
 
 
-@dataclass
+@dataclass(slots=True)
 class Tlv:
     """One DER element. ``children`` is set for constructed elements whose value parses as
     a sequence of elements; otherwise ``value`` holds the content bytes."""

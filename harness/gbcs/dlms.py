@@ -70,7 +70,7 @@ def obis_bytes(text: str) -> bytes:
 # -- Data -------------------------------------------------------------------------------------
 
 
-@dataclass
+@dataclass(slots=True)
 class Data:
     """One A-XDR Data value. ``value``: None (null), list[Data] (array/structure), int
     (integers, enum, boolean), bytes (strings, bit-string, floats, dates, compact-array raw).
