@@ -77,4 +77,10 @@ class DeviceError(HarnessError):
 
 
 class CapabilityMissing(HarnessError):
-    """The bench lacks a device or capability a test needs (becomes a skip)."""
+    """The bench lacks a device, capability or stimulus a test needs (becomes a skip, never a
+    failure). ``profile_key`` names the profile key that would add it (e.g.
+    ``devices[GSME].stimuli.push``); the message then says so."""
+
+    def __init__(self, message: str, *, profile_key: str | None = None) -> None:
+        self.profile_key = profile_key
+        super().__init__(message + (f" (add it in the bench profile: {profile_key})" if profile_key else ""))

@@ -31,7 +31,7 @@ from harness.plugin.options import add_options
 from harness.plugin.reporting import pytest_runtest_makereport  # noqa: F401 - hook
 from harness.plugin.state import STATE_KEY, HarnessState, state_of
 
-pytest_plugins = ["harness.plugin.capture"]  # per-test pcapng captures (--captures DIR)
+pytest_plugins = ["harness.plugin.capture", "harness.plugin.skips"]  # captures; CapabilityMissing -> skip
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
