@@ -7,7 +7,7 @@ import datetime as _dt
 from pathlib import Path
 from typing import Any
 
-from harness.bench import identity
+from harness.bench import identity, stimuli
 from harness.bench.counter import OriginatorCounter
 from harness.bench.device import BenchDevice, handle_for
 from harness.bench.recorder import ExchangeRecorder
@@ -56,7 +56,8 @@ class EmulatedClock:
 
 
 class WallClock:
-    """A real bench's time: wall time; it cannot be advanced."""
+    """A real bench's time: wall time. ``advance`` really waits where the profile allows it
+    (stimulus ``clock: wait``, the default; bounded by ``timeouts.max_wait_s``)."""
 
     def __init__(self, bench: Bench) -> None:
         self._bench = bench
@@ -65,7 +66,13 @@ class WallClock:
         return _dt.datetime.now(_dt.timezone.utc)
 
     def advance(self, delta: _dt.timedelta) -> None:
-        raise CapabilityMissing(f"bench '{self._bench.name}' is real hardware: its time cannot be advanced")
+        seconds = delta.total_seconds() if isinstance(delta, _dt.timedelta) else float(delta)
+        strategy = self._bench.clock_stimulus()
+        if strategy is not stimuli.Stimulus.WAIT:
+            raise CapabilityMissing(f"bench '{self._bench.name}' is real hardware: its time cannot be advanced "
+                                    f"by {seconds:g} s (clock stimulus '{strategy.value}')",
+                                    profile_key="devices[...].stimuli.clock: wait")
+        stimuli.wait(self._bench, seconds, f"{seconds:g} s of bench time to pass")
 
     def invalidate(self) -> None:
         pass
@@ -158,6 +165,10 @@ class Bench:
         timeouts = identity.get(profile, "timeouts", None)
         self.timeouts_response = float(identity.get(timeouts, "response_s", 30.0))
         self.timeouts_han = float(identity.get(timeouts, "han_s", 60.0))
+        self.timeouts_operator = float(identity.get(timeouts, "operator_s", 300.0))
+        self.timeouts_max_wait = float(identity.get(timeouts, "max_wait_s", 900.0))
+        self.operator: stimuli.Operator | None = None  # set by the plugin with --operator
+        self.progress: Any = None  # callable(text): progress of real waits (the plugin's terminal)
         self._handles: dict[str, BenchDevice] = {}
         for dev in identity.devices(profile):
             self._handles[identity.role_name(dev)] = handle_for(self, dev)
@@ -194,11 +205,20 @@ class Bench:
             return cls(profile, transport, path=path, process=process)
         if kind == "serial":
             url = identity.get(conn, "url", None) or identity.get(conn, "path", None)
+            command = identity.get(conn, "command", None)
+            baudrate = int(identity.get(conn, "baudrate", None) or 115200)
+            if not url and command:  # the bench starts its device side and learns the pty it prints
+                process = spawn_emulator(path or "<inline>", command=command)
+                try:
+                    transport = transport_for(process.pty_path, baudrate=baudrate)
+                except Exception:
+                    process.stop()
+                    raise
+                return cls(profile, transport, path=path, process=process)
             if not url:
-                raise ProfileError("a serial bench needs connection.url or connection.path", file=path or "<inline>",
-                                   field="connection")
-            return cls(profile, transport_for(str(url), baudrate=int(identity.get(conn, "baudrate", None) or 115200)),
-                       path=path)
+                raise ProfileError("a serial bench needs connection.url, connection.path or connection.command",
+                                   file=path or "<inline>", field="connection")
+            return cls(profile, transport_for(str(url), baudrate=baudrate), path=path)
         if kind == "tcp":
             url = f"tcp://{identity.get(conn, 'host')}:{identity.get(conn, 'port')}"
             return cls(profile, transport_for(url), path=path)
@@ -218,11 +238,26 @@ class Bench:
     def roles(self) -> set[str]:
         return set(self._handles)
 
+    def stimulus(self, role: str, name: str) -> stimuli.Stimulus:
+        """How stimulus ``name`` of the ``role`` device happens on this bench (the profile's
+        ``stimuli:``, else the defaults of :mod:`harness.bench.stimuli`)."""
+        return stimuli.declared(self, role, name)
+
+    def clock_stimulus(self) -> stimuli.Stimulus:
+        """How time passes: the first device that declares ``stimuli.clock``, else the default."""
+        for dev in identity.devices(self.profile):
+            declared = (identity.get(dev, "stimuli", None) or {}).get("clock")
+            if declared:
+                return stimuli.Stimulus(declared)
+        return stimuli.Stimulus.CONTROL if self.emulated else stimuli.Stimulus.WAIT
+
     def control(self, op: str, **kw: Any) -> dict[str, Any]:
         """One bench-control op (emulated benches); the reply object. Raises CapabilityMissing on
         real benches and DeviceError when the emulator refuses."""
         if not self.emulated:
-            raise CapabilityMissing(f"bench '{self.name}' is real hardware: no bench control ('{op}')")
+            raise CapabilityMissing(f"bench '{self.name}' has no control channel (real hardware, or "
+                                    f"`harness emulate --no-control`): cannot '{op}'",
+                                    profile_key="connection.type: emulated | emulated-process")
         if op not in _READ_OPS:
             self.clock.invalidate()
         reply = self.transport.exchange(Frame.control({"op": op, **kw}), self.timeouts_response,

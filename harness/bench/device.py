@@ -6,8 +6,10 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING, Any
 
-from harness.bench import identity
+from harness.bench import identity, observe, stimuli
 from harness.bench.api import AttributeRead, Exchange, Role
+from harness.bench.observe import ObservedPush
+from harness.bench.stimuli import Stimulus
 from harness.bench.wire import build_command, catalogue_for, check_response, describe_message
 from harness.errors import CapabilityMissing, DecodeError, TransportTimeout
 from harness.gbcs import zcl
@@ -185,19 +187,89 @@ class BenchDevice:
 
 
 class GsmeDevice(BenchDevice):
-    """A GSME handle: also :class:`harness.bench.api.GsmeControl` (emulated benches)."""
+    """A GSME handle: also :class:`harness.bench.api.GsmeControl`. Each stimulus happens the way
+    the profile declares it (``stimuli:``: control, wait, operator, switch; see
+    :mod:`harness.bench.stimuli`); one the bench lacks raises CapabilityMissing naming the key."""
+
+    @property
+    def wake_interval_s(self) -> float | None:
+        value = self.behaviour("wake_interval_s", None)
+        return float(value) if value else None
+
+    def _stimulus(self, name: str) -> Stimulus:
+        return self._bench.stimulus(self.role.value, name)
 
     def push(self) -> None:
-        self._bench.control("push", device=self.role.value)
+        """Make the GSME wake and push now (control, operator, switch) or wait for its own wake."""
+        strategy = self._stimulus("push")
+        if strategy is Stimulus.CONTROL:
+            self._bench.control("push", device=self.role.value)
+        elif strategy is Stimulus.WAIT and self.wake_interval_s:
+            stimuli.wait(self._bench, self.wake_interval_s + observe.wake_margin(self.wake_interval_s),
+                         "one GSME wake interval plus margin")
+        else:
+            self._trigger_push(strategy)()
+
+    def _trigger_push(self, strategy: Stimulus) -> Any:
+        """What makes a push happen on a bench without control (None: the GSME's own wake)."""
+        role = self.role.value
+        if strategy is Stimulus.OPERATOR:
+            return lambda: stimuli.ask_operator(self._bench, role, "push", "press the GSME's button to wake it "
+                                                "now (it pushes to the GPF), then press Enter")
+        if strategy is Stimulus.SWITCH:
+            def pulse() -> None:
+                stimuli.use_switch(self._bench, role, "push", True)
+                stimuli.use_switch(self._bench, role, "push", False)
+            return pulse
+        if strategy is Stimulus.WAIT and self.wake_interval_s:
+            return None
+        raise stimuli.missing(self._bench, role, "push", "make the GSME push", strategy)
+
+    def await_push(self, gpf: Any, *, observable: bool) -> ObservedPush:
+        """The GSME's next push, made or observed as the bench can: a CONTROL push on emulated
+        benches; else triggered (operator/switch) or awaited (wait) and detected through the GPF
+        (:func:`harness.bench.observe.await_push`). ``observable``: the GPF keeps the GSME's time."""
+        strategy = self._stimulus("push")
+        bench = self._bench
+        if strategy is Stimulus.CONTROL:
+            bench.control("push", device=self.role.value)
+            now = bench.clock.now()
+            return ObservedPush(now, "control", 0.0, now)
+        trigger = self._trigger_push(strategy)
+        wake = self.wake_interval_s
+        if wake is None:
+            raise CapabilityMissing(f"bench '{bench.name}': the GSME declares no wake interval to wait for",
+                                    profile_key=f"devices[{self.role.value}].behaviours.wake_interval_s")
+        timeout = bench.timeouts_operator + wake if strategy is Stimulus.OPERATOR else None
+        return observe.await_push(bench, gpf, observable=observable, wake_interval_s=wake, trigger=trigger,
+                                  timeout_s=timeout)
 
     def set_han_outage(self, active: bool) -> None:
-        self._bench.control("han_outage", active=bool(active))
+        strategy = self._stimulus("han_outage")
+        role = self.role.value
+        if strategy is Stimulus.CONTROL:
+            self._bench.control("han_outage", active=bool(active))
+        elif strategy is Stimulus.OPERATOR:
+            stimuli.ask_operator(self._bench, role, "han_outage",
+                                 "put the GSME in the RF-shield box (HAN outage), then press Enter" if active else
+                                 "take the GSME out of the RF-shield box (HAN back), then press Enter")
+        elif strategy is Stimulus.SWITCH:
+            stimuli.use_switch(self._bench, role, "han_outage", bool(active))
+        else:
+            raise stimuli.missing(self._bench, role, "han_outage", "cut the GSME's HAN link", strategy)
+
+    def _state_control(self, op: str, **kw: Any) -> dict[str, Any]:
+        strategy = self._stimulus("state")
+        if strategy is not Stimulus.CONTROL:
+            raise stimuli.missing(self._bench, self.role.value, "state", f"{op.replace('_', ' ')} of the GSME directly",
+                                  strategy)
+        return self._bench.control(op, device=self.role.value, **kw)
 
     def set_state(self, **registers: Any) -> None:
-        self._bench.control("set_state", device=self.role.value, values=registers)
+        self._state_control("set_state", values=registers)
 
     def get_state(self) -> dict[str, Any]:
-        reply = self._bench.control("get_state", device=self.role.value)
+        reply = self._state_control("get_state")
         return dict(reply.get("state", reply))
 
 

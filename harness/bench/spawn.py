@@ -49,11 +49,15 @@ def emulate_command(profile_path: str | Path) -> list[str]:
 
 def spawn_emulator(profile_path: str | Path, *, command: Sequence[str] | None = None,
                    startup_s: float = 20.0) -> EmulatorProcess:
-    """Start the emulator and wait (bounded) for its ``PTY <path>`` line."""
+    """Start the emulator (or a profile's ``connection.command``: run in the profile's folder,
+    ``python``/``python3`` meaning this interpreter) and wait (bounded) for its ``PTY <path>`` line."""
     cmd = list(command) if command else emulate_command(profile_path)
+    if cmd and cmd[0] in ("python", "python3"):
+        cmd[0] = sys.executable
+    folder = Path(profile_path).resolve().parent if command and Path(profile_path).exists() else None
     env = dict(os.environ, PYTHONUNBUFFERED="1")
     proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            env=env)
+                            env=env, cwd=folder)
     assert proc.stdout is not None
     deadline = time.monotonic() + startup_s
     buf = b""

@@ -20,6 +20,12 @@ def register(sub: Any) -> None:
     where.add_argument("--serial", choices=["pty"], help="serve on a new pseudo-terminal")
     where.add_argument("--tcp", metavar="HOST:PORT", help="serve on a TCP socket (port 0 = any)")
     p.add_argument("--state", metavar="DIR", help="folder for persistent device state (replay counters)")
+    p.add_argument("--no-control", action="store_true",
+                   help="behave like real hardware: refuse CONTROL frames, run device clocks on wall-clock "
+                        "time, let the GSME wake and push on its own at its wake interval")
+    p.add_argument("--wake-interval", type=float, metavar="SECONDS",
+                   help="the GSME's wake interval (overrides the profile; with --no-control a few seconds "
+                        "keeps a hardware-like run short)")
     p.set_defaults(func=run)
 
 
@@ -79,8 +85,20 @@ def run(args: argparse.Namespace) -> int:
         config = load_host_config(args.profile, args.state)
     except ValueError as exc:
         raise ProfileError(str(exc), file=args.profile, field="emulator") from None
-    host = EmulatorHost(config)
     stop = threading.Event()
+    gsme = config.device("GSME")
+    if gsme is not None and args.wake_interval is not None:
+        gsme.wake_interval_s = args.wake_interval
+    handler: Any
+    if args.no_control:
+        from harness.emulators.wallclock import NoControlHost, wall_clock_config
+
+        handler = NoControlHost(EmulatorHost(wall_clock_config(config)))
+        handler.start(stop)
+        if gsme is not None:
+            sys.stderr.write(f"no control channel; wall-clock time; GSME wakes every {gsme.wake_interval_s:g} s\n")
+    else:
+        handler = EmulatorHost(config)
 
     def _stop(signum: int, frame: Any) -> None:
         stop.set()
@@ -93,10 +111,10 @@ def run(args: argparse.Namespace) -> int:
         sys.stdout.flush()
 
     if args.serial:
-        serve_pty(host, stop, lambda path: ready(f"PTY {path}"))
+        serve_pty(handler, stop, lambda path: ready(f"PTY {path}"))
         return 0
     host_name, _, port = args.tcp.rpartition(":")
     if not host_name or not port.isdigit():
         raise ProfileError(f"--tcp wants HOST:PORT, got {args.tcp!r}", file="<command line>", field="--tcp")
-    serve_tcp(host, host_name, int(port), stop, lambda addr: ready(f"TCP {addr[0]}:{addr[1]}"))
+    serve_tcp(handler, host_name, int(port), stop, lambda addr: ready(f"TCP {addr[0]}:{addr[1]}"))
     return 0

@@ -46,7 +46,7 @@ class DeviceConfig:
     ch_clock: str = "reliable"
     never_populated_read: str = "invalid_time"  # or "unsupported_attribute"
     # GSME
-    wake_interval_s: int = 1800
+    wake_interval_s: float = 1800
     gsme_clock: str = "reliable"  # "invalid": GSME reports 0xFFFFFFFF as its snapshot time
     clock_offset_s: int = 0  # GSME clock = host clock + offset
     consumption_per_wake: int = 10

@@ -130,7 +130,48 @@ def _device(node: YMap, where: str, allowed: tuple[str, ...]) -> M.DeviceProfile
         waivers=_waivers(s),
         emulator=_emulator(s, role),
         connection=_connection(s.mapping("connection", S.CONNECTION_FIELDS)) if s.has("connection") else None,
+        stimuli=_stimuli(s, role),
     )
+
+
+def _stimuli(s: Section, role: Role) -> dict[str, str]:
+    """A bench device entry's ``stimuli`` (values checked; bench-level checks in ``_check_stimuli``)."""
+    st = s.mapping("stimuli", S.STIMULUS_FIELDS)
+    if st is None:
+        return {}
+    out: dict[str, str] = {}
+    for key in st.node:
+        if key == "switch":
+            out[key] = st.text(key) or ""
+            continue
+        roles = S.STIMULUS_ROLES.get(key)
+        if roles is not None and role.value not in roles:
+            raise st.error(key, f"a {role.value} has no '{key}' stimulus (only {', '.join(roles)})")
+        out[key] = st.choice(key, S.STIMULI[key]) or "none"
+    if "switch" in out.values() and not out.get("switch"):
+        key = next(k for k, v in out.items() if v == "switch")
+        raise st.error(key, "'switch' needs 'stimuli.switch: <driver name>' (the external switch driver)")
+    return out
+
+
+def _check_stimuli(node: YMap, items: YList, i: int, dev: M.DeviceProfile, bench_conn: M.Connection) -> None:
+    """Stimuli that cannot work on this bench: ``control`` without an emulated connection, a GSME
+    ``push: wait`` without a declared ``wake_interval_s``."""
+    if not dev.stimuli:
+        return
+    item = items[i]
+    st_node = item.get("stimuli") if isinstance(item, YMap) else None
+    conn = dev.connection or bench_conn
+    for key, value in dev.stimuli.items():
+        file, line = st_node.mark(key) if isinstance(st_node, YMap) and key in st_node else items.mark(i)
+        where = f"devices[{i}].stimuli.{key}"
+        if value == "control" and not conn.emulated:
+            raise ProfileError(f"'control' needs an emulated connection (emulated, emulated-process); this "
+                               f"device is reached over '{conn.type.value}': real hardware has no control "
+                               "channel (use wait, operator, switch or none)", file=file, line=line, field=where)
+        if key == "push" and value == "wait" and not dev.behaviours.get("wake_interval_s"):
+            raise ProfileError("'wait' needs the GSME's wake interval: declare behaviours.wake_interval_s",
+                               file=file, line=line, field=where)
 
 
 def _behaviours(s: Section) -> dict[str, Any]:
@@ -234,7 +275,7 @@ def _plain(value: Any) -> Any:
 _CONNECTION_KEYS: dict[str, tuple[str, ...]] = {
     "emulated": ("type",),
     "emulated-process": ("type", "command"),
-    "serial": ("type", "url", "path", "usb", "baudrate"),
+    "serial": ("type", "url", "path", "usb", "baudrate", "command"),
     "tcp": ("type", "host", "port"),
     "zigbee": ("type", "radio", "path", "usb", "baudrate"),
 }
@@ -264,8 +305,8 @@ def _connection(c: Section | None) -> M.Connection:
         port=c.integer("port", minimum=1, maximum=65535), radio=c.choice("radio", S.RADIOS),
         command=command,
     )
-    if kind == "serial" and not (conn.url or conn.path or conn.usb):
-        raise ProfileError("a serial connection needs 'url', 'path' or 'usb'", file=c.node.file,
+    if kind == "serial" and not (conn.url or conn.path or conn.usb or conn.command):
+        raise ProfileError("a serial connection needs 'url', 'path', 'usb' or 'command'", file=c.node.file,
                            line=c.node.line, field=c.path("url"))
     if kind == "tcp":
         c.get("host", required=True)
@@ -325,8 +366,9 @@ def _bench(node: YMap, path: Path) -> M.BenchProfile:
     connection = _connection(s.mapping("connection", S.CONNECTION_FIELDS, required=True))
     t = s.mapping("timeouts", S.TIMEOUT_FIELDS)
     defaults = M.Timeouts()
-    timeouts = M.Timeouts(t.number("response_s", defaults.response_s), t.number("han_s", defaults.han_s)) \
-        if t is not None else defaults
+    timeouts = M.Timeouts(t.number("response_s", defaults.response_s), t.number("han_s", defaults.han_s),
+                          t.number("operator_s", defaults.operator_s),
+                          t.number("max_wait_s", defaults.max_wait_s)) if t is not None else defaults
     remote = M.RemoteParties()
     r = s.mapping("remote_parties", S.REMOTE_PARTY_FIELDS)
     if r is not None:
@@ -356,6 +398,7 @@ def _bench(node: YMap, path: Path) -> M.BenchProfile:
             raise ProfileError(f"duplicate EUI {dev.eui} (already devices[{euis[dev.eui]}])",
                                file=file, line=line, field=f"devices[{i}].eui")
         roles[dev.role], euis[dev.eui] = i, i
+        _check_stimuli(node, items, i, dev, connection)
         devices.append(dev)
     return M.BenchProfile(name=name, description=s.text("description", default="") or "",
                         connection=connection, timeouts=timeouts, remote_parties=remote,

@@ -124,6 +124,8 @@ class Connection:
 class Timeouts:
     response_s: float = 30.0  # WAN command -> response
     han_s: float = 60.0  # HAN exchanges (GSME wake, HAN reads)
+    operator_s: float = 300.0  # how long an operator prompt waits for Enter
+    max_wait_s: float = 900.0  # the longest real wait one step of a test may take on this bench
 
 
 @dataclass(frozen=True)
@@ -185,6 +187,7 @@ class DeviceProfile:
     emulator: dict[str, Any] = field(default_factory=dict)
     connection: Connection | None = None  # per-device override of the bench connection
     source: Path | None = None  # the file that defined it (None: inline in a bench)
+    stimuli: dict[str, str] = field(default_factory=dict)  # declared stimuli (bench entry only)
 
     @property
     def eui_bytes(self) -> bytes:

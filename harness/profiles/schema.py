@@ -23,17 +23,33 @@ SEVERITIES = ("S1", "S2", "S3", "S4")
 DEVICE_FIELDS = ("kind", "role", "eui", "name", "manufacturer", "model", "firmware", "smets", "chts",
                  "gbcs", "ch_variant", "capabilities", "keys", "behaviours", "waivers", "emulator")
 # A bench's device entry: a reference plus overrides, or an inline device.
-DEVICE_ENTRY_FIELDS = DEVICE_FIELDS + ("profile", "connection")
+DEVICE_ENTRY_FIELDS = DEVICE_FIELDS + ("profile", "connection", "stimuli")
 BENCH_FIELDS = ("kind", "name", "description", "connection", "timeouts", "remote_parties", "devices")
 SET_FIELDS = ("kind", "name", "description", "benches", "defect_mask")
 CONNECTION_FIELDS = ("type", "url", "path", "usb", "baudrate", "host", "port", "radio", "command")
-TIMEOUT_FIELDS = ("response_s", "han_s")
+TIMEOUT_FIELDS = ("response_s", "han_s", "operator_s", "max_wait_s")
 REMOTE_PARTY_FIELDS = ("keystore", "supplier", "network_operator", "acb")
 WAIVER_FIELDS = ("requirement", "test", "reason")
 # The ``emulator`` mapping of a device: passed to the emulator's DeviceConfig as it is.
 EMULATOR_FIELDS = ("faults", "registers", "payment_mode", "clock_offset_s", "consumption_per_wake",
                    "debt_recovery", "message_codes")
 PAYMENT_MODES = ("credit", "prepayment")
+
+# What a bench can do to one of its devices (``stimuli:`` of a bench's device entry): each event
+# the suites need and the ways it can happen. ``control``: CONTROL frames to an emulator (emulated
+# connections only); ``wait``: real waiting (a GSME push at its declared ``wake_interval_s``, time
+# passing at wall speed); ``operator``: the engineer does it when prompted (``--operator``);
+# ``switch``: an external switch driver (``stimuli.switch`` names it); ``none``: not possible.
+STIMULI: dict[str, tuple[str, ...]] = {
+    "push": ("control", "wait", "operator", "switch", "none"),  # GSME wakes and pushes to the GPF
+    "han_outage": ("control", "operator", "switch", "none"),  # GSME-GPF HAN link down / up
+    "clock": ("control", "wait", "none"),  # time passing
+    "state": ("control", "none"),  # set/read state directly (payment mode, recovery, event log)
+    "power_loss": ("control", "switch", "none"),  # power lost during a command (a switch driver times it)
+}
+STIMULUS_ROLES: dict[str, tuple[str, ...]] = {"push": ("GSME",), "han_outage": ("GSME",),
+                                              "power_loss": ("ESME", "GSME")}
+STIMULUS_FIELDS = (*STIMULI, "switch")
 
 # Capabilities the suites ask for (marker ``capability(...)``); others must be snake_case.
 KNOWN_CAPABILITIES = ("reading_snapshot_time", "debt_register_reset", "gcs60a", "han_read",
@@ -67,6 +83,8 @@ BEHAVIOURS: dict[str, Behaviour] = {b.name: b for b in (
     Behaviour("max_non_disablement_scripts_per_day", "int", minimum=0),
     Behaviour("logs_commands", "bool", compliant=True),
     Behaviour("wake_interval_s", "int", minimum=1, compliant=1800),
+    # the payment mode the meter is in on this bench (what a bench that cannot change it tests in)
+    Behaviour("payment_mode", "enum", ("credit", "prepayment")),
 )}
 
 # Fallback when harness/emulators/faults.py is not there yet; the emulator's list wins.

@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -64,12 +64,14 @@ def _have_xdist() -> bool:
     return True
 
 
-def run_suite(suite: str, bench: Path, out_dir: Path, name: str | None = None) -> SuiteRun:
-    """Run ``suite`` (a path under the repository) on ``bench`` in a fresh pytest process."""
+def run_suite(suite: str, bench: Path, out_dir: Path, name: str | None = None,
+              extra: Sequence[str] = ()) -> SuiteRun:
+    """Run ``suite`` (a path under the repository) on ``bench`` in a fresh pytest process
+    (``extra``: more pytest arguments, e.g. ``--maxfail=1``)."""
     label = name or bench.stem
     records = out_dir / f"{label}.jsonl"
     cmd = [sys.executable, "-m", "pytest", suite, "-p", "no:cacheprovider", "-q", "-p", "no:randomly",
-           "--bench", str(bench), "--records", str(records), "-W", "ignore::UserWarning"]
+           "--bench", str(bench), "--records", str(records), "-W", "ignore::UserWarning", *extra]
     if _have_xdist():
         cmd += ["-p", "no:xdist"]
     env = {k: v for k, v in os.environ.items() if not k.startswith("HARNESS_") and k != "PYTEST_ADDOPTS"}

@@ -10,6 +10,8 @@ from typing import Any
 
 import pytest
 
+from harness.bench.observe import PushNotObserved
+from harness.bench.stimuli import Stimulus, missing, use_switch
 from harness.checks_debt import (
     ALL_VALUES,
     CHANGE_USE_CASE,
@@ -56,6 +58,7 @@ class DebtMeter:
         self.change_use_case = CHANGE_USE_CASE[fuel]
         self.reset_use_case = RESET_USE_CASE[fuel]
         self.exchanges: list[Any] = []
+        self._mark: Any = None  # GSME without control: the GPF's snapshot time before our last command
 
     # -- profile ----------------------------------------------------------------------------------
     @property
@@ -71,10 +74,7 @@ class DebtMeter:
         pushes first, where the bench can make it). Failures name ``requirement`` or, for a bad
         response counter/MAC, the response-integrity requirement."""
         if self.fuel == "GSME":
-            try:
-                self.handle.push()
-            except CapabilityMissing:
-                pass  # a real GSME pushes at its own wake; the mirror may lag
+            self._fresh_mirror(requirement)
         exchange = self.handle.send(self.read_use_case)
         self.exchanges.append(exchange)
         problems = security_problems(exchange, critical=False)
@@ -89,10 +89,49 @@ class DebtMeter:
                                  f"(statuses {dict(response.statuses)})\n{describe_exchange(exchange)}")
         return {n: int(debt[n]) for n in ALL_VALUES}
 
+    def _fresh_mirror(self, requirement: str) -> None:
+        """Gas reads come from the GPF's mirror of the GSME: make a push first (control), or, on a
+        bench without control, make sure the GSME has pushed since our last command to it: seen
+        as a new ReadingSnapshotTime over the HAN, else awaited (its own wake)."""
+        gpf = self.bench.handle("GPF")
+        if gpf is None or self.bench.stimulus("GSME", "push") is Stimulus.CONTROL:
+            self.handle.push()
+            return
+        if self._mark is None:
+            return  # nothing sent to the GSME since the mirror was last known fresh
+        observable = self._observable(gpf)
+        if observable and self._snapshot(gpf) != self._mark:
+            self._mark = None  # it pushed after the command
+            return
+        try:
+            self.handle.await_push(gpf, observable=observable)
+        except PushNotObserved as exc:
+            raise AssertionError(f"{requirement} {self.read_use_case}: the GPF's mirror of the GSME did not "
+                                 f"update after the command: {exc}") from None
+        self._mark = None
+
+    def _observable(self, gpf: Any) -> bool:
+        """The GPF keeps a GSME time the bench can read over the HAN."""
+        declared = all(str(h.behaviour("secmp0015", "")).lower() in ("true", "yes") for h in (gpf, self.handle))
+        return declared and self.bench.handle("IHD") is not None and \
+            self.handle.behaviour("gsme_clock", "reliable") != "invalid"
+
+    @staticmethod
+    def _snapshot(gpf: Any) -> Any:
+        return gpf.read_attribute(0x0702, 0x0007, via="IHD").value
+
+    def _before_command(self) -> None:
+        """Remember the GPF's copy of the GSME time before a command to a GSME (no control)."""
+        if self.fuel != "GSME" or self.bench.stimulus("GSME", "push") is Stimulus.CONTROL:
+            return
+        gpf = self.bench.handle("GPF")
+        self._mark = self._snapshot(gpf) if gpf is not None and self._observable(gpf) else "unknown"
+
     def change(self, targets: dict[str, int], requirement: str) -> dict[str, int]:
         """Bring the named registers to ``targets`` with one incremental Change Debt (current value
         read first, the difference sent); returns the state read back."""
         current = self.read(requirement)
+        self._before_command()
         exchange = self.handle.send(self.change_use_case, **change_amounts(current, targets))
         self.exchanges.append(exchange)
         after = self.read(requirement)
@@ -112,6 +151,7 @@ class DebtMeter:
     def reset(self, register: str, **kw: Any) -> Any:
         """Send the reset use case for ``register`` (``originator``, ``counter``, ``tamper`` pass
         through); the :class:`~harness.bench.api.Exchange`."""
+        self._before_command()
         exchange = self.handle.send(self.reset_use_case, register=register, **kw)
         self.exchanges.append(exchange)
         return exchange
@@ -134,12 +174,45 @@ class DebtMeter:
         except CapabilityMissing as exc:
             pytest.skip(f"{why}: {exc}")
 
+    def use_mode(self, mode: str) -> None:
+        """Put the meter in payment ``mode``: directly where the bench can; a bench that cannot
+        tests in the mode the profile says the meter is in (behaviour ``payment_mode``) and skips
+        the other, naming the keys."""
+        try:
+            if hasattr(self.handle, "set_state"):
+                self.handle.set_state(payment_mode=mode)
+            else:
+                self.bench.control("set_state", device=self.fuel, values={"payment_mode": mode})
+        except CapabilityMissing as exc:
+            if self.handle.behaviour("payment_mode", None) == mode:
+                return  # the meter is in that mode on this bench
+            pytest.skip(f"needs the meter in {mode} mode: the bench cannot change it ({exc}) and the profile "
+                        f"does not declare devices[{self.fuel}].behaviours.payment_mode: {mode}")
+
     def use_update_mode(self) -> None:
         """On an emulated bench, put the meter in a payment mode where it accepts debt updates
         (prepayment preferred); a real meter is used in the mode it is in."""
         if getattr(self.bench, "emulated", False):
             modes = self.update_modes
             self.set_state("payment mode", payment_mode="prepayment" if "prepayment" in modes else modes[0])
+
+    def arm_power_loss(self) -> None:
+        """Make the meter lose power during its next command, as the bench's ``power_loss``
+        stimulus allows: ``control`` injects it; ``switch`` arms the external switch driver
+        (``power_loss`` on: cut the supply during the next command); else the test is skipped."""
+        strategy = self.bench.stimulus(self.fuel, "power_loss")
+        if strategy is Stimulus.CONTROL:
+            self.control("inject", "needs a bench that can inject a power loss into a reset", what="power_loss",
+                         device=self.fuel)
+        elif strategy is Stimulus.SWITCH:
+            use_switch(self.bench, self.fuel, "power_loss", True)
+        else:
+            raise missing(self.bench, self.fuel, "power_loss", "cut the meter's power during a command "
+                          "(an operator cannot time a cut into one command)", strategy)
+
+    def restore_power(self) -> None:
+        if self.bench.stimulus(self.fuel, "power_loss") is Stimulus.SWITCH:
+            use_switch(self.bench, self.fuel, "power_loss", False)
 
     def events(self, why: str) -> list[dict[str, Any]]:
         """The meter's event log as the bench exposes it (emulated benches: ``get_state``)."""

@@ -18,9 +18,11 @@ pytestmark = RESET_TEST_MARKS
 @pytest.mark.parametrize("register", DEBT_REGISTERS)
 def test_interrupted_reset_changes_nothing(meter: DebtMeter, register: str) -> None:
     before = meter.prepare(R_ATOMIC)
-    meter.control("inject", "needs a bench that can inject a power loss into a reset", what="power_loss",
-                  device=meter.fuel)
-    exchange = meter.reset(register)
+    meter.arm_power_loss()
+    try:
+        exchange = meter.reset(register)
+    finally:
+        meter.restore_power()
     after = meter.read(R_ATOMIC)
     what = f"{meter.reset_use_case} reset {register} interrupted by power loss"
     assert_state(R_ATOMIC, what, before, after, before, exchange)

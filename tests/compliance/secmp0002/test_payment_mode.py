@@ -28,7 +28,7 @@ REGISTER = "TDR2"
 @pytest.mark.parametrize("mode", PAYMENT_MODES)
 def test_reset_in_payment_mode(meter: DebtMeter, mode: str, measure: Any) -> None:
     before = meter.prepare(R_MODE)
-    meter.set_state(f"needs bench control to put the meter in {mode} mode", payment_mode=mode)
+    meter.use_mode(mode)
     accepts = mode in meter.update_modes
     measure("declared_debt_update_modes", ",".join(meter.update_modes))
     exchange = meter.reset(REGISTER)

@@ -32,6 +32,12 @@ DEFAULT_WAKE_INTERVAL = _dt.timedelta(minutes=30)
 #: How far the GSME's reported snapshot time may be from the bench's push time (bench latency).
 PUSH_TIME_TOLERANCE = _dt.timedelta(seconds=5)
 
+def after_push(case: Secmp0015Case, wanted: _dt.timedelta) -> _dt.timedelta:
+    """A pause between a push and the reading: ``wanted``, but well inside the GSME's wake
+    interval, so on a bench where the GSME wakes on its own no further push lands before it."""
+    return min(wanted, case.wake_interval * 0.4)
+
+
 #: The Service Request Variant each use case serves (Annex A Testing Requirement 4a-e).
 SRV_REQUIREMENT = {
     "GCS13a": "SECMP0015-TR4a",  # SRV 4.1.1 Read Instantaneous Import Register

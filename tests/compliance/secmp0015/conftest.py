@@ -9,9 +9,16 @@ from typing import Any
 
 import pytest
 
+from harness.bench.observe import PushNotObserved
 from harness.errors import CapabilityMissing
 
-from ._support import DEFAULT_WAKE_INTERVAL, Secmp0015Case, SnapshotRead, supports_secmp0015
+from ._support import (
+    DEFAULT_WAKE_INTERVAL,
+    PUSH_TIME_TOLERANCE,
+    Secmp0015Case,
+    SnapshotRead,
+    supports_secmp0015,
+)
 
 
 def _behaviour(handles: list[Any], name: str, default: Any) -> Any:
@@ -56,15 +63,29 @@ def record_case(case: Secmp0015Case, measure: Any) -> Iterator[Secmp0015Case]:
 
 
 @pytest.fixture
-def push(gsme: Any, clock: Any) -> Any:
-    """``push() -> datetime``: make the GSME push now; returns the GSME's time of the push (bench
-    time plus the profile's ``clock_offset_s``: the ReadingSnapshotTime a compliant GSME reports)."""
+def push(gsme: Any, gpf: Any, clock: Any, case: Secmp0015Case, measure: Any) -> Any:
+    """``push() -> datetime``: the GSME's next push, made or observed as the bench can (a CONTROL
+    push; or the GSME's own wake, an operator or a switch, seen as a new ReadingSnapshotTime over
+    the HAN or a new GSME-sourced date-time, or only waited for when the devices give no push
+    time); returns the GSME's time of the push. A push that should be seen but is not, within one
+    declared wake interval plus margin, fails SECMP0015-FR2 (the GPF's copy follows every push)."""
 
     offset = _dt.timedelta(seconds=float(gsme.behaviour("clock_offset_s", 0) or 0))
 
     def do_push() -> _dt.datetime:
-        gsme.push()
-        return _aware(clock.now()) + offset
+        try:
+            seen = gsme.await_push(gpf, observable=case.gsme_sourced)
+        except PushNotObserved as exc:
+            raise AssertionError(f"SECMP0015-FR2 (with FR1: every GSME push carries ReadingSnapshotTime and the "
+                                 f"GPF's copy follows it): {exc} [{case.name}]") from None
+        if seen.how == "control":
+            return _aware(clock.now()) + offset
+        measure("push_observation", seen.describe())
+        if seen.how != "waited":
+            lag = (seen.detected_at - (seen.at - offset)).total_seconds()
+            limit = PUSH_TIME_TOLERANCE.total_seconds() + case.wake_interval.total_seconds() / 20 + 0.5
+            measure("push_seen_after_s", round(lag, 2), "s", -PUSH_TIME_TOLERANCE.total_seconds(), limit)
+        return seen.at
 
     return do_push
 
@@ -97,4 +118,5 @@ def pristine_gpf(bench: Any) -> None:
     """Skip unless the bench starts every test with a GPF that has never received a GSME push
     (emulated benches reset per test; a real GPF has usually been mirroring for a long time)."""
     if not getattr(bench, "emulated", False):
-        pytest.skip("needs a GPF that has never received a GSME push (emulated bench reset)")
+        pytest.skip("needs a GPF that has never received a GSME push: only an emulated bench resets to that "
+                    "state per test (connection.type: emulated | emulated-process)")

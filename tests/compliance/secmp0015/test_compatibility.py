@@ -12,7 +12,7 @@ import pytest
 
 from harness.checks import SECMP0015_USE_CASES
 
-from ._support import check_date_time
+from ._support import after_push, check_date_time
 
 PUSHES = 6
 
@@ -26,7 +26,7 @@ def test_every_push_carries_snapshot_time(gpf: Any, clock: Any, push: Any, recor
     case = record_case
     failures: list[str] = []
     for n in range(PUSHES):
-        clock.advance(_dt.timedelta(minutes=2, seconds=n))
+        clock.advance(after_push(case, _dt.timedelta(minutes=2, seconds=n)))
         pushed_at = push()
         use_case = SECMP0015_USE_CASES[n % len(SECMP0015_USE_CASES)]
         response = send_checked(gpf, use_case, requirement="SECMP0015-FR1")

@@ -10,7 +10,11 @@ from typing import Any
 
 import pytest
 
-from ._support import TRACKED_REGISTER, USE_CASES, Secmp0015Case, check_date_time
+from harness.checks import raw_utc_time, utc_time_value
+from harness.errors import EncodeError
+from harness.gbcs import zcl
+
+from ._support import TRACKED_REGISTER, USE_CASES, Secmp0015Case, after_push, check_date_time
 
 
 @pytest.mark.requirement("SECMP0015-FR4", "SECMP0015-CR2", "SECMP0015-COMP1", "SECMP0015-COMP2",
@@ -24,7 +28,7 @@ def test_date_time_source(use_case: str, gpf: Any, clock: Any, push: Any, record
     clear and the declared (or invalid) reliability."""
     case = record_case
     pushed_at = push()
-    clock.advance(_dt.timedelta(seconds=7))  # reading happens later than the push
+    clock.advance(after_push(case, _dt.timedelta(seconds=7)))  # reading happens later than the push
     snapshot = read_snapshot_time() if case.gsme_sourced else None
     now = clock.now()
     response = send_checked(gpf, use_case, requirement=case.requirement)
@@ -68,3 +72,41 @@ def _assert_value(response: Any, name: str, low: int, below: int | None, use_cas
         bound = f" and below {below}" if below is not None else ""
         raise AssertionError(f"SECMP0015-FR2 {use_case}: {name} expected {low} or slightly more{bound} "
                              f"({what}), got {got!r}")
+
+
+@pytest.mark.requirement("SECMP0015-FR2", "SECMP0015-FR4")
+@pytest.mark.device("GPF", "GSME", "IHD")
+@pytest.mark.severity("S2")
+@pytest.mark.parametrize("use_case", USE_CASES)
+def test_values_and_time_match_the_han_mirror(use_case: str, gpf: Any, clock: Any, push: Any,
+                                              record_case: Secmp0015Case, send_checked: Any, measure: Any) -> None:
+    """What the bench can observe, on any bench: right after a push, the GPF's mirror read over the
+    HAN (the register and ReadingSnapshotTime) and its GCS response agree, value and time."""
+    case = record_case
+    name = TRACKED_REGISTER[use_case]
+    cluster, attribute = _han_attribute(name)
+    for _attempt in range(2):  # a push landing between the HAN read and the response: read again
+        pushed_at = push()
+        before = gpf.read_attribute(0x0702, 0x0007, via="IHD")
+        han = gpf.read_attribute(cluster, attribute, via="IHD")
+        response = send_checked(gpf, use_case, requirement="SECMP0015-FR2")
+        after = gpf.read_attribute(0x0702, 0x0007, via="IHD")
+        if before.value == after.value:
+            break
+    measure(f"{name}_over_han", han.value)
+    assert han.status == 0, f"SECMP0015-FR2: HAN read of the GPF's {name} failed (ZCL status 0x{han.status:02X})"
+    got = response.values.get(name)
+    assert got == han.value, (f"SECMP0015-FR2 {use_case}: {name} is {got!r} in the response but {han.value!r} in "
+                              f"the GPF's mirror read over the HAN at the same push")
+    snapshot = utc_time_value(raw_utc_time(after.value)) if case.gsme_sourced else None
+    check_date_time(response, case, use_case, pushed_at=pushed_at, now=clock.now(),
+                    measure=measure, snapshot=snapshot)
+
+
+def _han_attribute(name: str) -> tuple[int, int]:
+    for cluster in (zcl.CLUSTER_METERING, zcl.CLUSTER_PREPAYMENT):
+        try:
+            return cluster, zcl.attribute_id(cluster, name)
+        except EncodeError:
+            continue
+    raise AssertionError(f"no ZCL attribute named {name}")

@@ -10,6 +10,8 @@ import pytest
 
 from harness.checks import GSME_READ_MESSAGE_CODES, describe_date_time
 
+from ._support import after_push
+
 
 @pytest.mark.requirement("SECMP0015-CR5", "SECMP0015-FR4", "SECMP0015-TR4e", "GFI-7")
 @pytest.mark.device("GPF", "GSME")
@@ -17,7 +19,7 @@ from harness.checks import GSME_READ_MESSAGE_CODES, describe_date_time
 def test_gcs60_has_no_date_time_gcs60a_has(gpf: Any, clock: Any, push: Any, record_case: Any,
                                           send_checked: Any) -> None:
     push()
-    clock.advance(_dt.timedelta(seconds=3))
+    clock.advance(after_push(record_case, _dt.timedelta(seconds=3)))
     old = send_checked(gpf, "GCS60", requirement="SECMP0015-CR5")
     new = send_checked(gpf, "GCS60a", requirement="SECMP0015-FR4")
     assert old.message.message_code == GSME_READ_MESSAGE_CODES["GCS60"], (

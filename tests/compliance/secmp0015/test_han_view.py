@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from ._support import Secmp0015Case, check_read
+from ._support import Secmp0015Case, after_push, check_read
 
 
 @pytest.mark.requirement("SECMP0015-FR3", "SECMP0015-CR3", "SECMP0015-COMP3", "SIA15-T-A4",
@@ -23,7 +23,7 @@ def test_han_read_of_snapshot_time(clock: Any, push: Any, record_case: Secmp0015
     case = record_case
     for n in range(2):
         pushed_at = push()
-        clock.advance(_dt.timedelta(seconds=13))
+        clock.advance(after_push(case, _dt.timedelta(seconds=13)))
         read = read_snapshot_time()
         if read is None:
             pytest.skip("the bench has no HAN device to read the GPF with")
