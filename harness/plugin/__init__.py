@@ -28,6 +28,7 @@ from harness.plugin.fixtures import (  # noqa: F401 - fixtures are registered by
     ppmid,
 )
 from harness.plugin.options import add_options
+from harness.plugin.realbench import announce
 from harness.plugin.reporting import pytest_runtest_makereport  # noqa: F401 - hook
 from harness.plugin.state import STATE_KEY, HarnessState, state_of
 
@@ -69,6 +70,16 @@ def pytest_sessionstart(session: pytest.Session) -> None:
             "profile_set": state.set_path, "harness_version": __version__,
             "started": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
         })
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Before a run on a bench without control: the planned duration of its real waits."""
+    state = state_of(session.config)
+    if state.is_worker or state.set_path or getattr(session.config.option, "collectonly", False):
+        return
+    profile = state.loaded_profile
+    if profile is not None:
+        announce(session.config, list(session.items), profile)
 
 
 def pytest_runtest_setup(item: pytest.Item) -> None:

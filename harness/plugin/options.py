@@ -14,6 +14,7 @@ ENV = {
     "records": "HARNESS_RECORDS",
     "bench_wait": "HARNESS_BENCH_WAIT",
     "captures": "HARNESS_CAPTURES",
+    "operator": "HARNESS_OPERATOR",
 }
 DEFAULT_BENCH_WAIT_S = 300.0
 
@@ -34,6 +35,9 @@ def add_options(parser: pytest.Parser) -> None:
                     help=f"how long a worker waits for a free bench of the set (default {DEFAULT_BENCH_WAIT_S:g})")
     group.addoption("--captures", dest="harness_captures", metavar="DIR", default=None,
                     help="write each test's exchanges to DIR/<bench>/<test>.pcapng (env HARNESS_CAPTURES)")
+    group.addoption("--operator", dest="harness_operator", action="store_const", const="1", default=None,
+                    help="an engineer is at the bench: prompt for operator stimuli (button presses, RF-shield "
+                         "box) with a countdown; without it such tests skip (env HARNESS_OPERATOR=1)")
 
 
 def option(config: pytest.Config, name: str) -> str | None:

@@ -127,6 +127,9 @@ class HarnessState:
             except HarnessError as exc:
                 self.bench_error = f"bench {self.bench_path}: {exc}"
                 raise
+            from harness.plugin.realbench import attach
+
+            attach(self._bench, self.config, operator=option(self.config, "operator") not in (None, "0"))
         return self._bench
 
     @property

@@ -286,8 +286,11 @@ def build_context(cycle: Mapping[str, Any], records: Sequence[Mapping[str, Any]]
         for bench in bench_list:
             found = by_requirement[requirement].get(bench["name"])
             cells.append({"verdict": _cell_verdict([t["outcome"] for t in found]), "tests": found} if found else None)
-        matrix.append({"requirement": requirement, "cells": cells,
-                       "verdict": _cell_verdict([str(c["verdict"]) for c in cells if c]),
+        req_verdict = _cell_verdict([str(c["verdict"]) for c in cells if c])
+        # every test of the requirement skipped: the bench could not verify it (not a pass, not a fail)
+        words = ("not verified on this bench" if len(bench_list) == 1 else "not verified on these benches") \
+            if req_verdict == "skipped" else req_verdict
+        matrix.append({"requirement": requirement, "cells": cells, "verdict": req_verdict, "verdict_words": words,
                        "tests": _trace_rows(requirement, by_requirement[requirement], bench_list)})
 
     verdict = cycle.get("verdict")

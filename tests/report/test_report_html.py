@@ -73,6 +73,9 @@ def test_first_screen_traceability_and_tests(store: CycleStore, tmp_path: Path) 
         assert expected in head, expected
     matrix = page[page.index('id="traceability"'): page.index('id="waivers"')]
     assert "SECMP0015-FR4" in matrix and "SECMP0002-R3" in matrix and "waived" in matrix
+    # SECMP0002-R1's only test skipped: the requirement is not verified, distinct from passed/failed
+    r1 = matrix[matrix.index("SECMP0002-R1"):]
+    assert "not verified on these benches" in r1[: r1.index("</div>")]
     waivers = page[page.index('id="waivers"'): page.index('id="chart"')]
     assert "ESME firmware 1.2 clears PDR late (DEV-42)" in waivers
     tests = page[page.index('id="tests"'):]
