@@ -109,6 +109,16 @@ def _trust_device_keys(keystore: Keystore, device: Any, folders: dict[Path, Keys
             keystore.add_public(eui, usage, public)
 
 
+def _connection_key(conn: Any) -> str:
+    """What makes two connections the same line (devices naming it share one transport)."""
+    if conn is None:
+        return "<none>"
+    describe = getattr(conn, "describe", None)
+    if callable(describe):
+        return str(describe())
+    return repr(sorted((k, str(v)) for k, v in dict(conn).items())) if isinstance(conn, dict) else repr(conn)
+
+
 def zigbee_transport(profile: Any, *, path: str | None = None, app_factory: Any = None) -> Transport:
     """A ZigbeeTransport for a ``type: zigbee`` bench connection: radio and dongle from the
     connection (``path``, or ``usb`` VID:PID + serial found with ``find_port``); the remote is the
@@ -170,14 +180,81 @@ class Bench:
         self.operator: stimuli.Operator | None = None  # set by the plugin with --operator
         self.progress: Any = None  # callable(text): progress of real waits (the plugin's terminal)
         self._handles: dict[str, BenchDevice] = {}
+        self._device_transports: dict[str, Transport] = {}  # role -> its own connection's transport
         for dev in identity.devices(profile):
             self._handles[identity.role_name(dev)] = handle_for(self, dev)
+
+    def open_device_connections(self, app_factory: Any = None) -> None:
+        """Open each device's own ``connection:`` (a real bench's devices sit on different lines):
+        one transport per distinct connection, shared by the devices that name the same one;
+        devices without one use the bench connection."""
+        bench_conn = identity.get(self.profile, "connection", None)
+        opened: dict[str, Transport] = {_connection_key(bench_conn): self.transport}
+        try:
+            for dev in identity.devices(self.profile):
+                conn = identity.get(dev, "connection", None)
+                if conn is None:
+                    continue
+                key = _connection_key(conn)
+                if key not in opened:
+                    opened[key] = self._open_device_transport(dev, conn, app_factory)
+                self._device_transports[identity.role_name(dev)] = opened[key]
+        except Exception:
+            for t in opened.values():
+                if t is not self.transport:
+                    t.close()
+            raise
+
+    def _open_device_transport(self, dev: Any, conn: Any, app_factory: Any) -> Transport:
+        kind = str(getattr(identity.get(conn, "type", None), "value", identity.get(conn, "type", None)))
+        role = identity.role_name(dev)
+        if kind == "zigbee":
+            # a HAN reader (IHD, PPMID) talks to the GPF; another device on a dongle is its own remote
+            remote = self.profile_device("GPF") if role in ("IHD", "PPMID") else dev
+            view = {"name": f"{self.name}:{role}", "connection": conn, "devices": [remote]}
+            return zigbee_transport(view, path=self.path, app_factory=app_factory)
+        if kind == "serial":
+            url = identity.get(conn, "url", None) or identity.get(conn, "path", None)
+            usb = identity.get(conn, "usb", None)
+            if not url and usb is not None:
+                from harness.commands.devices import find_port
+
+                url = find_port(str(identity.get(usb, "vid_pid")), identity.get(usb, "serial", None))
+            return transport_for(str(url), baudrate=int(identity.get(conn, "baudrate", None) or 115200))
+        if kind == "tcp":
+            return transport_for(f"tcp://{identity.get(conn, 'host')}:{identity.get(conn, 'port')}")
+        raise CapabilityMissing(f"bench '{self.name}': {role} connection type '{kind}' cannot be a device's own "
+                                "connection (serial, tcp or zigbee)", profile_key=f"devices[{role}].connection")
+
+    def transport_of(self, role: str) -> Transport:
+        """The transport ``role``'s frames travel on (its own connection, else the bench's)."""
+        return self._device_transports.get(role, self.transport)
+
+    @property
+    def transports(self) -> list[Transport]:
+        """Every distinct transport of the bench, the bench connection's first."""
+        out = [self.transport]
+        for t in self._device_transports.values():
+            if all(t is not o for o in out):
+                out.append(t)
+        return out
 
     # -- construction ----------------------------------------------------------------------------
     @classmethod
     def from_profile(cls, profile: Any, *, path: str | Path | None = None, app_factory: Any = None) -> Bench:
-        """A bench from a BenchProfile (or the path of one). ``app_factory`` (tests) replaces the
-        zigpy radio of a zigbee connection (see ``harness.zigbee.fake.fake_factory``)."""
+        """A bench from a BenchProfile (or the path of one), each device's own connection opened.
+        ``app_factory`` (tests) replaces the zigpy radio of a zigbee connection (see
+        ``harness.zigbee.fake.fake_factory``)."""
+        bench = cls._from_profile(profile, path=path, app_factory=app_factory)
+        try:
+            bench.open_device_connections(app_factory)
+        except Exception:
+            bench.close()
+            raise
+        return bench
+
+    @classmethod
+    def _from_profile(cls, profile: Any, *, path: str | Path | None = None, app_factory: Any = None) -> Bench:
         if isinstance(profile, (str, Path)):
             from harness.profiles import load_bench
 
@@ -274,13 +351,15 @@ class Bench:
 
     def reset(self) -> None:
         """Back to a known state: emulators reset; queued unsolicited frames dropped."""
-        self.transport.unsolicited.clear()
+        for t in self.transports:
+            t.unsolicited.clear()
         if self.emulated:
             self.control("reset")
 
     def close(self) -> None:
         try:
-            self.transport.close()
+            for t in reversed(self.transports):
+                t.close()
         finally:
             if self.process is not None:
                 self.process.stop()
@@ -293,8 +372,17 @@ class Bench:
 
     @property
     def exchange_log(self) -> ExchangeLog:
-        """The transport's two-direction log (listeners see every frame: captures, records)."""
+        """The bench connection's two-direction log (listeners see every frame: captures, records)."""
         return self.transport.log
+
+    @property
+    def exchange_logs(self) -> list[ExchangeLog]:
+        """One log per connection (a bench whose devices sit on different lines has several)."""
+        out: list[ExchangeLog] = []
+        for t in self.transports:
+            if all(t.log is not o for o in out):
+                out.append(t.log)
+        return out
 
     # -- records ---------------------------------------------------------------------------------
     def identity(self) -> dict[str, Any]:

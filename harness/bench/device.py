@@ -53,6 +53,11 @@ class BenchDevice:
         # the bench profile's catalogue (message-code overrides shared with its emulator)
         self.catalogue = catalogue_for(bench.profile)
 
+    @property
+    def transport(self) -> Any:
+        """The line this device's frames travel on (its own connection, else the bench's)."""
+        return self._bench.transport_of(self.role.value)
+
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.role.value} {self.eui.hex().upper()} on {self._bench.name!r})"
 
@@ -110,7 +115,7 @@ class BenchDevice:
 
     def _await_reply(self, raw: bytes, msg: GbcsMessage, timeout: float) -> tuple[bytes, GbcsMessage | str]:
         """Send and wait for our response (same counter) or an alert from our device."""
-        t = self._bench.transport
+        t = self.transport
         t.send(Frame.gbcs(raw))
         deadline = time.monotonic() + timeout
         while True:
@@ -134,7 +139,7 @@ class BenchDevice:
         """Send bytes as they are; the first GBCS reply, or None on silence."""
         b = self._bench
         b.record("raw", "tx", message, f"raw tx to {self.role.value} ({len(message)} bytes)")
-        t = b.transport
+        t = self.transport
         t.send(Frame.gbcs(message))
         deadline = time.monotonic() + b.timeouts_response
         while True:
@@ -164,7 +169,9 @@ class BenchDevice:
         label = f"HAN 0x{cluster:04X}/0x{attribute:04X}"
         b.record("HAN", "tx", han.to_bytes(), f"{label} read by {via} from {self.role.value}",
                  {"cluster": cluster, "attribute": attribute, "via": via})
-        reply = b.transport.exchange(Frame.han(han), b.timeouts_han, skip_other_kinds=True)
+        reader = b.handle(via)  # the HAN read travels on the reader's line (its ZigBee dongle)
+        line = reader.transport if reader is not None else b.transport_of(self.role.value)
+        reply = line.exchange(Frame.han(han), b.timeouts_han, skip_other_kinds=True)
         rhan = HanFrame.from_bytes(reply.data)
         rz = zcl.ZclFrame.parse(rhan.cluster, rhan.zcl)
         body_r = rz.body

@@ -18,9 +18,10 @@ PTY_PREFIX = "PTY "
 class EmulatorProcess:
     """A running emulator process and the pty path it printed."""
 
-    def __init__(self, proc: subprocess.Popen[bytes], pty_path: str) -> None:
+    def __init__(self, proc: subprocess.Popen[bytes], pty_path: str, lines: list[str] | None = None) -> None:
         self.proc = proc
         self.pty_path = pty_path
+        self.lines = lines or []  # what it printed up to its PTY line (e.g. "TCP host:port")
 
     @property
     def pid(self) -> int:
@@ -63,10 +64,10 @@ def spawn_emulator(profile_path: str | Path, *, command: Sequence[str] | None = 
     buf = b""
     fd = proc.stdout.fileno()
     while True:
-        for line in buf.split(b"\n")[:-1]:
-            text = line.decode("utf-8", "replace").strip()
+        lines = [line.decode("utf-8", "replace").strip() for line in buf.split(b"\n")[:-1]]
+        for text in lines:
             if text.startswith(PTY_PREFIX):
-                return EmulatorProcess(proc, text[len(PTY_PREFIX):].strip())
+                return EmulatorProcess(proc, text[len(PTY_PREFIX):].strip(), lines)
         remaining = deadline - time.monotonic()
         if remaining <= 0:
             EmulatorProcess(proc, "").stop()

@@ -16,9 +16,10 @@ from harness.errors import ProfileError
 def register(sub: Any) -> None:
     p = sub.add_parser("emulate", help="run the emulated devices behind a pty or TCP port")
     p.add_argument("--profile", default="default", help="bench profile YAML, or 'default'")
-    where = p.add_mutually_exclusive_group(required=True)
-    where.add_argument("--serial", choices=["pty"], help="serve on a new pseudo-terminal")
-    where.add_argument("--tcp", metavar="HOST:PORT", help="serve on a TCP socket (port 0 = any)")
+    p.add_argument("--serial", choices=["pty"], help="serve on a new pseudo-terminal")
+    p.add_argument("--tcp", metavar="HOST:PORT",
+                   help="serve on a TCP socket (port 0 = any); with --serial too, the same devices on both "
+                        "(e.g. a CH test port on the pty and its HAN side for a ZigBee relay on TCP)")
     p.add_argument("--state", metavar="DIR", help="folder for persistent device state (replay counters)")
     p.add_argument("--no-control", action="store_true",
                    help="behave like real hardware: refuse CONTROL frames, run device clocks on wall-clock "
@@ -110,11 +111,23 @@ def run(args: argparse.Namespace) -> int:
         sys.stdout.write(text + "\n")
         sys.stdout.flush()
 
-    if args.serial:
-        serve_pty(handler, stop, lambda path: ready(f"PTY {path}"))
-        return 0
-    host_name, _, port = args.tcp.rpartition(":")
-    if not host_name or not port.isdigit():
-        raise ProfileError(f"--tcp wants HOST:PORT, got {args.tcp!r}", file="<command line>", field="--tcp")
-    serve_tcp(handler, host_name, int(port), stop, lambda addr: ready(f"TCP {addr[0]}:{addr[1]}"))
+    if not args.serial and not args.tcp:
+        raise ProfileError("give --serial pty and/or --tcp HOST:PORT", file="<command line>", field="--serial")
+    if args.tcp:
+        host_name, _, port = args.tcp.rpartition(":")
+        if not host_name or not port.isdigit():
+            raise ProfileError(f"--tcp wants HOST:PORT, got {args.tcp!r}", file="<command line>", field="--tcp")
+        if not args.serial:
+            serve_tcp(handler, host_name, int(port), stop, lambda addr: ready(f"TCP {addr[0]}:{addr[1]}"))
+            return 0
+        listening = threading.Event()
+
+        def on_tcp(addr: tuple[str, int]) -> None:
+            ready(f"TCP {addr[0]}:{addr[1]}")
+            listening.set()
+
+        threading.Thread(target=serve_tcp, args=(handler, host_name, int(port), stop, on_tcp),
+                         name="serve tcp", daemon=True).start()
+        listening.wait(10)
+    serve_pty(handler, stop, lambda path: ready(f"PTY {path}"))
     return 0

@@ -45,7 +45,7 @@ class CaptureSession:
         self.root = Path(root).resolve()
         self.disabled: str | None = None  # why captures stopped (python-pcapng missing...)
         self._writer: Any = None
-        self._log: Any = None
+        self._logs: list[Any] = []
         self._nodeid = ""
         self._pending: dict[str, str] = {}
         self._owners: dict[Path, str] = {}
@@ -70,7 +70,7 @@ class CaptureSession:
             return
         from harness.capture import CaptureWriter
 
-        log = getattr(bench, "exchange_log", None) or bench.transport.log
+        logs = list(getattr(bench, "exchange_logs", None) or [bench.transport.log])  # one per connection
         name = str(getattr(bench, "name", "bench"))
         comment = f"test {nodeid} on bench {name}" + (f" (cycle {cycle_id})" if cycle_id else "")
         try:
@@ -78,16 +78,18 @@ class CaptureSession:
         except (CapabilityMissing, OSError) as exc:
             self.disabled = str(exc)
             raise
-        log.add_listener(writer.on_event)
-        self._writer, self._log, self._nodeid = writer, log, nodeid
+        for log in logs:
+            log.add_listener(writer.on_event)
+        self._writer, self._logs, self._nodeid = writer, logs, nodeid
 
     def stop(self) -> str | None:
         """Stop the running capture; its relative path (None, and no file, when it is empty)."""
-        writer, log = self._writer, self._log
+        writer, logs = self._writer, self._logs
         if writer is None:
             return None
-        self._writer = self._log = None
-        log.remove_listener(writer.on_event)
+        self._writer, self._logs = None, []
+        for log in logs:
+            log.remove_listener(writer.on_event)
         writer.close()
         path = Path(writer.path)
         if writer.count == 0:

@@ -71,10 +71,10 @@ def no_control_variant(bench: Path, out_dir: Path, wake_s: float = WAKE_S, old_g
     return out
 
 
-def hand_written(pty: str, out_dir: Path) -> Path:
+def hand_written(pty: str, out_dir: Path, label: str) -> Path:
     """A lab engineer's ``type: serial`` profile for the default devices on ``pty``."""
     devices = PROFILES / "devices"
-    out = out_dir / "hand-written.yaml"
+    out = out_dir / f"hand-written-{label}.yaml"
     out.write_text(f"""kind: bench
 name: hand-written
 connection:
@@ -110,15 +110,16 @@ def runs(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactor
     if not on_default_bench(request.config):
         pytest.skip("suite self-test runs only in the harness's own test run (emulated default bench)")
     out = tmp_path_factory.mktemp("no-control")
-    emulator: EmulatorProcess = spawn_emulator("default", command=[
-        sys.executable, "-m", "harness.cli", "emulate", "--profile", "default", "--serial", "pty", "--no-control",
-        "--wake-interval", str(WAKE_S)])
+    emulators: list[EmulatorProcess] = []
     try:
         jobs: list[tuple[str, str, Path, tuple[str, ...]]] = []
-        benches = {"default": PROFILES / "benches" / "emulated-default.yaml",
-                   "hardware-like": PROFILES / "benches" / "hardware-like.yaml",
-                   "hand-written": hand_written(emulator.pty_path, out)}
-        for suite in SUITES:
+        for suite in SUITES:  # one `harness emulate` per suite run: a pty has one user at a time
+            emulators.append(spawn_emulator("default", command=[
+                sys.executable, "-m", "harness.cli", "emulate", "--profile", "default", "--serial", "pty",
+                "--no-control", "--wake-interval", str(WAKE_S)]))
+            benches = {"default": PROFILES / "benches" / "emulated-default.yaml",
+                       "hardware-like": PROFILES / "benches" / "hardware-like.yaml",
+                       "hand-written": hand_written(emulators[-1].pty_path, out, suite)}
             for bench, path in benches.items():
                 jobs.append((f"{suite}:{bench}", SUITES[suite], path, ()))
         faults: dict[str, str] = {}
@@ -144,7 +145,8 @@ def runs(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactor
         print(f"{len(jobs)} runs without control in {time.monotonic() - t0:.0f} s")
         yield Runs({j[0]: r for j, r in zip(jobs, done)}, faults)
     finally:
-        emulator.stop()
+        for emulator in emulators:
+            emulator.stop()
 
 
 def _ran(run: SuiteRun) -> set[str]:
