@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from harness.checks import raw_utc_time, utc_time_value
-from harness.errors import HarnessError
+from harness.errors import CapabilityMissing, HarnessError
 from harness.gbcs.datetime import ClockSource
 
 
@@ -85,6 +85,11 @@ def await_push(bench: Any, gpf: Any, *, observable: bool, wake_interval_s: float
     both sides, GSME clock valid)."""
     margin = wake_margin(wake_interval_s)
     limit = timeout_s if timeout_s is not None else wake_interval_s + margin
+    allowed = float(getattr(bench, "timeouts_max_wait", 900.0))
+    if limit > allowed:
+        raise CapabilityMissing(f"bench '{getattr(bench, 'name', 'bench')}': waiting for the GSME's push takes up to "
+                                f"{limit:.0f} s (wake interval {wake_interval_s:g} s), more than the bench allows "
+                                f"({allowed:.0f} s)", profile_key="timeouts.max_wait_s")
     t0 = time.monotonic()
     if not observable:
         if trigger is not None:

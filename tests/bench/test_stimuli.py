@@ -109,3 +109,9 @@ def test_operator_prompt_enter_timeout_and_no_terminal() -> None:
         assert prompt("press the GSME's button", 5, stdin, io.StringIO()) is False  # EOF: nobody there
 
 
+
+
+def test_a_push_wait_longer_than_max_wait_skips(tmp_path: Path) -> None:
+    bench = bench_with(tmp_path, "push: wait", max_wait_s=60)  # gsme-new declares a 1800 s wake
+    with pytest.raises(CapabilityMissing, match=r"timeouts\.max_wait_s"):
+        bench.handle("GSME").await_push(bench.handle("GPF"), observable=True)
