@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as _dt
+import time
 
 import pytest
 
@@ -125,8 +126,11 @@ def test_clock_advances_on_emulated_bench_only(default_bench: Bench) -> None:
     default_bench.clock.advance(_dt.timedelta(minutes=30))
     assert default_bench.clock.now() - start == _dt.timedelta(minutes=30)
     real = Bench(load_bench(str(BENCHES / "emulated-default.yaml")), InProcessTransport(_Silent()), emulated=False)
-    with pytest.raises(CapabilityMissing, match="cannot be advanced"):
-        real.clock.advance(_dt.timedelta(seconds=1))
+    t0 = time.monotonic()
+    real.clock.advance(_dt.timedelta(seconds=0.2))  # a real bench's time passes by really waiting
+    assert time.monotonic() - t0 >= 0.2
+    with pytest.raises(CapabilityMissing, match=r"timeouts\.max_wait_s"):
+        real.clock.advance(_dt.timedelta(hours=3))  # longer than the bench allows: the test skips
     with pytest.raises(CapabilityMissing):
         real.control("push")
 
