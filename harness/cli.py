@@ -7,7 +7,7 @@ import argparse
 import importlib
 import sys
 
-from harness import __version__
+from harness import __version__, pycache_dir
 from harness.errors import HarnessError
 
 SUBCOMMANDS = ("decode", "emulate", "send", "faults", "run", "cycles", "report", "devices")
@@ -32,6 +32,11 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    if argv is None and sys.dont_write_bytecode and sys.pycache_prefix is None:
+        # The console script under PYTHONDONTWRITEBYTECODE: cache byte code outside the tree
+        # (as harness run does for its benches) instead of recompiling every import each time.
+        sys.pycache_prefix = pycache_dir()
+        sys.dont_write_bytecode = False
     argv = sys.argv[1:] if argv is None else argv
     parser = build_parser(argv)
     args = parser.parse_args(argv)

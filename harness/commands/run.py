@@ -19,7 +19,6 @@ import shlex
 import shutil
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 import xml.etree.ElementTree as ET
@@ -28,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-from harness import __version__
+from harness import __version__, pycache_dir
 from harness.commands import bench_process
 from harness.errors import CapabilityMissing, DecodeError, ProfileError
 from harness.report.html import render_cycle
@@ -196,7 +195,7 @@ def _child_env() -> dict[str, str]:
     for name in ("HARNESS_BENCH", "HARNESS_PROFILE_SET", "HARNESS_CYCLE_STORE", "HARNESS_CYCLE_ID", "HARNESS_RECORDS"):
         env.pop(name, None)
     if env.pop("PYTHONDONTWRITEBYTECODE", None) is not None or sys.dont_write_bytecode:
-        env.setdefault("PYTHONPYCACHEPREFIX", str(Path(tempfile.gettempdir()) / f"harness-pycache-{os.getuid()}"))
+        env.setdefault("PYTHONPYCACHEPREFIX", pycache_dir())
     return env
 
 
