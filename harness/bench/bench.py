@@ -26,7 +26,7 @@ from harness.transport import (
 )
 
 EMULATOR_KEYS = Path(__file__).resolve().parent.parent / "data" / "emulator-keys"
-_TIME_OPS = frozenset({"advance", "reset", "set_time", "push"})
+_TIME_OPS = frozenset({"advance", "reset", "set_time", "push", "restart_at"})
 _READ_OPS = frozenset({"now", "describe", "get_state"})
 
 

@@ -53,6 +53,9 @@ class DeviceConfig:
     # meters
     payment_mode: str = "prepayment"
     debt_update_modes: list[str] = field(default_factory=lambda: ["credit", "prepayment"])
+    # S1SR device-specific behaviours (declared in the profile's behaviours)
+    local_time_instead_of_utc: bool = False  # stamps UK local time where GBCS wants UTC
+    debt_amount_unit: str = "millipence"  # or "whole_pence": debt changes applied in whole pence
     debt_recovery: dict[str, dict[str, Any]] = field(default_factory=dict)  # TDR1: {amount, per}
     registers: dict[str, int] = field(default_factory=dict)
     # message codes this device's use cases use instead of the catalogue's (provisional ones, e.g.
@@ -70,7 +73,8 @@ class DeviceConfig:
         for fld, allowed in (("ch_clock", CLOCK_STATES), ("gsme_clock", CLOCK_STATES),
                              ("gpf_time_reliability", ("reliable", "unreliable")),
                              ("never_populated_read", ("invalid_time", "unsupported_attribute")),
-                             ("payment_mode", ("credit", "prepayment"))):
+                             ("payment_mode", ("credit", "prepayment")),
+                             ("debt_amount_unit", ("millipence", "whole_pence"))):
             if getattr(self, fld) not in allowed:
                 raise ValueError(f"device '{self.name}' field '{fld}': {getattr(self, fld)!r} is none of {allowed}")
         for mode in self.debt_update_modes:

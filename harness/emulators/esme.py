@@ -42,7 +42,7 @@ class Esme(DebtMeter):
 
     def response_date_time(self, use_case: str) -> DateTime | None:
         if use_case in ("ECS17b", "ECS19"):
-            return DateTime.from_datetime(self.clock.now(), ClockStatus(0xFF))
+            return DateTime.from_datetime(self.stamp(self.clock.now()), ClockStatus(0xFF))
         return None
 
     # -- commands -------------------------------------------------------------------------------
@@ -78,13 +78,14 @@ class Esme(DebtMeter):
             result = SUCCESS
             if action is not None and action["method"] == METHOD_UPDATE_TOTAL_AMOUNT_REMAINING:
                 register = action["register"]
-                if register is None or self.payment_mode not in self.cfg.debt_update_modes:
+                if register is None or not self.accepts_debt_update():
                     result = HARDWARE_FAULT
                     self.log("change_debt_refused", reason=f"{self.payment_mode} mode or unknown object")
                 else:
                     try:
-                        self.ledger.adjust(register, int(action["amount"]))
-                        self.log("change_debt", register=register, amount=int(action["amount"]))
+                        amount = self.applied_amount(int(action["amount"]))
+                        self.ledger.adjust(register, amount)
+                        self.log("change_debt", register=register, amount=amount)
                     except (DebtRefused, TypeError) as exc:
                         result = HARDWARE_FAULT
                         self.log("change_debt_refused", reason=str(exc))

@@ -78,6 +78,26 @@ FAULTS: dict[str, Fault] = {f.name: f for f in (
     _F("reset_changes_balance", "meter",
        "a debt-register reset also credits the cleared amount to the meter balance",
        ("SECMP0002-R2",)),
+    # S1SR device-specific behaviours: a behaviour shown without its declaration, or declared and
+    # not shown (tests/compliance/s1sr, tests/selftest/test_s1sr_selftest.py)
+    _F("meter_local_time_undeclared", "meter",
+       "the meter stamps UK local time where GBCS wants UTC although its profile does not declare it",
+       ("S1SR-LT",)),
+    _F("meter_utc_despite_local_time", "meter",
+       "the meter's profile declares local time (local_time_instead_of_utc) but it stamps UTC",
+       ("S1SR-LT",)),
+    _F("debt_amount_whole_pence_undeclared", "meter",
+       "Change Debt amounts are cut to whole pence (1000 millipence) although the profile declares millipence",
+       ("S1SR-18.7(j)",)),
+    _F("debt_amount_millipence_despite_whole_pence", "meter",
+       "the profile declares whole pence (debt_amount_unit) but the meter applies sub-penny amounts",
+       ("S1SR-18.7(j)",)),
+    _F("debt_update_refused_in_credit", "meter",
+       "Change Debt (SRV 2.3) is refused in credit mode although the profile declares both payment modes",
+       ("S1SR-18.7(i)",)),
+    _F("debt_update_accepted_in_credit", "meter",
+       "the profile declares debt updates in prepayment mode only but Change Debt is executed in credit mode",
+       ("S1SR-18.7(i)",)),
 )}
 
 

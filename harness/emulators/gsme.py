@@ -68,7 +68,7 @@ class Gsme(DebtMeter):
         snapshot: int | None = None
         if self.cfg.secmp0015:
             own = self.own_time()
-            snapshot = INVALID_UTC_TIME if own is None else to_utctime(own)
+            snapshot = INVALID_UTC_TIME if own is None else to_utctime(self.stamp(own))
             if "gsme_snapshot_intermittent" in self.cfg.faults and self.pushes % 2 == 0:
                 snapshot = None
         if self.han_outage:
@@ -97,21 +97,22 @@ class Gsme(DebtMeter):
         return statuses
 
     def _one_change(self, cd: Mapping[str, Any]) -> int:
-        if self.payment_mode not in self.cfg.debt_update_modes:
+        if not self.accepts_debt_update():
             self.log("change_debt_refused", reason=f"{self.payment_mode} mode")
             return 0x01
         register = cd["register"]
         if cd["absolute"] or register is None:
             self.log("change_debt_refused", reason=f"debt amount type {cd['debt_amount_type']}")
             return 0x85
+        amount = self.applied_amount(cd["amount"])
         try:
-            self.ledger.adjust(register, cd["amount"])
+            self.ledger.adjust(register, amount)
         except DebtRefused as exc:
             self.log("change_debt_refused", reason=exc.reason)
             return 0x87
         if cd["debt_recovery_method"] == 0 and cd["debt_recovery_frequency"] in FREQUENCY:
             self.ledger.set_rate(register, cd["debt_recovery_amount"], FREQUENCY[cd["debt_recovery_frequency"]])
-        self.log("change_debt", register=register, amount=cd["amount"])
+        self.log("change_debt", register=register, amount=amount)
         return 0x00
 
     def reset_debt(self, cd: Mapping[str, Any]) -> int:

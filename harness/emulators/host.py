@@ -74,8 +74,8 @@ class EmulatorHost:
         self._build()
 
     # -- construction ---------------------------------------------------------------------------
-    def _build(self) -> None:
-        self.clock = VirtualClock(_dt.datetime.fromisoformat(self.config.start_time))
+    def _build(self, start: _dt.datetime | None = None) -> None:
+        self.clock = VirtualClock(start or _dt.datetime.fromisoformat(self.config.start_time))
         self.devices: dict[bytes, Device] = {}
         gpf_cfg = self.config.device("GPF")
         gsme_cfg = self.config.device("GSME")
@@ -285,10 +285,23 @@ class EmulatorHost:
         return {"armed": armed}
 
     def _op_reset(self, req: dict[str, Any]) -> dict[str, Any]:
+        self._restart()
+        return {"now": self.clock.now().isoformat()}
+
+    def _restart(self, start: _dt.datetime | None = None) -> None:
         for model in (self.gsme, self.esme):
             if model is not None:
                 model.stop()
-        self._build()
+        self._build(start)
+
+    def _op_restart_at(self, req: dict[str, Any]) -> dict[str, Any]:
+        """Restart the emulated devices (fresh state, as ``reset``) with the virtual clock at
+        ``time`` (ISO 8601, UTC if no zone): reaching a date such as a clock change at once."""
+        text = req.get("time")
+        if not isinstance(text, str):
+            raise ValueError("restart_at needs 'time' (ISO 8601)")
+        when = _dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+        self._restart(when if when.tzinfo else when.replace(tzinfo=_dt.timezone.utc))
         return {"now": self.clock.now().isoformat()}
 
     def _op_describe(self, req: dict[str, Any]) -> dict[str, Any]:

@@ -12,6 +12,9 @@ from typing import Any
 from harness.emulators.clock import VirtualClock
 from harness.emulators.config import DeviceConfig
 from harness.emulators.debt import DebtLedger
+from harness.localtime import uk_wall_clock
+
+MILLIPENCE_PER_PENNY = 1000  # S1SR 18.7(j): "1p = 1000 in SR 2.3"
 
 
 @dataclass
@@ -48,6 +51,45 @@ class DebtMeter:
         self.events = []
         self.ledger = DebtLedger(self.registers, debt_keys, balance_key, tuple(cfg.faults))
         self._set_rates(cfg.debt_recovery)
+
+    # -- S1SR device-specific behaviours --------------------------------------------------------
+    @property
+    def local_time(self) -> bool:
+        """The meter stamps UK local time (declared ``local_time_instead_of_utc``, or the fault
+        that shows it undeclared; not when the fault hides a declared one)."""
+        faults = self.cfg.faults
+        return (self.cfg.local_time_instead_of_utc or "meter_local_time_undeclared" in faults) \
+            and "meter_utc_despite_local_time" not in faults
+
+    def stamp(self, when: _dt.datetime) -> _dt.datetime:
+        """The meter's clock reading of the instant ``when`` as it writes it in a stamp: UTC, or
+        the UK wall-clock time (fields as if UTC: the wire carries no zone)."""
+        return uk_wall_clock(when).replace(tzinfo=_dt.timezone.utc) if self.local_time else when
+
+    @property
+    def whole_pence(self) -> bool:
+        """Debt changes are applied in whole pence (S1SR 18.7(j))."""
+        faults = self.cfg.faults
+        return (self.cfg.debt_amount_unit == "whole_pence" or "debt_amount_whole_pence_undeclared" in faults) \
+            and "debt_amount_millipence_despite_whole_pence" not in faults
+
+    def applied_amount(self, millipence: int) -> int:
+        """What the meter applies of a Change Debt amount (millipence on the wire): all of it, or
+        the whole pence of it (cut toward zero)."""
+        if not self.whole_pence:
+            return millipence
+        pence = abs(millipence) // MILLIPENCE_PER_PENNY
+        return pence * MILLIPENCE_PER_PENNY * (-1 if millipence < 0 else 1)
+
+    def accepts_debt_update(self) -> bool:
+        """Change Debt (SRV 2.3) in the current payment mode (S1SR 18.7(i): some meters only in
+        prepayment mode, as the profile's ``debt_update_modes`` declares)."""
+        modes = set(self.cfg.debt_update_modes)
+        if "debt_update_refused_in_credit" in self.cfg.faults:
+            modes.discard("credit")
+        if "debt_update_accepted_in_credit" in self.cfg.faults:
+            modes.add("credit")
+        return self.payment_mode in modes
 
     def _start_recovery(self) -> None:
         """Schedule the first hourly debt-recovery tick."""

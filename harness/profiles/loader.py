@@ -181,15 +181,39 @@ def _behaviours(s: Section) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for key in b.node:
         spec = S.BEHAVIOURS[key]
+        sec, name = b, key
+        long = b.mapping(key, ("value", "clause")) if isinstance(b.node[key], YMap) else None
+        if long is not None:  # long form {value: ..., clause: "S1SR 18.7(i)"}
+            sec, name = long, "value"
+            _check_clause(sec, spec)
         if spec.kind == "bool":
-            out[key] = b.boolean(key)
+            out[key] = sec.boolean(name)
         elif spec.kind == "int":
-            out[key] = b.integer(key, minimum=spec.minimum)
+            out[key] = sec.integer(name, minimum=spec.minimum)
         elif spec.kind == "enum":
-            out[key] = b.choice(key, spec.choices)
+            out[key] = sec.choice(name, spec.choices)
         else:
-            out[key] = b.text_list(key, choices=spec.choices)
+            out[key] = sec.text_list(name, choices=spec.choices)
     return {k: v for k, v in out.items() if v is not None}
+
+
+def _normal_clause(text: str) -> str:
+    """``"S1SR Clause 18.7(i)"`` and ``"18.7(i)"`` alike: lower case, no "S1SR"/"clause" words."""
+    words = text.lower().replace("clause", " ").replace("s1sr", " ").split()
+    return " ".join(words)
+
+
+def _check_clause(sec: Section, spec: S.Behaviour) -> None:
+    """A declaration that cites a clause must cite the one that allows the behaviour."""
+    cited = sec.text("clause")
+    if cited is None:
+        return
+    if not spec.clause:
+        raise sec.error("clause", f"behaviour '{spec.name}' is not an S1SR device-specific behaviour: "
+                                  f"no clause to cite")
+    allowed = _normal_clause(spec.clause)
+    if _normal_clause(cited) not in (allowed, allowed.split(" (")[0]):
+        raise sec.error("clause", f"'{cited}' is not the clause that allows '{spec.name}': {spec.clause}")
 
 
 def _waivers(s: Section) -> tuple[M.Waiver, ...]:

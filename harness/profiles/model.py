@@ -34,7 +34,7 @@ _EMULATOR_DEVICE_FIELDS = frozenset((
     "role", "eui", "name", "manufacturer", "model", "firmware", "secmp0015", "faults",
     "gpf_time_reliability", "ch_clock", "never_populated_read", "wake_interval_s", "gsme_clock",
     "clock_offset_s", "consumption_per_wake", "payment_mode", "debt_update_modes", "debt_recovery",
-    "registers",
+    "registers", "local_time_instead_of_utc", "debt_amount_unit",
 ))
 EMULATED_ROLES = ("CHF", "GPF", "GSME", "ESME", "IHD")
 

@@ -65,6 +65,7 @@ class Behaviour:
     choices: tuple[str, ...] = ()
     compliant: Any = None  # the value a compliant device has (documentation)
     minimum: int | None = None
+    clause: str = ""  # where the behaviour is allowed: an S1SR clause, a SECMP0015 section, ...
 
 
 BEHAVIOURS: dict[str, Behaviour] = {b.name: b for b in (
@@ -75,12 +76,15 @@ BEHAVIOURS: dict[str, Behaviour] = {b.name: b for b in (
               compliant="invalid_time"),
     Behaviour("gsme_clock", "enum", ("reliable", "unreliable"), compliant="reliable"),
     Behaviour("debt_update_modes", "enum_list", ("credit", "prepayment"),
-              compliant=["credit", "prepayment"]),
+              compliant=["credit", "prepayment"], clause="S1SR 18.7(i)"),
     Behaviour("prepayment_config_update_modes", "enum_list", ("credit", "prepayment"),
-              compliant=["credit", "prepayment"]),
-    Behaviour("local_time_instead_of_utc", "bool", compliant=False),
-    Behaviour("standing_charge_while_debt_suspended", "bool", compliant=False),
-    Behaviour("max_non_disablement_scripts_per_day", "int", minimum=0),
+              compliant=["credit", "prepayment"], clause="S1SR 18.5(o)"),
+    # The S1SR conclusion states the observation without a clause number (response table, 3.1).
+    Behaviour("local_time_instead_of_utc", "bool", compliant=False, clause="S1SR conclusion 3.1 (no clause number)"),
+    Behaviour("debt_amount_unit", "enum", ("millipence", "whole_pence"), compliant="millipence",
+              clause="S1SR 18.7(j)"),
+    Behaviour("standing_charge_while_debt_suspended", "bool", compliant=False, clause="S1SR 15.1 / 17.12"),
+    Behaviour("max_non_disablement_scripts_per_day", "int", minimum=0, clause="S1SR 18.5(p)(iii)"),
     Behaviour("logs_commands", "bool", compliant=True),
     Behaviour("wake_interval_s", "int", minimum=1, compliant=1800),
     # the payment mode the meter is in on this bench (what a bench that cannot change it tests in)

@@ -36,6 +36,9 @@ def test_host_config_carries_declared_behaviours() -> None:
         ("variant-never-populated-unsupported", "GPF", "never_populated_read", "unsupported_attribute"),
         ("variant-ch-clock-invalid", "GPF", "ch_clock", "invalid"),
         ("variant-prepayment-only-debt", "ESME", "debt_update_modes", ["prepayment"]),
+        ("variant-local-time", "ESME", "local_time_instead_of_utc", True),
+        ("variant-local-time", "GSME", "local_time_instead_of_utc", True),
+        ("variant-local-time", "GSME", "debt_amount_unit", "whole_pence"),
         ("pit-dbch-chold-gsmeold", "GSME", "secmp0015", False),
         ("pit-dbch-chold-gsmeold", "GPF", "secmp0015", False),
     ):
@@ -44,11 +47,11 @@ def test_host_config_carries_declared_behaviours() -> None:
 
 
 def test_behaviours_the_emulator_does_not_model_are_left_out() -> None:
-    bench = load_bench(REPO_PROFILES / "benches" / "variant-esme-local-time.yaml")
+    bench = load_bench(REPO_PROFILES / "benches" / "variant-local-time.yaml")
     esme = bench.device("ESME")
-    assert esme is not None and esme.behaviour("local_time_instead_of_utc") is True
+    assert esme is not None and esme.behaviour("max_non_disablement_scripts_per_day") == 3
     entry = next(d for d in bench.host_config_dict()["devices"] if d["role"] == "ESME")
-    assert "local_time_instead_of_utc" not in entry and "logs_commands" not in entry
+    assert "max_non_disablement_scripts_per_day" not in entry and "logs_commands" not in entry
     HostConfig.from_dict(bench.host_config_dict())
 
 

@@ -138,7 +138,9 @@ def test_declared_behaviour_variants() -> None:
     assert dev("variant-ch-clock-invalid", "CHF").behaviour("ch_clock") == "invalid"
     assert dev("variant-prepayment-only-debt", "GSME").behaviour("debt_update_modes") == ["prepayment"]
     assert dev("variant-prepayment-only-debt", "ESME").behaviour("debt_update_modes") == ["prepayment"]
-    assert dev("variant-esme-local-time", "ESME").behaviour("local_time_instead_of_utc") is True
+    assert dev("variant-local-time", "ESME").behaviour("local_time_instead_of_utc") is True
+    assert dev("variant-local-time", "GSME").behaviour("local_time_instead_of_utc") is True
+    assert dev("variant-local-time", "ESME").behaviour("debt_amount_unit") == "whole_pence"
 
 
 def test_emulated_process_bench() -> None:

@@ -64,13 +64,19 @@ def _have_xdist() -> bool:
     return True
 
 
-def run_suite(suite: str, bench: Path, out_dir: Path, name: str | None = None,
+#: The S1SR device-behaviour tests inside the suites' folders: judged by their own self-test
+#: (test_s1sr_selftest.py) on the S1SR faults, left out of the SECMP0015/SECMP0002 self-tests.
+S1SR_TESTS = "test_s1sr_*.py"
+
+
+def run_suite(suite: str | list[str], bench: Path, out_dir: Path, name: str | None = None,
               extra: Sequence[str] = ()) -> SuiteRun:
-    """Run ``suite`` (a path under the repository) on ``bench`` in a fresh pytest process
-    (``extra``: more pytest arguments, e.g. ``--maxfail=1``)."""
+    """Run ``suite`` (a path under the repository, or several) on ``bench`` in a fresh pytest
+    process (``extra``: more pytest arguments, e.g. ``--maxfail=1``)."""
     label = name or bench.stem
     records = out_dir / f"{label}.jsonl"
-    cmd = [sys.executable, "-m", "pytest", suite, "-p", "no:cacheprovider", "-q", "-p", "no:randomly",
+    paths = [suite] if isinstance(suite, str) else list(suite)
+    cmd = [sys.executable, "-m", "pytest", *paths, "-p", "no:cacheprovider", "-q", "-p", "no:randomly",
            "--bench", str(bench), "--records", str(records), "-W", "ignore::UserWarning", *extra]
     if _have_xdist():
         cmd += ["-p", "no:xdist"]
@@ -80,14 +86,15 @@ def run_suite(suite: str, bench: Path, out_dir: Path, name: str | None = None,
     return SuiteRun(label, proc.returncode, got, proc.stdout[-4000:] + proc.stderr[-2000:])
 
 
-def run_many(suite: str, benches: dict[str, Path], out_dir: Path) -> dict[str, SuiteRun]:
+def run_many(suite: str | list[str], benches: dict[str, Path], out_dir: Path,
+             extra: tuple[str, ...] = ()) -> dict[str, SuiteRun]:
     """Run ``suite`` on every named bench, a few processes at a time."""
     jobs = list(benches.items())
     if not jobs:
         return {}
     workers = max(2, min(len(jobs), (os.cpu_count() or 2) * 2))
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        results = list(pool.map(lambda job: run_suite(suite, job[1], out_dir, job[0]), jobs))
+        results = list(pool.map(lambda job: run_suite(suite, job[1], out_dir, job[0], extra), jobs))
     return {name: result for (name, _), result in zip(jobs, results)}
 
 
@@ -138,8 +145,8 @@ class SelfTestRuns:
         return sorted(tests - {r.nodeid for run in self.faulty.values() for r in run.failed()})
 
 
-def run_selftest(config: pytest.Config, suite: str, compliant: Mapping[str, Path], faults: Iterable[str],
-                 out_dir: Path) -> SelfTestRuns:
+def run_selftest(config: pytest.Config, suite: str | list[str], compliant: Mapping[str, Path],
+                 faults: Iterable[str], out_dir: Path, extra: tuple[str, ...] = ()) -> SelfTestRuns:
     """Run ``suite`` on every compliant bench and on the faulty bench of every fault variant in
     ``faults`` (``device_profiles/faulty/<fault>.yaml``); skip the calling test unless this run
     targets the emulated default bench."""
@@ -150,6 +157,6 @@ def run_selftest(config: pytest.Config, suite: str, compliant: Mapping[str, Path
     faulty = {f"fault-{name}": PROFILES / "faulty" / f"{name}.yaml" for name in names}
     missing = [str(p) for p in faulty.values() if not p.exists()]
     assert not missing, f"faulty bench profiles missing: {missing}"
-    results = run_many(suite, {**compliant, **faulty}, out_dir)
+    results = run_many(suite, {**compliant, **faulty}, out_dir, extra)
     return SelfTestRuns({n: results[n] for n in compliant},
                         {n.removeprefix("fault-"): results[n] for n in faulty})

@@ -21,7 +21,7 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
-from selftest_util import PROFILES, SelfTestRuns, faults_breaking, run_selftest
+from selftest_util import PROFILES, S1SR_TESTS, SelfTestRuns, faults_breaking, run_selftest
 
 from harness.checks_debt import (
     change_amounts,
@@ -65,7 +65,8 @@ def compliant_debt_benches() -> dict[str, Path]:
 @pytest.fixture(scope="module")
 def runs(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[SelfTestRuns]:
     yield run_selftest(request.config, SUITE, compliant_debt_benches(), faults_breaking(DEBT_FAULT_PREFIXES),
-                       tmp_path_factory.mktemp("secmp0002-selftest"))
+                       tmp_path_factory.mktemp("secmp0002-selftest"),
+                       extra=("--ignore-glob", f"*/{S1SR_TESTS}"))
 
 
 @pytest.mark.slow

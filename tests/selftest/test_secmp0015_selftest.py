@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from selftest_util import PROFILES, SelfTestRuns, faults_breaking, run_selftest
+from selftest_util import PROFILES, S1SR_TESTS, SelfTestRuns, faults_breaking, run_selftest
 
 from harness.checks import (
     assert_date_time_equals,
@@ -52,7 +52,8 @@ def compliant_benches() -> dict[str, Path]:
 @pytest.fixture(scope="module")
 def runs(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[SelfTestRuns]:
     yield run_selftest(request.config, SUITE, compliant_benches(), faults_breaking([REQUIREMENT_PREFIX]),
-                       tmp_path_factory.mktemp("secmp0015-selftest"))
+                       tmp_path_factory.mktemp("secmp0015-selftest"),
+                       extra=("--ignore-glob", f"*/{S1SR_TESTS}"))
 
 
 @pytest.mark.slow

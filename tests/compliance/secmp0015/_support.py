@@ -25,6 +25,7 @@ from harness.checks import (
     response_date_time,
 )
 from harness.gbcs.datetime import ClockSource, Reliability
+from harness.localtime import StampReading, instant_problem, read_stamp
 
 #: How far the GPF's own (CH) time may be from the bench clock at reading (a measurement).
 CH_TIME_TOLERANCE = _dt.timedelta(seconds=60)
@@ -91,6 +92,12 @@ class Secmp0015Case:
     never_populated_read: str  # invalid_time | unsupported_attribute
     wake_interval: _dt.timedelta
     gsme_clock: str = "reliable"  # invalid: the GSME reports 0xFFFFFFFF as its snapshot time
+    gsme_local_time: bool = False  # the GSME stamps UK local time (S1SR; profile local_time_instead_of_utc)
+
+    def gsme_instant(self, stamp: _dt.datetime, reference: _dt.datetime) -> StampReading:
+        """The UTC instant a GSME-sourced stamp stands for (local-time GSME: the UK wall-clock
+        reading nearest ``reference``, so both clock changes are read right)."""
+        return read_stamp(stamp, local_time=self.gsme_local_time, reference=reference)
 
     @property
     def name(self) -> str:
@@ -132,7 +139,8 @@ class Secmp0015Case:
         return self.fallback_reliabilities
 
     def describe(self) -> str:
-        return (f"{self.name}; GSME clock {self.gsme_clock}; CH clock {self.ch_clock}; fallback time "
+        return (f"{self.name}; GSME clock {self.gsme_clock}"
+                f"{' (UK local time)' if self.gsme_local_time else ''}; CH clock {self.ch_clock}; fallback time "
                 f"{'/'.join(r.value for r in self.fallback_reliabilities)}; "
                 f"never-populated read {self.never_populated_read}")
 
@@ -172,8 +180,7 @@ def check_date_time(response: Any, case: Secmp0015Case, use_case: str, *, pushed
         if snapshot is not None:
             assert_date_time_equals(response, snapshot, requirement, use_case=use_case,
                                     what="the GPF's ReadingSnapshotTime read over the HAN")
-        assert_date_time_equals(response, pushed_at, requirement, use_case=use_case,
-                                what="the time of the GSME's latest push", tolerance=PUSH_TIME_TOLERANCE)
+        assert_gsme_time(response, case, pushed_at, requirement, use_case)
         return
     if case.fallback_reliabilities == (Reliability.INVALID,):
         return  # an invalid CH clock: the value is meaningless, only its marking is checked
@@ -185,6 +192,21 @@ def check_date_time(response: Any, case: Secmp0015Case, use_case: str, *, pushed
         raise AssertionError(f"{requirement} {use_case}: expected the CH time at reading ({now:%Y-%m-%d %H:%M:%S}) "
                              f"within {CH_TIME_TOLERANCE.total_seconds():.0f} s, got {got:%Y-%m-%d %H:%M:%S} "
                              f"({offset:+.0f} s) [{case.describe()}]")
+
+
+def assert_gsme_time(response: Any, case: Secmp0015Case, pushed_at: _dt.datetime, requirement: str,
+                     use_case: str) -> None:
+    """The GSME-sourced date-time stands for the instant of the GSME's latest push (within the
+    bench latency), read as UTC or, for a local-time GSME, as UK local time."""
+    if not case.gsme_local_time:
+        assert_date_time_equals(response, pushed_at, requirement, use_case=use_case,
+                                what="the time of the GSME's latest push", tolerance=PUSH_TIME_TOLERANCE)
+        return
+    reading = case.gsme_instant(response_date_time(response, requirement, use_case), pushed_at)
+    problem = instant_problem(reading, pushed_at, PUSH_TIME_TOLERANCE)
+    if problem:
+        raise AssertionError(f"{requirement} {use_case}: expected the time of the GSME's latest push "
+                             f"{pushed_at:%Y-%m-%d %H:%M:%S} UTC, {problem} [{case.describe()}]")
 
 
 def expected_read(case: Secmp0015Case, pushed_at: _dt.datetime | None) -> tuple[str, str]:
@@ -208,7 +230,8 @@ def check_read(read: SnapshotRead, case: Secmp0015Case, pushed_at: _dt.datetime 
     assert read.status == 0, fail
     if case.gsme_new and pushed_at is not None:
         assert read.when is not None, fail
-        assert abs(read.when - pushed_at.replace(microsecond=0)) <= PUSH_TIME_TOLERANCE, fail
+        problem = instant_problem(case.gsme_instant(read.when, pushed_at), pushed_at, PUSH_TIME_TOLERANCE)
+        assert problem is None, f"{fail}: {problem}"
     else:
         assert read.raw == INVALID_UTC_TIME, fail
 

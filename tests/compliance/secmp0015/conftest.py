@@ -52,6 +52,7 @@ def case(gpf: Any, gsme: Any, chf_or_none: Any) -> Secmp0015Case:
         never_populated_read=str(_behaviour([gpf, chf_or_none], "never_populated_read", "invalid_time")),
         wake_interval=_dt.timedelta(seconds=float(wake)) if wake else DEFAULT_WAKE_INTERVAL,
         gsme_clock=str(gsme.behaviour("gsme_clock", "reliable")),
+        gsme_local_time=bool(gsme.behaviour("local_time_instead_of_utc", False)),
     )
 
 

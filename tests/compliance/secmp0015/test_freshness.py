@@ -51,6 +51,9 @@ def test_han_outage_keeps_last_snapshot(gpf: Any, gsme: Any, clock: Any, push: A
         response = send_checked(gpf, "GCS14", requirement="SECMP0015-FR2")
         check_date_time(response, case, "GCS14", pushed_at=pushed_at, now=clock.now(), measure=measure)
         age = snapshot_age(response, clock.now())
+        if age is not None and case.gsme_local_time:  # the stamp is UK local time: its instant's age
+            instant = case.gsme_instant(response.date_time.to_datetime(), pushed_at).utc
+            age = clock.now() - instant if instant is not None else age
         if age is not None:
             minutes = age.total_seconds() / 60
             measure("snapshot_age", round(minutes, 2), "min")
