@@ -108,6 +108,25 @@ class Exchange:
 
 
 @dataclass
+class Alert:
+    """An alert a device sent on its own (GBCS CRA 3, not the answer to a command): e.g. the
+    CHF's Set Clock alert 0x81C6 (DP093). ``code`` is the alert code in the payload, ``device``
+    the device it names where the payload carries one (Set Clock alert: the HAN device)."""
+
+    message: GbcsMessage
+    raw: bytes
+    code: int | None
+    mac: Verdict
+    tree: dict[str, Any] = field(default_factory=dict)
+    device: bytes | None = None
+    date_time: DateTime | None = None
+
+    @property
+    def originator(self) -> bytes:
+        return self.message.originator
+
+
+@dataclass
 class AttributeRead:
     """A HAN read of one ZCL attribute (e.g. IHD reading the GPF's ReadingSnapshotTime)."""
 

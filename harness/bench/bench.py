@@ -4,17 +4,22 @@ emulated in another process behind a pty, or real hardware on serial/TCP)."""
 from __future__ import annotations
 
 import datetime as _dt
+import time
 from pathlib import Path
 from typing import Any
 
 from harness.bench import identity, stimuli
+from harness.bench.api import Alert, Verdict
 from harness.bench.counter import OriginatorCounter
-from harness.bench.device import BenchDevice, handle_for
+from harness.bench.device import BenchDevice, find_alert_code, handle_for
 from harness.bench.recorder import ExchangeRecorder
 from harness.bench.spawn import EmulatorProcess, spawn_emulator
 from harness.bench.wire import RemotePartyIds, describe_message
-from harness.errors import CapabilityMissing, DecodeError, DeviceError, ProfileError
-from harness.gbcs.security import Keystore
+from harness.errors import CapabilityMissing, DecodeError, DeviceError, ProfileError, TransportTimeout
+from harness.gbcs import dlms
+from harness.gbcs.devicelog import read_dlms_alert
+from harness.gbcs.frame import Cra, parse_message
+from harness.gbcs.security import Keystore, verify_mac
 from harness.transport import (
     ExchangeLog,
     Frame,
@@ -348,6 +353,50 @@ class Bench:
         if obj.get("ok") is False or "error" in obj:
             raise DeviceError(f"bench '{self.name}': control '{op}' refused: {obj.get('error', obj)}")
         return obj
+
+    def alerts(self, timeout: float = 0.0) -> list[Alert]:
+        """Alerts the devices sent unasked, oldest first: those set aside while waiting for other
+        replies and any arriving within ``timeout`` s (a real device's alert comes when it comes).
+        Each is MAC-checked over the bytes that arrived, decoded and recorded (report, captures)."""
+        frames = list(self.transport.unsolicited)
+        self.transport.unsolicited.clear()
+        deadline = time.monotonic() + max(0.0, timeout)
+        while True:
+            try:
+                frames.append(self.transport.receive(max(0.0, deadline - time.monotonic())))
+            except TransportTimeout:
+                break
+        out: list[Alert] = []
+        for frame in frames:
+            alert = self._alert(frame.data) if frame.kind is FrameKind.GBCS else None
+            if alert is None:
+                self.transport.unsolicited.append(frame)
+            else:
+                out.append(alert)
+        return out
+
+    def _alert(self, raw: bytes) -> Alert | None:
+        try:
+            msg = parse_message(raw)
+        except DecodeError as exc:
+            self.note("alert", f"undecodable unsolicited GBCS frame: {exc}")
+            return None
+        if msg.cra is not Cra.ALERT:
+            return None
+        tree = describe_message(raw)
+        code = find_alert_code(tree.get("payload"))
+        body = None
+        if msg.content[:1] == bytes((dlms.TAG_DATA_NOTIFICATION,)):
+            try:
+                body = read_dlms_alert(msg.content)
+            except DecodeError:
+                body = None
+        mac = Verdict(verify_mac(msg, self.parties.keystore)) if msg.mac is not None else Verdict.ABSENT
+        code_int = code if isinstance(code, int) else None
+        named = f", device {body.device.hex().upper()}" if body is not None and body.device else ""
+        self.record("alert", "rx", raw, f"alert rx from {msg.originator.hex().upper()}: code "
+                    f"{f'0x{code_int:04X}' if code_int is not None else code}{named}; MAC {mac.value}", tree)
+        return Alert(msg, raw, code_int, mac, tree, body.device if body else None, body.date_time if body else None)
 
     def reset(self) -> None:
         """Back to a known state: emulators reset; queued unsolicited frames dropped."""

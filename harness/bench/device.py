@@ -23,19 +23,19 @@ if TYPE_CHECKING:
 UNKNOWN_MESSAGE_CODE_ALERT = 0x8F84
 
 
-def _find_alert_code(tree: Any) -> Any:
+def find_alert_code(tree: Any) -> Any:
     """The first value under a key naming an alert code in a decoded payload tree."""
     if isinstance(tree, dict):
         for key, value in tree.items():
             if "alert" in str(key).lower() and isinstance(value, (int, str)):
                 return value
         for value in tree.values():
-            found = _find_alert_code(value)
+            found = find_alert_code(value)
             if found is not None:
                 return found
     elif isinstance(tree, list):
         for value in tree:
-            found = _find_alert_code(value)
+            found = find_alert_code(value)
             if found is not None:
                 return found
     return None
@@ -95,7 +95,7 @@ class BenchDevice:
             return Exchange(use_case, msg, raw, None, sent_at, error=f"device error: {reply}")
         if reply.cra is Cra.ALERT:
             tree = describe_message(reply_raw)
-            code = _find_alert_code(tree.get("payload"))
+            code = find_alert_code(tree.get("payload"))
             what = f"alert 0x{reply.message_code:04X}" + (
                 f" (alert code {code:#06x})" if isinstance(code, int) else f" (alert code {code})" if code else "")
             entry = self.catalogue.by_id(use_case)
@@ -116,6 +116,11 @@ class BenchDevice:
     def _await_reply(self, raw: bytes, msg: GbcsMessage, timeout: float) -> tuple[bytes, GbcsMessage | str]:
         """Send and wait for our response (same counter) or an alert from our device."""
         t = self.transport
+        while True:  # what arrived before the command (an alert sent unasked) is not its reply
+            try:
+                t.unsolicited.append(t.receive(0.0))
+            except TransportTimeout:
+                break
         t.send(Frame.gbcs(raw))
         deadline = time.monotonic() + timeout
         while True:

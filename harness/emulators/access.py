@@ -30,9 +30,12 @@ ALERT_NAMES = {ALERT_MAC_INVALID: "MAC invalid", ALERT_SIGNATURE_INVALID: "signa
 SUPPLIER, NETWORK_OPERATOR = "Supplier", "Network Operator"
 READS = ("GCS13a", "GCS13b", "GCS13c", "GCS14", "GCS60", "GCS60a", "ECS17b", "ECS19", "ECS82")
 DEBT = ("GCS04", "GCS04r", "ECS07", "ECS07r")
+ACB = "ACB"
+DEVICE_LOG = ("CCS01", "CCS02", "CCS07")  # DP093: catalogue access permissions: Access Control Broker
 DEFAULT_ROLES: dict[str, tuple[str, ...]] = {
     **{uc: (SUPPLIER, NETWORK_OPERATOR) for uc in READS},
     **{uc: (SUPPLIER,) for uc in DEBT},
+    **{uc: (ACB,) for uc in DEVICE_LOG},
 }
 RESETS = ("GCS04r", "ECS07r")
 

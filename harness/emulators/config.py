@@ -58,6 +58,9 @@ class DeviceConfig:
     debt_amount_unit: str = "millipence"  # or "whole_pence": debt changes applied in whole pence
     debt_recovery: dict[str, dict[str, Any]] = field(default_factory=dict)  # TDR1: {amount, per}
     registers: dict[str, int] = field(default_factory=dict)
+    # CHF (DP093): a HAN device clock further than this from the CH time at a time sync is not
+    # adjusted and raises the Set Clock alert 0x81C6 (provisional: our sources give no tolerance)
+    han_clock_tolerance_s: int = 10
     # message codes this device's use cases use instead of the catalogue's (provisional ones, e.g.
     # the SECMP0002 resets); merged into HostConfig.message_codes
     message_codes: dict[str, int] = field(default_factory=dict)

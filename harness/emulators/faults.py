@@ -10,7 +10,7 @@ from dataclasses import dataclass
 @dataclass(frozen=True)
 class Fault:
     name: str
-    role: str  # GPF, GSME, ESME, meter (GSME or ESME) or any
+    role: str  # CHF, GPF, GSME, ESME, meter (GSME or ESME) or any
     description: str
     breaks: tuple[str, ...]  # requirement ids the fault should make a suite fail
 
@@ -19,6 +19,8 @@ class Fault:
             return True
         if self.role == "meter":
             return role in ("GSME", "ESME")
+        if self.role == "CHF":  # the hub's CHF side (device checks pass a CHF as "GPF")
+            return role in ("CHF", "GPF")
         return self.role == role
 
 
@@ -79,7 +81,7 @@ FAULTS: dict[str, Fault] = {f.name: f for f in (
        "a debt-register reset also credits the cleared amount to the meter balance",
        ("SECMP0002-R2",)),
     # S1SR device-specific behaviours: a behaviour shown without its declaration, or declared and
-    # not shown (tests/compliance/s1sr, tests/selftest/test_s1sr_selftest.py)
+    # not shown (tests/compliance/*/test_s1sr_*.py, tests/selftest/test_s1sr_selftest.py)
     _F("meter_local_time_undeclared", "meter",
        "the meter stamps UK local time where GBCS wants UTC although its profile does not declare it",
        ("S1SR-LT",)),
@@ -98,6 +100,22 @@ FAULTS: dict[str, Fault] = {f.name: f for f in (
     _F("debt_update_accepted_in_credit", "meter",
        "the profile declares debt updates in prepayment mode only but Change Debt is executed in credit mode",
        ("S1SR-18.7(i)",)),
+    # DP093 (GBCS v3.2): the Set Clock alert and the CHF device logs (tests/compliance/dp093)
+    _F("set_clock_alert_missing", "CHF",
+       "a HAN device clock outside the tolerance raises no Set Clock alert 0x81C6 (nor an event)",
+       ("DP093-A1",)),
+    _F("set_clock_alert_in_tolerance", "CHF",
+       "the CHF raises the Set Clock alert 0x81C6 at every HAN time sync, even within the tolerance",
+       ("DP093-A2",)),
+    _F("device_log_missing_keys", "CHF",
+       "CCS07 lists the joined HAN devices without the hash of their TC Link Key",
+       ("DP093-L1",)),
+    _F("device_log_removal_not_historic", "CHF",
+       "CCS02 removes a device without recording it in the CHF Historic Device Log",
+       ("DP093-L2",)),
+    _F("device_log_restore_new_key", "CHF",
+       "re-adding a device from the Historic Device Log does not reuse its historic TC Link Key",
+       ("DP093-L3",)),
 )}
 
 

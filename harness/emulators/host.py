@@ -16,15 +16,17 @@ from cryptography.hazmat.primitives.asymmetric import ec
 
 from harness.emulators import gas
 from harness.emulators.access import ALERT_UNSUPPORTED, AccessControl, CounterStore, Rejected
+from harness.emulators.chf import Chf
 from harness.emulators.clock import VirtualClock, to_utctime
 from harness.emulators.config import DeviceConfig, HostConfig
 from harness.emulators.esme import Esme
 from harness.emulators.gpf import READ_USE_CASES, Gpf
 from harness.emulators.gsme import Gsme, Push
 from harness.errors import HarnessError
-from harness.gbcs import dlms, zcl
+from harness.gbcs import devicelog, dlms, zcl
 from harness.gbcs.catalogue import CATALOGUE, Catalogue, UseCase
 from harness.gbcs.datetime import ClockStatus, DateTime
+from harness.gbcs.devicelog import DEVICE_LOG_USE_CASES
 from harness.gbcs.frame import Cra, GbcsMessage, OtherInformation, parse_message
 from harness.gbcs.gbz import GbzAlert
 from harness.gbcs.security import KeyPair, Keystore, apply_mac, content_cipher_for, sign_message
@@ -52,7 +54,7 @@ def emulator_keystore() -> Keystore:
 @dataclass
 class Device:
     cfg: DeviceConfig
-    model: Gsme | Gpf | Esme | None
+    model: Gsme | Gpf | Esme | Chf | None
     alert_counter: int = ALERT_COUNTER_BASE
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -83,13 +85,18 @@ class EmulatorHost:
         self.gsme = Gsme(gsme_cfg, self.clock, self._deliver) if gsme_cfg else None
         esme_cfg = self.config.device("ESME")
         self.esme = Esme(esme_cfg, self.clock) if esme_cfg else None
-        models: dict[str, Any] = {"GPF": self.gpf, "GSME": self.gsme, "ESME": self.esme}
+        chf_cfg = self.config.device("CHF")
+        han = {c.eui_bytes: c.role for c in self.config.devices if c.role != "CHF"}
+        self.chf = Chf(chf_cfg, self.clock, han) if chf_cfg else None
+        models: dict[str, Any] = {"GPF": self.gpf, "GSME": self.gsme, "ESME": self.esme, "CHF": self.chf}
         for cfg in self.config.devices:
             self.devices[cfg.eui_bytes] = Device(cfg, models.get(cfg.role))
 
     def _deliver(self, push: Push) -> None:
         if self.gpf is not None:
             self.gpf.receive(push)
+        if self.chf is not None and self.gsme is not None:  # the GSME's wake is its time sync with the CH
+            self.chf.han_time_sync(self.gsme.cfg.eui_bytes, self.gsme.own_time())
 
     def device(self, name: str) -> Device:
         """A device by name, role or EUI (case-insensitive)."""
@@ -102,18 +109,26 @@ class EmulatorHost:
     # -- entry point ----------------------------------------------------------------------------
     def handle(self, frame: Frame) -> list[Frame]:
         with self._lock:
+            frames = self._handle(frame)
             try:
-                if frame.kind is FrameKind.GBCS:
-                    return self._gbcs(frame.data)
-                if frame.kind is FrameKind.HAN:
-                    return [self._han(HanFrame.from_bytes(frame.data))]
-                if frame.kind is FrameKind.CONTROL:
-                    return [Frame.control(self.control(decode_control(frame.data)))]
-                return [Frame.error(f"the emulator host does not accept {frame.kind.name} frames")]
-            except (HarnessError, ValueError, KeyError, TypeError) as exc:
-                return [Frame.error(f"{type(exc).__name__}: {exc}")]
+                frames += self._alerts_raised()
             except Exception as exc:  # noqa: BLE001 - the host must never crash the server
-                return [Frame.error(f"internal emulator error {type(exc).__name__}: {exc}")]
+                frames.append(Frame.error(f"internal emulator error raising an alert {type(exc).__name__}: {exc}"))
+            return frames
+
+    def _handle(self, frame: Frame) -> list[Frame]:
+        try:
+            if frame.kind is FrameKind.GBCS:
+                return self._gbcs(frame.data)
+            if frame.kind is FrameKind.HAN:
+                return [self._han(HanFrame.from_bytes(frame.data))]
+            if frame.kind is FrameKind.CONTROL:
+                return [Frame.control(self.control(decode_control(frame.data)))]
+            return [Frame.error(f"the emulator host does not accept {frame.kind.name} frames")]
+        except (HarnessError, ValueError, KeyError, TypeError) as exc:
+            return [Frame.error(f"{type(exc).__name__}: {exc}")]
+        except Exception as exc:  # noqa: BLE001 - the host must never crash the server
+            return [Frame.error(f"internal emulator error {type(exc).__name__}: {exc}")]
 
     # -- GBCS -----------------------------------------------------------------------------------
     def _gbcs(self, raw: bytes) -> list[Frame]:
@@ -147,6 +162,8 @@ class EmulatorHost:
             return "GSME"
         if uc.id in ("ECS07", "ECS07r", "ECS17b", "ECS19", "ECS82") and dev.cfg.role == "ESME":
             return "ESME"
+        if uc.id in DEVICE_LOG_USE_CASES and dev.cfg.role == "CHF" and self.chf is not None:
+            return "CHF"
         return None
 
     def _respond(self, dev: Device, cmd: GbcsMessage, uc: UseCase, server: str) -> bytes:
@@ -165,6 +182,8 @@ class EmulatorHost:
             content = gas.serve_read(self.gpf, uc.id, cmd.content, cipher)
         elif server == "GSME" and self.gsme is not None:
             content = gas.serve_debt(self.gsme, uc.id, cmd.content)
+        elif server == "CHF" and self.chf is not None:
+            content = self.chf.handle(uc.id, cmd.content)
         elif self.esme is not None:
             content = self.esme.handle(uc.id, cmd.content, cipher)
         else:  # pragma: no cover - _server_for guarantees a model
@@ -204,6 +223,25 @@ class EmulatorHost:
         alert = GbcsMessage(Cra.ALERT, dev.alert_counter, cmd.recipient, cmd.originator,
                             OtherInformation(message_code), content, None, b"")
         return Frame.gbcs(self._mac(dev, alert).to_bytes())
+
+    def _alerts_raised(self) -> list[Frame]:
+        """The CHF's Set Clock alerts raised since the last frame (DP093), as non-critical DLMS
+        alerts to the ACB, sent after the reply they came with."""
+        if self.chf is None or not self.chf.outbox:
+            return []
+        dev = self.devices[self.chf.cfg.eui_bytes]
+        acb = self.keystore.acb
+        if acb is None:
+            raise KeyError("no ACB in the keystore to send the CHF's alerts to")
+        out = []
+        for device, when in self.chf.outbox:
+            dev.alert_counter += 1
+            content = devicelog.build_set_clock_alert(dev.alert_counter, when, device)
+            alert = GbcsMessage(Cra.ALERT, dev.alert_counter, dev.cfg.eui_bytes, bytes(acb),
+                                OtherInformation(devicelog.SET_CLOCK_ALERT_MESSAGE_CODE), content, None, b"")
+            out.append(Frame.gbcs(self._mac(dev, alert).to_bytes()))
+        self.chf.outbox.clear()
+        return out
 
     # -- HAN ------------------------------------------------------------------------------------
     def _han(self, han: HanFrame) -> Frame:
@@ -247,7 +285,7 @@ class EmulatorHost:
         dev = self.device(str(req.get("device", "")))
         values = dict(req.get("values") or {})
         target = self.gpf if dev.cfg.role == "CHF" else dev.model
-        if target is None:
+        if target is None or isinstance(target, Chf):
             raise KeyError(f"device {dev.cfg.name} has no settable state")
         target.set_state(values)
         return {"device": dev.cfg.name}
@@ -258,7 +296,7 @@ class EmulatorHost:
                                  "faults": list(dev.faults), "alert_counter": dev.alert_counter}
         if dev.model is not None:
             state.update(dev.model.get_state())
-        elif dev.cfg.role == "CHF" and self.gpf is not None:
+        if dev.cfg.role == "CHF" and self.gpf is not None:
             state.update({"ch_clock": self.gpf.ch_clock, "now": self.clock.now().isoformat()})
         state["counters"] = self.counters.snapshot().get(dev.cfg.eui, {})
         return {"state": state}

@@ -102,7 +102,14 @@ class DecodedMessage:
         if self.payload is None:
             return {"hex": self.message.content.hex().upper()}
         to_json = getattr(self.payload, "to_json", None)
-        return to_json() if callable(to_json) else self.payload
+        tree = to_json() if callable(to_json) else self.payload
+        if self.use_case_id == "CCS07" and int(self.message.cra) == 2 and isinstance(tree, dict):
+            read_logs = _optional("harness.gbcs.devicelog", "read_logs")
+            try:  # DP093: the two device logs in words, beside the A-XDR tree
+                tree = {**tree, "device_logs": read_logs(self.message.content)[0].to_json()}
+            except (DecodeError, TypeError):
+                pass
+        return tree
 
     def to_json(self) -> dict[str, Any]:
         m = self.message

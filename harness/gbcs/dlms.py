@@ -533,6 +533,10 @@ class DataNotification:
         items = self.body.value if self.body.tag == STRUCTURE else []
         if items and items[0].tag == LONG_UNSIGNED:
             d["alert_code"] = items[0].value
+            from harness.gbcs.alerts import alert_name
+
+            if (name := alert_name(items[0].value)) is not None:
+                d["alert_name"] = name
         return d
 
 

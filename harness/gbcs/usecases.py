@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from harness.errors import DecodeError, EncodeError
-from harness.gbcs import dlms, zcl
+from harness.gbcs import devicelog, dlms, zcl
 from harness.gbcs.cipher import ContentCipher
 from harness.gbcs.dlms import AccessRequest, AccessResponse, Data, RequestSpec, invoke_id_for, obis_bytes
 from harness.gbcs.gbz import CTRL_ENCRYPTED, GbzComponent, GbzPayload, finish_controls, parse_gbz
@@ -95,7 +95,7 @@ ECS17B_UNITS = (Data.struct(Data(dlms.INTEGER, 0), Data(dlms.ENUM, 30)),  # Wh
                 Data.struct(Data(dlms.INTEGER, 0), Data(dlms.ENUM, 32)))  # varh
 
 GBZ_USE_CASES = (*GBZ_READS, "GCS04", "GCS04r")
-DLMS_USE_CASES = ("ECS07", "ECS07r", "ECS17b", "ECS19", "ECS82")
+DLMS_USE_CASES = ("ECS07", "ECS07r", "ECS17b", "ECS19", "ECS82", *devicelog.DEVICE_LOG_USE_CASES)
 USE_CASES = (*GBZ_USE_CASES, *DLMS_USE_CASES)
 
 
@@ -239,6 +239,10 @@ def build_command_content(use_case_id: str, **params: Any) -> bytes:
                           params.get("recovery"))
         return _change_debt_payload([cd])
     counter = int(params.get("counter", 0))
+    if use_case_id in devicelog.DEVICE_LOG_USE_CASES:  # DP093: CCS01/CCS02/CCS07
+        return devicelog.build_command(use_case_id, counter, **{k: v for k, v in params.items()
+                                                                if k in ("eui", "install_code", "device_type",
+                                                                         "join_timeout")})
     if use_case_id == "ECS07":
         specs, data = [], []
         for reg in DEBT_REGISTERS:
@@ -347,6 +351,8 @@ def parse_command(use_case_id: str, content: bytes, cipher: ContentCipher | None
             if use_case_id == "GCS04r":
                 out["register"] = debts[0]["register"] if debts else None
         return out
+    if use_case_id in devicelog.DEVICE_LOG_USE_CASES:
+        return devicelog.parse_command(use_case_id, content)
     apdu = dlms.parse_dlms(content)
     if not isinstance(apdu, AccessRequest):
         raise DecodeError("command is not an Access-Request", offset=0, field="APDU tag")
@@ -396,6 +402,9 @@ def build_response_content(use_case_id: str, values: Mapping[str, Any], *,
     ``cipher`` encrypts where the RTDS response is encrypted."""
     _check(use_case_id)
     statuses = statuses or {}
+    if use_case_id in devicelog.DEVICE_LOG_USE_CASES:  # values["logs"]: DeviceLogs (CCS07)
+        return devicelog.build_response(use_case_id, request or {}, results=list(results) if results else None,
+                                        logs=values.get("logs"))
     if use_case_id in GBZ_READS:
         return _gbz_read_response(use_case_id, values, statuses, request, cipher)
     if use_case_id in DEBT_USE_CASES:
@@ -551,6 +560,12 @@ def read_response(use_case_id: str, content: bytes, cipher: ContentCipher | None
                 statuses[f"component{i}"] = -1
         out.success = all(s == 0 for s in statuses.values())
         return out
+    if use_case_id == "CCS07":
+        logs, results = devicelog.read_logs(content)
+        values.update(logs.to_json())
+        statuses.update(dict(zip(("device_log", "historic_device_log"), results)))
+        out.success = bool(results) and all(r == 0 for r in results)
+        return out
     apdu = dlms.parse_dlms(content, cipher)
     if not isinstance(apdu, AccessResponse):
         raise DecodeError("response is not an Access-Response", offset=0, field="APDU tag")
@@ -562,6 +577,8 @@ def read_response(use_case_id: str, content: bytes, cipher: ContentCipher | None
             reg = regs[i]
             out.items.append(ItemResult(i, reg, r, None, item_key(i, reg, regs, gbz=False)))
         statuses.update(item_statuses(out.items))
+    elif use_case_id in devicelog.DEVICE_LOG_USE_CASES:  # CCS01 / CCS02: one result per item
+        statuses.update({f"item{i}": r for i, r in enumerate(results)})
     elif use_case_id == "ECS82":
         statuses["meter_balance"] = results[0] if results else -1
         if results and results[0] == 0 and apdu.data and apdu.data[0].tag != dlms.NULL:

@@ -259,7 +259,7 @@ def _emulator(s: Section, role: Role) -> dict[str, Any]:
             if key == "debt_recovery" and not isinstance(value, dict):
                 raise sub.error(name, f"expected a mapping, got {S.type_name(value)}")
         out[key] = _plain(sub.node)
-    for key in ("clock_offset_s", "consumption_per_wake"):
+    for key in ("clock_offset_s", "consumption_per_wake", "han_clock_tolerance_s"):
         if e.has(key):
             out[key] = e.integer(key, minimum=None if key == "clock_offset_s" else 0)
     if e.has("payment_mode"):

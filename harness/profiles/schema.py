@@ -32,7 +32,7 @@ REMOTE_PARTY_FIELDS = ("keystore", "supplier", "network_operator", "acb")
 WAIVER_FIELDS = ("requirement", "test", "reason")
 # The ``emulator`` mapping of a device: passed to the emulator's DeviceConfig as it is.
 EMULATOR_FIELDS = ("faults", "registers", "payment_mode", "clock_offset_s", "consumption_per_wake",
-                   "debt_recovery", "message_codes")
+                   "debt_recovery", "message_codes", "han_clock_tolerance_s")
 PAYMENT_MODES = ("credit", "prepayment")
 
 # What a bench can do to one of its devices (``stimuli:`` of a bench's device entry): each event
@@ -53,7 +53,7 @@ STIMULUS_FIELDS = (*STIMULI, "switch")
 
 # Capabilities the suites ask for (marker ``capability(...)``); others must be snake_case.
 KNOWN_CAPABILITIES = ("reading_snapshot_time", "debt_register_reset", "gcs60a", "han_read",
-                      "command_log")
+                      "command_log", "han_device_removal")
 
 
 @dataclass(frozen=True)

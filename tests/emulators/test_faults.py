@@ -134,13 +134,13 @@ def test_reset_changes_balance(make_client, role, uc, fuel, balance):
 
 
 def test_every_fault_has_a_test_and_a_valid_table_entry():
-    from . import test_s1sr_behaviours  # the S1SR behaviour faults are tested there
+    from . import test_dp093_chf, test_s1sr_behaviours  # the S1SR and DP093 faults are tested there
 
-    names = {name.removeprefix("test_") for name in [*globals(), *vars(test_s1sr_behaviours)]
+    names = {name.removeprefix("test_") for name in [*globals(), *vars(test_s1sr_behaviours), *vars(test_dp093_chf)]
              if name.startswith("test_")}
     assert set(FAULTS) <= names | set(CLOCK_STATUS_FAULTS)
     for fault in FAULTS.values():
-        assert fault.description and fault.breaks and fault.role in ("GPF", "GSME", "ESME", "meter", "any")
+        assert fault.description and fault.breaks and fault.role in ("CHF", "GPF", "GSME", "ESME", "meter", "any")
     with pytest.raises(ValueError):
         check_faults(["reset_clears_all"], "GPF")
     with pytest.raises(ValueError):

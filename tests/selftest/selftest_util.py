@@ -160,3 +160,29 @@ def run_selftest(config: pytest.Config, suite: str | list[str], compliant: Mappi
     results = run_many(suite, {**compliant, **faulty}, out_dir, extra)
     return SelfTestRuns({n: results[n] for n in compliant},
                         {n.removeprefix("fault-"): results[n] for n in faulty})
+
+
+IDENTITY = ("name", "manufacturer", "model", "firmware", "eui")
+
+
+def distinct_compliant_benches() -> dict[str, Path]:
+    """Of the default bench, the PIT matrix and the variants (every compliant in-process bench),
+    one per distinct emulated behaviour: benches whose devices differ only in identity (name,
+    model, firmware: e.g. the same CH case on SBCH and DBCH) behave alike and run once."""
+    from harness.profiles import load_bench
+
+    benches = PROFILES / "benches"
+    found = [benches / "emulated-default.yaml", *sorted(benches.glob("variant-*.yaml")),
+             *sorted(benches.glob("pit-*.yaml"))]
+    chosen: dict[str, Path] = {}
+    seen: set[str] = set()
+    for path in found:
+        bench = load_bench(path)
+        if bench.connection.type.value != "emulated":
+            continue
+        entries = sorted((d for d in bench.host_config_dict()["devices"]), key=lambda d: str(d["role"]))
+        key = repr([{k: v for k, v in d.items() if k not in IDENTITY} for d in entries])
+        if key not in seen:
+            seen.add(key)
+            chosen[path.stem] = path
+    return chosen

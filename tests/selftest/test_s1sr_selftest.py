@@ -15,10 +15,16 @@ declared-behaviour variants) and on the faulty bench of every S1SR fault variant
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
-from selftest_util import PROFILES, ROOT, S1SR_TESTS, SelfTestRuns, faults_breaking, run_selftest
+from selftest_util import (
+    ROOT,
+    S1SR_TESTS,
+    SelfTestRuns,
+    distinct_compliant_benches,
+    faults_breaking,
+    run_selftest,
+)
 
 REQUIREMENT_PREFIX = "S1SR-"
 SUITE = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "tests" / "compliance").glob(f"*/{S1SR_TESTS}"))
@@ -47,35 +53,9 @@ ACCEPTED: dict[str, tuple[str, ...]] = {
 }
 
 
-IDENTITY = ("name", "manufacturer", "model", "firmware", "eui")
-
-
-def compliant_benches() -> dict[str, Path]:
-    """Of the default bench, the PIT matrix and the variants (every compliant in-process bench),
-    one per distinct emulated behaviour: benches whose devices differ only in identity (name,
-    model, firmware: e.g. the same CH case on SBCH and DBCH) behave alike and run once."""
-    from harness.profiles import load_bench
-
-    benches = PROFILES / "benches"
-    found = [benches / "emulated-default.yaml", *sorted(benches.glob("variant-*.yaml")),
-             *sorted(benches.glob("pit-*.yaml"))]
-    chosen: dict[str, Path] = {}
-    seen: set[str] = set()
-    for path in found:
-        bench = load_bench(path)
-        if bench.connection.type.value != "emulated":
-            continue
-        entries = sorted((d for d in bench.host_config_dict()["devices"]), key=lambda d: str(d["role"]))
-        key = repr([{k: v for k, v in d.items() if k not in IDENTITY} for d in entries])
-        if key not in seen:
-            seen.add(key)
-            chosen[path.stem] = path
-    return chosen
-
-
 @pytest.fixture(scope="module")
 def runs(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[SelfTestRuns]:
-    yield run_selftest(request.config, SUITE, compliant_benches(), faults_breaking([REQUIREMENT_PREFIX]),
+    yield run_selftest(request.config, SUITE, distinct_compliant_benches(), faults_breaking([REQUIREMENT_PREFIX]),
                        tmp_path_factory.mktemp("s1sr-selftest"))
 
 
@@ -86,7 +66,7 @@ def _name(nodeid: str) -> str:
 def test_the_s1sr_tests_and_faults_are_all_listed() -> None:
     assert len(SUITE) >= 3, SUITE
     assert set(faults_breaking([REQUIREMENT_PREFIX])) == set(EXPECTED)
-    chosen = compliant_benches()
+    chosen = distinct_compliant_benches()
     assert set(ACCEPTED) <= set(chosen) and "emulated-default" in chosen
     assert any(name.startswith("pit-") and "gsmeold" in name for name in chosen), chosen
 
