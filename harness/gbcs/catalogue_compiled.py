@@ -1,6 +1,6 @@
 """Generated from catalogue.yaml by ``python3 -m harness.gbcs.catalogue``: do not edit."""
 
-YAML_SHA256 = '6df346fd37a54fb3f082b1d7f7c2ca4766ca184d0a95c78a74a13bac457d14b8'
+YAML_SHA256 = 'b664cfe0fd727eb4f500cf90b0db02e4838b3b73adbb9be7ee3772a74ae9b31e'
 FIELDS = ('id', 'name', 'message_code', 'family', 'target', 'critical', 'replay_protected', 'response_date_time', 'kind', 'provisional')
 USE_CASES = (
     ('CCS02', 'Remove device from CHF device log', 2, 'dlms', 'CHF', False, False, False, 'command', False),
@@ -137,4 +137,6 @@ USE_CASES = (
     ('GCS60a', 'Read Meter Balance for GSME (with date-time)', 298, 'gbz', 'GPF', False, False, True, 'command', False),
     ('ECS07r', 'Reset Debt Register on the ESME', 3841, 'dlms', 'ESME', True, True, False, 'command', True),
     ('GCS04r', 'Reset Debt Register on the GSME', 3842, 'gbz', 'GSME', True, True, False, 'command', True),
+    ('CCS01', 'Add Device to CHF device log', 1, 'dlms', 'CHF', False, False, False, 'command', False),
+    ('CCS07', 'Read CHF Device Logs', 254, 'dlms', 'CHF', False, False, False, 'command', True),
 )
