@@ -131,7 +131,7 @@ def runs(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactor
                 variant = no_control_variant(PROFILES / "faulty" / f"{fault}.yaml", out,
                                              old_gsme=fault in FALLBACK_FAULTS)
                 jobs.append((f"{suite}:fault-{fault}", SUITES[suite], variant, ("--maxfail=1",)))
-        workers = max(4, (os.cpu_count() or 2) * 3)  # the runs mostly wait for GSME wakes
+        workers = max(4, (os.cpu_count() or 2) * 2)  # the runs mostly wait for GSME wakes
         t0 = time.monotonic()
 
         def one(job: tuple[str, str, Path, tuple[str, ...]]) -> SuiteRun:
