@@ -9,6 +9,7 @@ in the library (``decode``, ``verify_mac``, ``verify_signature``) and in ``harne
 from __future__ import annotations
 
 import json
+
 import pytest
 from sec_helpers import RTDS
 
