@@ -105,6 +105,7 @@ class HostConfig:
     state_dir: str | None = None
     access: dict[str, list[str]] = field(default_factory=dict)  # use case -> allowed roles
     message_codes: dict[str, int] = field(default_factory=dict)  # use case -> code (provisional ones)
+    supplier: str = "90B3D51F30010000"  # the devices' registered supplier (others are refused)
 
     def __post_init__(self) -> None:
         """The bench's message codes: its own plus every device's (they must agree)."""
@@ -118,7 +119,7 @@ class HostConfig:
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> HostConfig:
-        known = {"devices", "start_time", "state_dir", "access", "message_codes"}
+        known = {"devices", "start_time", "state_dir", "access", "message_codes", "supplier"}
         unknown = sorted(set(d) - known)
         if unknown:
             raise ValueError(f"unknown emulator field(s) {unknown}")
@@ -130,7 +131,7 @@ class HostConfig:
             seen.add(dev.eui)
         return cls(devices, str(d.get("start_time", cls.start_time)), d.get("state_dir"),
                    {k: list(v) for k, v in (d.get("access") or {}).items()},
-                   dict(d.get("message_codes") or {}))
+                   dict(d.get("message_codes") or {}), str(d.get("supplier") or cls.supplier).upper())
 
     @classmethod
     def default(cls) -> HostConfig:

@@ -22,7 +22,7 @@ from harness.emulators.esme import Esme
 from harness.emulators.gpf import READ_USE_CASES, Gpf
 from harness.emulators.gsme import Gsme, Push
 from harness.errors import HarnessError
-from harness.gbcs import dlms, zcl
+from harness.gbcs import alerts, dlms, zcl
 from harness.gbcs.catalogue import CATALOGUE, Catalogue, UseCase
 from harness.gbcs.datetime import ClockStatus, DateTime
 from harness.gbcs.frame import Cra, GbcsMessage, OtherInformation, parse_message
@@ -31,7 +31,6 @@ from harness.gbcs.security import KeyPair, Keystore, apply_mac, content_cipher_f
 from harness.transport.framing import Frame, FrameKind, HanFrame, decode_control
 
 EMULATOR_KEYS = Path(__file__).resolve().parents[1] / "data" / "emulator-keys"
-ALERT_CODE_GBZ, ALERT_CODE_DLMS = 0x1000, 0x1001  # message codes of the device alerts (RTDS GCA/GNCA)
 ALERT_COUNTER_BASE = 0x0BB8
 METER_ROLES = ("GSME", "ESME")
 
@@ -69,7 +68,7 @@ class EmulatorHost:
         self.keystore = keystore or emulator_keystore()
         self.catalogue = Catalogue.load(config.message_codes) if config.message_codes else CATALOGUE
         self.counters = CounterStore(config.state_dir)
-        self.access = AccessControl(self.keystore, self.counters, config.access)
+        self.access = AccessControl(self.keystore, self.counters, config.access, bytes.fromhex(config.supplier))
         self._lock = threading.RLock()
         self._build()
 
@@ -142,6 +141,8 @@ class EmulatorHost:
         if uc is None:
             return None
         if uc.id in READ_USE_CASES and dev.cfg.role in ("GPF", "GSME") and self.gpf is not None:
+            if uc.id == "GCS60a" and not self.gpf.supports_gcs60a:
+                return None  # an old CH does not know GCS60a's message code: refused
             return "GPF"
         if uc.id in ("GCS04", "GCS04r") and dev.cfg.role == "GSME":
             return "GSME"
@@ -156,6 +157,9 @@ class EmulatorHost:
         date_time: DateTime | None = None
         if server == "GPF" and self.gpf is not None:
             date_time = self.gpf.response_date_time(uc.id)
+            if (date_time is not None and dev.cfg.role == "GSME"
+                    and "gsme_eui_status_unspecified" in self.gpf.faults):
+                date_time = DateTime.from_datetime(date_time.to_datetime() or self.clock.now(), ClockStatus(0xFF))
         elif server == "ESME" and self.esme is not None:
             date_time = self.esme.response_date_time(uc.id)
         head = GbcsMessage(Cra.RESPONSE, counter, cmd.recipient, cmd.originator,
@@ -189,20 +193,28 @@ class EmulatorHost:
         return out
 
     def _alert(self, dev: Device, cmd: GbcsMessage, code: int) -> Frame:
-        """A non-critical GBCS alert (CRA 3) from the device to the command's originator."""
+        """A GBCS alert (CRA 3) from the device to the command's originator. Its class follows
+        the alert code (:mod:`harness.gbcs.alerts`): a critical one (0x8F..) is a Generic
+        Critical Alert 0x1000, signed; a non-critical one a Generic Non Critical Alert 0x1001,
+        MAC-wrapped. The payload family is the device's (GBZ for ZigBee devices, DLMS for ESME)."""
         dev.alert_counter += 1
         now = self.clock.now()
         if dev.cfg.role in ("GSME", "GPF", "IHD"):
             rejected = cmd.message_code.to_bytes(2, "big") + cmd.originator_counter.to_bytes(8, "big")
             content = GbzAlert(0, code, to_utctime(now), rejected).encode()
-            message_code = ALERT_CODE_GBZ
         else:
             stamp = DateTime.from_datetime(now, ClockStatus(0x00)).to_bytes()
             body = dlms.Data.struct(dlms.Data(dlms.LONG_UNSIGNED, code), dlms.Data.octets(stamp))
             content = dlms.DataNotification(dlms.invoke_id_for(dev.alert_counter), body).encode()
-            message_code = ALERT_CODE_DLMS
+        critical = alerts.is_critical(code) and "refusal_alert_non_critical" not in dev.faults
+        carrier = alerts.GENERIC_CRITICAL_ALERT if critical else alerts.GENERIC_NON_CRITICAL_ALERT
         alert = GbcsMessage(Cra.ALERT, dev.alert_counter, cmd.recipient, cmd.originator,
-                            OtherInformation(message_code), content, None, b"")
+                            OtherInformation(carrier), content, None, b"")
+        if critical:
+            ds = self.keystore.ds_private(cmd.recipient)
+            if ds is None:
+                raise KeyError(f"no DS private key for {cmd.recipient.hex().upper()}")
+            return Frame.gbcs(sign_message(alert, ds).to_bytes())
         return Frame.gbcs(self._mac(dev, alert).to_bytes())
 
     # -- HAN ------------------------------------------------------------------------------------
@@ -283,6 +295,20 @@ class EmulatorHost:
             dev.model.ledger.power_loss_armed = True
             armed.append(dev.cfg.name)
         return {"armed": armed}
+
+    def _op_restart(self, req: dict[str, Any]) -> dict[str, Any]:
+        """Restart (power-cycle) the meters, or the named one: persistent state survives (the
+        registers, counters, logs); unlike ``reset``, nothing returns to its initial value."""
+        names = [req["device"]] if req.get("device") else [d.cfg.name for d in self.devices.values()
+                                                           if d.cfg.role in METER_ROLES]
+        done = []
+        for name in names:
+            dev = self.device(str(name))
+            if not isinstance(dev.model, (Gsme, Esme)):
+                raise ValueError(f"restart applies to meters, not {dev.cfg.role}")
+            dev.model.restart()
+            done.append(dev.cfg.name)
+        return {"restarted": done, "now": self.clock.now().isoformat()}
 
     def _op_reset(self, req: dict[str, Any]) -> dict[str, Any]:
         for model in (self.gsme, self.esme):

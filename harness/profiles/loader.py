@@ -187,8 +187,15 @@ def _behaviours(s: Section) -> dict[str, Any]:
             out[key] = b.integer(key, minimum=spec.minimum)
         elif spec.kind == "enum":
             out[key] = b.choice(key, spec.choices)
+        elif spec.kind == "str":
+            out[key] = b.text(key)
         else:
             out[key] = b.text_list(key, choices=spec.choices)
+    if out.get("gpf_time_reliability") == "reliable" and not out.get("gpf_time_reliability_reason"):
+        # the seed (GFI 3.6) says the GPF's own time is unreliable; reliable 0x00 (seen in the
+        # RTDS) is a device-specific declaration and needs its reason
+        raise b.error("gpf_time_reliability", "'reliable' differs from the seed's 'unreliable': add "
+                      "gpf_time_reliability_reason saying why (e.g. the RTDS-observed 0x00)")
     return {k: v for k, v in out.items() if v is not None}
 
 

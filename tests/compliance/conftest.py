@@ -26,8 +26,7 @@ def send_checked(request: pytest.FixtureRequest) -> Callable[..., Any]:
             response = exchange.require()
         except AssertionError as exc:
             raise AssertionError(f"{requirement} {use_case}: {exc}") from None
-        gpf_eui = _gpf_eui(request)
-        problems = hygiene_problems(response, gpf_eui=gpf_eui)
+        problems = hygiene_problems(response, gpf_eui=_eui(request, "gpf"), gsme_eui=_eui(request, "gsme"))
         if problems:
             lines = "\n".join(f"  {p}" for p in problems)
             raise AssertionError(f"{HYGIENE_REQUIREMENT} {use_case} (while checking {requirement}): "
@@ -37,13 +36,14 @@ def send_checked(request: pytest.FixtureRequest) -> Callable[..., Any]:
     return send
 
 
-def _gpf_eui(request: pytest.FixtureRequest) -> bytes | None:
-    """The GPF's EUI when the test uses the GPF (bit 2 is only legal on its responses); a test
-    that does not use the ``gpf`` fixture cannot have sent it anything."""
-    if "gpf" not in request.fixturenames:
+def _eui(request: pytest.FixtureRequest, role: str) -> bytes | None:
+    """The EUI of the test's ``role`` handle (``gpf``/``gsme``) when the test uses it (bit 2 is
+    only legal on responses from the GPF, or the GSME EUI it answers for); a test that does not
+    use the fixture cannot have sent that device anything."""
+    if role not in request.fixturenames:
         return None
-    gpf = request.getfixturevalue("gpf")
-    eui = getattr(gpf, "eui", None)
+    handle = request.getfixturevalue(role)
+    eui = getattr(handle, "eui", None)
     if isinstance(eui, str):
         return bytes.fromhex(eui)
     return bytes(eui) if eui is not None else None

@@ -37,6 +37,7 @@ R_RESPONSE = "SECMP0002-R6"  # response echoes the counter; signature/MAC valid
 R_MODE = "SECMP0002-R7"  # payment-mode dependence as the profile declares
 R_LOG = "SECMP0002-R8"  # the reset is recorded in the device's log
 R_RECOVERY = "SECMP0002-R9"  # recovery after a reset collects nothing from the reset register
+R_PERSIST = "SECMP0002-R10"  # a reset persists: next wake, restart, power cycle
 
 FUELS = [pytest.param("ESME", marks=pytest.mark.device("ESME"), id="ESME"),
          pytest.param("GSME", marks=pytest.mark.device("GSME"), id="GSME")]
@@ -267,11 +268,11 @@ def assert_reset_done(meter: DebtMeter, requirement: str, register: str, before:
 
 
 def assert_rejected(requirement: str, what: str, before: dict[str, int], after: dict[str, int],
-                    *exchanges: Any) -> None:
-    """The last of ``exchanges`` was refused (no response or a failure response) and nothing
-    changed from ``before``."""
+                    *exchanges: Any, alert: int | None = None) -> None:
+    """The last of ``exchanges`` was refused (no response or a failure response; an alert, when
+    one came, with code ``alert`` in its class) and nothing changed from ``before``."""
     __tracebackhide__ = True
-    problems = rejection_problems(exchanges[-1])
+    problems = rejection_problems(exchanges[-1], alert)
     if problems:
         raise AssertionError(failure_text(requirement, what, problems, before, after, before, exchanges))
     assert_state(requirement, what, before, after, before, *exchanges)
