@@ -4,6 +4,7 @@ CONTROL ops to the bench. Every error becomes an ERROR frame; ``handle`` never r
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as _dt
 import functools
 import threading
@@ -39,13 +40,7 @@ METER_ROLES = ("GSME", "ESME")
 def emulator_keystore() -> Keystore:
     """RTDS remote parties plus the committed TEST-ONLY emulator device keys (loaded once; the
     host never modifies it)."""
-    store = Keystore.packaged()
-    for file in sorted(EMULATOR_KEYS.glob("*.key")):
-        eui, usage = file.stem.split("-", 1)
-        key = serialization.load_pem_private_key(file.read_bytes(), password=None)
-        if isinstance(key, ec.EllipticCurvePrivateKey):
-            store.add_private(eui, usage, key, role="device")
-    return store
+    return keystore_with([])
 
 
 @dataclass
@@ -135,6 +130,8 @@ class EmulatorHost:
             return [self._alert(dev, msg, rej.alert_code)]
         if server == "GSME" and self.gsme is not None and self.gsme.han_outage:
             return []  # the command cannot reach the meter; the CH has nothing to answer yet
+        if dev.cfg.reply_latency_ms:
+            self.clock.advance(_dt.timedelta(milliseconds=dev.cfg.reply_latency_ms))  # time to answer
         return [Frame.gbcs(self._respond(dev, msg, uc, server))]
 
     def _server_for(self, dev: Device, uc: UseCase | None) -> str | None:
@@ -173,6 +170,7 @@ class EmulatorHost:
             content = self.esme.handle(uc.id, cmd.content, cipher)
         else:  # pragma: no cover - _server_for guarantees a model
             raise KeyError(f"no device serves {uc.id}")
+        date_time = restyle(date_time, dev.cfg.date_time_style)
         resp = GbcsMessage(Cra.RESPONSE, counter, cmd.recipient, cmd.originator,
                            OtherInformation(cmd.message_code), content, date_time)
         if uc.critical:
@@ -322,6 +320,35 @@ class EmulatorHost:
             {"name": d.cfg.name, "role": d.cfg.role, "eui": d.cfg.eui, "manufacturer": d.cfg.manufacturer,
              "model": d.cfg.model, "firmware": d.cfg.firmware, "secmp0015": d.cfg.secmp0015,
              "faults": list(d.faults)} for d in self.devices.values()]}
+
+
+def restyle(dt: DateTime | None, style: dict[str, Any]) -> DateTime | None:
+    """``dt`` in one of the legal alternative encodings a device may use: day of week filled in,
+    hundredths 0xFF (not specified), deviation 0x0000 instead of 0x8000 (not specified)."""
+    if dt is None or not style:
+        return dt
+    changes: dict[str, Any] = {}
+    when = dt.to_datetime()
+    if style.get("day_of_week") and when is not None:
+        changes["day_of_week"] = when.isoweekday()
+    if style.get("hundredths_unspecified"):
+        changes["hundredths"] = 0xFF
+    if style.get("deviation") == 0:
+        changes["deviation"] = 0
+    return dataclasses.replace(dt, **changes) if changes else dt
+
+
+def keystore_with(folders: list[Path]) -> Keystore:
+    """The emulator keystore plus the TEST-ONLY private keys (``<eui>-ka.key``/``-ds.key``) of
+    devices whose profile names its own key folder (e.g. the self-test's fresh keys)."""
+    store = Keystore.packaged()
+    for folder in [EMULATOR_KEYS, *folders]:
+        for file in sorted(Path(folder).glob("*.key")):
+            eui, usage = file.stem.split("-", 1)
+            key = serialization.load_pem_private_key(file.read_bytes(), password=None)
+            if isinstance(key, ec.EllipticCurvePrivateKey):
+                store.add_private(eui, usage, key, role="device")
+    return store
 
 
 def _initial_gsme(cfg: DeviceConfig | None) -> dict[str, int] | None:

@@ -242,9 +242,12 @@ def _emulator(s: Section, role: Role) -> dict[str, Any]:
             if key == "debt_recovery" and not isinstance(value, dict):
                 raise sub.error(name, f"expected a mapping, got {S.type_name(value)}")
         out[key] = _plain(sub.node)
-    for key in ("clock_offset_s", "consumption_per_wake"):
+    for key in ("clock_offset_s", "consumption_per_wake", "reply_latency_ms"):
         if e.has(key):
             out[key] = e.integer(key, minimum=None if key == "clock_offset_s" else 0)
+    style = e.mapping("date_time_style", ("day_of_week", "hundredths_unspecified", "deviation"))
+    if style is not None:
+        out["date_time_style"] = _plain(style.node)
     if e.has("payment_mode"):
         out["payment_mode"] = e.choice("payment_mode", S.PAYMENT_MODES)
     codes = e.mapping("message_codes")

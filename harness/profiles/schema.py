@@ -32,7 +32,7 @@ REMOTE_PARTY_FIELDS = ("keystore", "supplier", "network_operator", "acb")
 WAIVER_FIELDS = ("requirement", "test", "reason")
 # The ``emulator`` mapping of a device: passed to the emulator's DeviceConfig as it is.
 EMULATOR_FIELDS = ("faults", "registers", "payment_mode", "clock_offset_s", "consumption_per_wake",
-                   "debt_recovery", "message_codes")
+                   "debt_recovery", "message_codes", "reply_latency_ms", "date_time_style")
 PAYMENT_MODES = ("credit", "prepayment")
 
 # What a bench can do to one of its devices (``stimuli:`` of a bench's device entry): each event

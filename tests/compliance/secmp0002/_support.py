@@ -43,18 +43,30 @@ FUELS = [pytest.param("ESME", marks=pytest.mark.device("ESME"), id="ESME"),
          pytest.param("GSME", marks=pytest.mark.device("GSME"), id="GSME")]
 #: ``pytestmark`` of a reset test module: needs the reset capability, runs once per fuel.
 RESET_TEST_MARKS = [pytest.mark.capability("debt_register_reset"), pytest.mark.parametrize("fuel", FUELS)]
-#: Distinct non-zero values the suite sets before a reset.
+#: Distinct non-zero values the suite sets before a reset (the fallback: tests draw their own,
+#: :func:`draw_targets`).
 TARGETS: dict[str, int] = {"TDR1": 11_000, "TDR2": 22_000, "PDR": 33_000}
+
+
+def draw_targets(rng: Any) -> dict[str, int]:
+    """Three distinct, non-round, non-zero debt values (pence) drawn from ``rng``."""
+    values: set[int] = set()
+    while len(values) < 3:
+        v = rng.randint(1_001, 199_999)
+        if v % 100:
+            values.add(v)
+    return dict(zip(DEBT_REGISTERS, rng.sample(sorted(values), 3)))
 PAYMENT_MODES = ("credit", "prepayment")
 
 
 class DebtMeter:
     """A meter under test: ``fuel`` is ``ESME`` or ``GSME``."""
 
-    def __init__(self, bench: Any, handle: Any, fuel: str) -> None:
+    def __init__(self, bench: Any, handle: Any, fuel: str, targets: dict[str, int] | None = None) -> None:
         self.bench = bench
         self.handle = handle
         self.fuel = fuel
+        self.targets = dict(targets or TARGETS)
         self.read_use_case = READ_USE_CASE[fuel]
         self.change_use_case = CHANGE_USE_CASE[fuel]
         self.reset_use_case = RESET_USE_CASE[fuel]
@@ -147,7 +159,7 @@ class DebtMeter:
 
     def prepare(self, requirement: str, targets: dict[str, int] | None = None) -> dict[str, int]:
         """All three debt registers at distinct non-zero values; returns the state."""
-        return self.change(dict(targets or TARGETS), requirement)
+        return self.change(dict(targets or self.targets), requirement)
 
     def reset(self, register: str, **kw: Any) -> Any:
         """Send the reset use case for ``register`` (``originator``, ``counter``, ``tamper`` pass

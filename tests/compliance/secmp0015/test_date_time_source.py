@@ -23,13 +23,14 @@ from ._support import TRACKED_REGISTER, USE_CASES, Secmp0015Case, after_push, ch
 @pytest.mark.severity("S1")
 @pytest.mark.parametrize("use_case", USE_CASES)
 def test_date_time_source(use_case: str, gpf: Any, clock: Any, push: Any, record_case: Secmp0015Case,
-                          send_checked: Any, read_snapshot_time: Any, measure: Any) -> None:
+                          send_checked: Any, read_snapshot_time: Any, measure: Any, draw: Any) -> None:
     """After a push: GSME snapshot time with 0x04 (new CH + new GSME), else the CH time with bit 2
     clear and the declared (or invalid) reliability."""
     case = record_case
     use_case = case.read_use_case(use_case)
+    clock.advance(min(_dt.timedelta(seconds=draw.randint(1, 59)), case.wake_interval / 4))  # not on a round minute
     pushed_at = push()
-    clock.advance(after_push(case, _dt.timedelta(seconds=7)))  # reading happens later than the push
+    clock.advance(after_push(case, min(_dt.timedelta(seconds=draw.randint(1, 20)), case.wake_interval / 4)))  # read later than the push
     snapshot = read_snapshot_time() if case.gsme_sourced else None
     now = clock.now()
     response = send_checked(gpf, use_case, requirement=case.requirement)
@@ -42,14 +43,15 @@ def test_date_time_source(use_case: str, gpf: Any, clock: Any, push: Any, record
 @pytest.mark.severity("S2")
 @pytest.mark.parametrize("use_case", USE_CASES)
 def test_values_and_time_from_same_push(use_case: str, gpf: Any, gsme: Any, clock: Any, push: Any,
-                                        record_case: Secmp0015Case, send_checked: Any, measure: Any) -> None:
+                                        record_case: Secmp0015Case, send_checked: Any, measure: Any,
+                                        draw: Any) -> None:
     """The payload's values are those of the push whose time stamps the response: changing the
     GSME's registers without a push changes neither; the next push changes both."""
     case = record_case
     name = TRACKED_REGISTER[use_case]
     use_case = case.read_use_case(use_case)
-    first = 1_000 + 17 * len(use_case)
-    second = first + 1_000_000  # far above anything the GSME adds by itself between pushes
+    first = draw.randint(1_001, 899_999)
+    second = first + draw.randint(1_000_000, 2_000_000)  # far above anything the GSME adds by itself
     gsme.set_state(**{name: first})
     t1 = push()
     gsme.set_state(**{name: second})  # the GSME's register moves on; no push from the bench yet
