@@ -187,8 +187,15 @@ def _behaviours(s: Section) -> dict[str, Any]:
             out[key] = b.integer(key, minimum=spec.minimum)
         elif spec.kind == "enum":
             out[key] = b.choice(key, spec.choices)
+        elif spec.kind == "str":
+            out[key] = b.text(key)
         else:
             out[key] = b.text_list(key, choices=spec.choices)
+    if out.get("gpf_time_reliability") == "reliable" and not out.get("gpf_time_reliability_reason"):
+        # the seed (GFI 3.6) says the GPF's own time is unreliable; reliable 0x00 (seen in the
+        # RTDS) is a device-specific declaration and needs its reason
+        raise b.error("gpf_time_reliability", "'reliable' differs from the seed's 'unreliable': add "
+                      "gpf_time_reliability_reason saying why (e.g. the RTDS-observed 0x00)")
     return {k: v for k, v in out.items() if v is not None}
 
 
@@ -235,9 +242,12 @@ def _emulator(s: Section, role: Role) -> dict[str, Any]:
             if key == "debt_recovery" and not isinstance(value, dict):
                 raise sub.error(name, f"expected a mapping, got {S.type_name(value)}")
         out[key] = _plain(sub.node)
-    for key in ("clock_offset_s", "consumption_per_wake"):
+    for key in ("clock_offset_s", "consumption_per_wake", "reply_latency_ms"):
         if e.has(key):
             out[key] = e.integer(key, minimum=None if key == "clock_offset_s" else 0)
+    style = e.mapping("date_time_style", ("day_of_week", "hundredths_unspecified", "deviation"))
+    if style is not None:
+        out["date_time_style"] = _plain(style.node)
     if e.has("payment_mode"):
         out["payment_mode"] = e.choice("payment_mode", S.PAYMENT_MODES)
     codes = e.mapping("message_codes")

@@ -256,7 +256,8 @@ class BenchProfile:
     def host_config_dict(self) -> dict[str, Any]:
         """The dict for ``harness.emulators`` ``HostConfig.from_dict``."""
         return {"devices": [d.host_config_entry() for d in self.devices
-                            if d.role.value in EMULATED_ROLES]}
+                            if d.role.value in EMULATED_ROLES],
+                "supplier": self.remote_parties.supplier}
 
     def identity(self) -> list[dict[str, Any]]:
         """The record's ``devices`` list."""

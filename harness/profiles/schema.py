@@ -32,7 +32,7 @@ REMOTE_PARTY_FIELDS = ("keystore", "supplier", "network_operator", "acb")
 WAIVER_FIELDS = ("requirement", "test", "reason")
 # The ``emulator`` mapping of a device: passed to the emulator's DeviceConfig as it is.
 EMULATOR_FIELDS = ("faults", "registers", "payment_mode", "clock_offset_s", "consumption_per_wake",
-                   "debt_recovery", "message_codes")
+                   "debt_recovery", "message_codes", "reply_latency_ms", "date_time_style")
 PAYMENT_MODES = ("credit", "prepayment")
 
 # What a bench can do to one of its devices (``stimuli:`` of a bench's device entry): each event
@@ -73,7 +73,13 @@ BEHAVIOURS: dict[str, Behaviour] = {b.name: b for b in (
     Behaviour("ch_clock", "enum", ("reliable", "unreliable", "invalid"), compliant="reliable"),
     Behaviour("never_populated_read", "enum", ("invalid_time", "unsupported_attribute"),
               compliant="invalid_time"),
-    Behaviour("gsme_clock", "enum", ("reliable", "unreliable"), compliant="reliable"),
+    # invalid: the GSME reports ReadingSnapshotTime 0xFFFFFFFF (its clock is invalid)
+    Behaviour("gsme_clock", "enum", ("reliable", "unreliable", "invalid"), compliant="reliable"),
+    # GSME clock minus CH clock, seconds (either sign): the snapshot time a compliant GSME reports
+    # is the bench time of its push plus this offset; the GPF must copy it exactly
+    Behaviour("clock_offset_s", "int", minimum=-86_400 * 366),
+    # why the GPF marks its own time reliable (0x00, as the RTDS shows) where the seed says unreliable
+    Behaviour("gpf_time_reliability_reason", "str"),
     Behaviour("debt_update_modes", "enum_list", ("credit", "prepayment"),
               compliant=["credit", "prepayment"]),
     Behaviour("prepayment_config_update_modes", "enum_list", ("credit", "prepayment"),

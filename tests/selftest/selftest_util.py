@@ -64,13 +64,15 @@ def _have_xdist() -> bool:
     return True
 
 
-def run_suite(suite: str, bench: Path, out_dir: Path, name: str | None = None,
-              extra: Sequence[str] = ()) -> SuiteRun:
-    """Run ``suite`` (a path under the repository) on ``bench`` in a fresh pytest process
-    (``extra``: more pytest arguments, e.g. ``--maxfail=1``)."""
+def run_suite(suite: str | list[str], bench: Path, out_dir: Path, name: str | None = None,
+              extra: Sequence[str] = (), tests: list[str] | None = None) -> SuiteRun:
+    """Run ``suite`` (a path under the repository, or several) on ``bench`` in a fresh pytest
+    process (``extra``: more pytest arguments, e.g. ``--maxfail=1``); only the node ids
+    ``tests`` when given."""
     label = name or bench.stem
     records = out_dir / f"{label}.jsonl"
-    cmd = [sys.executable, "-m", "pytest", suite, "-p", "no:cacheprovider", "-q", "-p", "no:randomly",
+    targets = list(tests) if tests else ([suite] if isinstance(suite, str) else list(suite))
+    cmd = [sys.executable, "-m", "pytest", *targets, "-p", "no:cacheprovider", "-q", "-p", "no:randomly",
            "--bench", str(bench), "--records", str(records), "-W", "ignore::UserWarning", *extra]
     if _have_xdist():
         cmd += ["-p", "no:xdist"]
@@ -80,14 +82,17 @@ def run_suite(suite: str, bench: Path, out_dir: Path, name: str | None = None,
     return SuiteRun(label, proc.returncode, got, proc.stdout[-4000:] + proc.stderr[-2000:])
 
 
-def run_many(suite: str, benches: dict[str, Path], out_dir: Path) -> dict[str, SuiteRun]:
-    """Run ``suite`` on every named bench, a few processes at a time."""
+def run_many(suite: str | list[str], benches: dict[str, Path], out_dir: Path,
+             tests: dict[str, list[str]] | None = None) -> dict[str, SuiteRun]:
+    """Run ``suite`` on every named bench (only ``tests[name]`` when given), a few processes at
+    a time."""
     jobs = list(benches.items())
     if not jobs:
         return {}
     workers = max(2, min(len(jobs), (os.cpu_count() or 2) * 2))
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        results = list(pool.map(lambda job: run_suite(suite, job[1], out_dir, job[0]), jobs))
+        results = list(pool.map(lambda job: run_suite(suite, job[1], out_dir, job[0],
+                                                      tests=(tests or {}).get(job[0])), jobs))
     return {name: result for (name, _), result in zip(jobs, results)}
 
 
