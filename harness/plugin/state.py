@@ -175,10 +175,24 @@ class HarnessState:
         if store is not None and hasattr(store, "start_cycle"):
             store.start_cycle(self.cycle_id, meta)
 
-    def finish_cycle(self, verdict: dict[str, Any]) -> None:
-        store = self.store
-        if store is not None and hasattr(store, "finish_cycle"):
-            store.finish_cycle(self.cycle_id, verdict)
+    def _single_bench(self) -> str | None:
+        """The bench name when this session runs one bench (not a set shared by xdist workers)."""
+        if self.set_path or self._profile is None:
+            return None
+        return self.bench_identity().get("name")
+
+    def bench_started(self) -> None:
+        store, name = self.store, self._single_bench()
+        if store is not None and name:
+            store.bench_started(self.cycle_id, name)
+
+    def bench_ended(self, exitstatus: int) -> None:
+        """This session's bench ran to its end (or not: pytest's exit status says)."""
+        from harness.report.store import pytest_end_problem
+
+        store, name = self.store, self._single_bench()
+        if store is not None and name:
+            store.bench_ended(self.cycle_id, name, exitstatus=exitstatus, crashed=pytest_end_problem(exitstatus))
 
     def write(self, record: TestRecord) -> None:
         """Append the record to --records (locked, flushed) and to the cycle store."""

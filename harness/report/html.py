@@ -22,7 +22,8 @@ from harness import __version__
 from harness.errors import HarnessError
 from harness.gbcs.datetime import DateTime
 from harness.report.chart import pass_rate_svg
-from harness.report.mask import SEVERITIES, DefectMask, severity_of
+from harness.records import BENCH_ERROR
+from harness.report.mask import SEVERITIES, headline, judge, severity_of
 from harness.report.store import FAILING, CycleStore, bench_name, final_outcomes, record_key
 
 TEMPLATES = Path(__file__).with_name("templates")
@@ -170,8 +171,11 @@ def _device_rows(records: Sequence[Mapping[str, Any]]) -> dict[str, dict[str, An
 
 
 def _cell_verdict(outcomes: Sequence[str]) -> str:
+    """Failed beats inconclusive (a bench error) beats waived beats passed beats skipped."""
     if any(o in FAILING for o in outcomes):
         return "failed"
+    if any(o in (BENCH_ERROR, "inconclusive") for o in outcomes):
+        return "inconclusive"
     if "waived" in outcomes:
         return "waived"
     if "passed" in outcomes:
@@ -179,7 +183,8 @@ def _cell_verdict(outcomes: Sequence[str]) -> str:
     return "skipped"
 
 
-SYMBOLS = {"passed": "\u2713", "failed": "\u2717", "error": "E", "waived": "W", "skipped": "\u2013"}
+SYMBOLS = {"passed": "\u2713", "failed": "\u2717", "error": "E", "waived": "W", "skipped": "\u2013",
+           BENCH_ERROR: "B"}
 
 
 def _trace_rows(requirement: str, by_bench: Mapping[str, Sequence[Mapping[str, str]]],
@@ -293,15 +298,9 @@ def build_context(cycle: Mapping[str, Any], records: Sequence[Mapping[str, Any]]
         matrix.append({"requirement": requirement, "cells": cells, "verdict": req_verdict, "verdict_words": words,
                        "tests": _trace_rows(requirement, by_requirement[requirement], bench_list)})
 
-    verdict = cycle.get("verdict")
-    cycle_capture = capture_href(verdict.get("capture")) if isinstance(verdict, Mapping) else ""
-    note = ""
-    if not verdict or "met" not in verdict:
-        limits = (meta.get("mask") or {}) if isinstance(meta.get("mask"), Mapping) else {}
-        verdict = DefectMask.from_mapping(limits, source="cycle meta").evaluate(records)
-        note = "computed from the stored records (no verdict from harness run stored)"
-    elif verdict.get("bench_errors"):
-        note = "bench runs incomplete"
+    stored = cycle.get("verdict")
+    cycle_capture = capture_href(stored.get("capture")) if isinstance(stored, Mapping) else ""
+    verdict = judge(cycle, records)
     outcome_counts: dict[str, int] = {}
     for record in finals.values():
         outcome = _text(record.get("outcome"))
@@ -317,10 +316,11 @@ def build_context(cycle: Mapping[str, Any], records: Sequence[Mapping[str, Any]]
         "benches": bench_list,
         "roles": roles,
         "totals": {"total": len(finals), "outcomes": sorted(outcome_counts.items())},
-        "verdict": {"met": bool(verdict.get("met")), "counts": verdict.get("counts") or {},
-                    "limits": verdict.get("limits") or {}, "exceeded": verdict.get("exceeded") or [],
-                    "bench_errors": verdict.get("bench_errors") or []},
-        "verdict_note": note,
+        "verdict": verdict,
+        "headline": headline(verdict),
+        "state": _text(cycle.get("state")),
+        "resume_command": _text(meta.get("resume_command")) or f"harness run --resume {_text(cycle.get('id'))}",
+        "bench_error_reasons": _bench_error_reasons(verdict["bench_errors"]),
         "severities": SEVERITIES,
         "matrix": matrix,
         "waivers": sorted(waivers, key=lambda w: (w["nodeid"], w["bench"])),
@@ -329,6 +329,14 @@ def build_context(cycle: Mapping[str, Any], records: Sequence[Mapping[str, Any]]
         "css": css,
         "csp": csp,
     }
+
+
+def _bench_error_reasons(errors: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """Bench errors grouped by (bench, reason): one line per cause, with the tests it hit."""
+    grouped: dict[tuple[str, str], list[str]] = {}
+    for e in errors:
+        grouped.setdefault((_text(e.get("bench")), _text(e.get("reason"))), []).append(_text(e.get("nodeid")))
+    return [{"bench": b, "reason": r, "tests": len(t)} for (b, r), t in grouped.items()]
 
 
 def render_html(cycle: Mapping[str, Any], records: Sequence[Mapping[str, Any]],

@@ -42,7 +42,8 @@ def _seed(store: CycleStore) -> None:
     store.start_cycle("C1", {"bench_names": ["bench-a"], "mask": {"S3": 1}})
     store.add_record("C1", record("t.py::test_ok", "passed", requirements=("SECMP0015-FR4",)))
     store.add_record("C1", record("t.py::test_bad", "failed", requirements=("SECMP0015-FR4",)))
-    store.finish_cycle("C1", {"met": True, "counts": {"S3": 1}, "limits": {"S1": 0, "S2": 0, "S3": 1, "S4": 0}})
+    store.finish_cycle("C1", {"met": True, "counts": {"S3": 1}, "limits": {"S1": 0, "S2": 0, "S3": 1, "S4": 0}},
+                       state="complete")
     store.start_cycle("C2", {"bench_names": ["bench-a", "bench-b"]})
     store.add_record("C2", record(
         "t.py::test_ok", "passed", requirements=("SECMP0015-FR4",),
@@ -59,7 +60,7 @@ def _seed(store: CycleStore) -> None:
     store.add_record("C2", record("t.py::test_skip", "skipped", bench="bench-b", requirements=("SECMP0002-R1",),
                                   skip_reason="bench lacks capability debt_register_reset"))
     store.finish_cycle("C2", {"met": True, "counts": {"S1": 0, "S2": 0, "S3": 0, "S4": 0},
-                              "limits": {"S1": 0, "S2": 0, "S3": 0, "S4": 0}})
+                              "limits": {"S1": 0, "S2": 0, "S3": 0, "S4": 0}}, state="complete")
 
 
 def test_first_screen_traceability_and_tests(store: CycleStore, tmp_path: Path) -> None:
@@ -101,13 +102,42 @@ def test_chart_is_an_svg_with_one_bar_per_cycle_and_requirement(store: CycleStor
     assert _scan(old[old.index('id="chart"'): old.index('id="tests"')]).tags.count("rect") == 1
 
 
-def test_verdict_of_an_unfinished_cycle_is_computed_from_its_mask(store: CycleStore) -> None:
-    store.start_cycle("C9", {"mask": {"S3": 1}})
+def test_an_unfinished_cycle_never_shows_met(store: CycleStore) -> None:
+    store.start_cycle("C9", {"mask": {"S3": 1}, "bench_names": ["bench-a", "bench-b"]})
     store.add_record("C9", record("t.py::test_bad", "failed"))
     page = render_cycle(store, "C9")
-    assert "Defect mask MET" in page and "not finished" in page
+    banner = page[page.index('id="verdict"'):page.index('id="mask"')]
+    assert "MET" not in banner and "Running" in banner and "not finished" in page
+    store.finish_cycle("C9", {}, state="incomplete")
+    page = render_cycle(store, "C9")
+    banner = page[page.index('id="verdict"'):page.index('id="mask"')]
+    assert "MET" not in banner and "Inconclusive" in banner and "cycle incomplete" in banner
+    incomplete = page[page.index('id="incomplete"'):]
+    assert "bench-a" in incomplete and "bench-b" in incomplete and "never started" in incomplete
+    assert "harness run --resume C9" in incomplete
     store.add_record("C9", record("t.py::test_worse", "failed"))
-    assert "Defect mask NOT MET" in render_cycle(store, "C9")
+    assert "already exceed" in render_cycle(store, "C9")
+
+
+def test_bench_errors_are_inconclusive_never_failures(store: CycleStore) -> None:
+    store.start_cycle("CB", {"bench_names": ["bench-a"]})
+    store.bench_started("CB", "bench-a")
+    store.bench_ended("CB", "bench-a", exitstatus=1)
+    for i in range(3):
+        store.add_record("CB", record(f"t.py::test_{i}", "bench_error", requirements=("SECMP0002-R6",),
+                                      failure={"message": "bench error: /dev/ttyNOPE: no such port", "text": ""}))
+    store.add_record("CB", record("t.py::test_ok", "passed", requirements=("SECMP0015-FR4",)))
+    store.finish_cycle("CB", {}, state="complete")
+    page = render_cycle(store, "CB")
+    banner = page[page.index('id="verdict"'):page.index('id="mask"')]
+    assert "Inconclusive: bench error" in banner and "MET" not in banner
+    errors = page[page.index('id="bench-errors"'):page.index('class="kv"')]
+    assert "inconclusive: bench error" in errors and "/dev/ttyNOPE: no such port (3 tests)" in errors
+    assert "SECMP0002-R6" in errors
+    matrix = page[page.index('id="traceability"'): page.index('id="waivers"')]
+    assert '<div class="o-inconclusive">inconclusive</div>' in matrix and 'td class="o-failed"' not in matrix
+    mask = page[page.index('id="mask"'):page.index('</table>', page.index('id="mask"'))]
+    assert ">1<" not in mask and ">3<" not in mask  # no open failures counted
 
 
 def test_every_record_value_is_escaped(store: CycleStore) -> None:
