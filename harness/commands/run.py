@@ -263,7 +263,7 @@ MAX_LISTED_FAILURES = 5
 
 def _bench_done_line(run: BenchRun, counts: dict[str, int], failed: list[str], finished: int, total_benches: int,
                      progress: dict[str, int], total: int | None, seconds: float) -> str:
-    outcomes = ", ".join(f"{counts[o]} {o}" for o in ("passed", "failed", "error", "waived", "skipped") if counts.get(o))
+    outcomes = ", ".join(f"{counts[o]} {o}" for o in ("passed", "failed", "error", "bench_error", "waived", "skipped") if counts.get(o))
     status = "" if run.returncode in (0, 1) else f" -- pytest exit status {run.returncode}, see logs/{run.slug}.log"
     head = (f"[{finished}/{total_benches} benches] {run.name}: {outcomes or 'no tests'} in {seconds:.1f} s{status}"
             f" | {progress.get('done', 0)}/{'?' if total is None else total} tests, failures {progress.get('failures', 0)}")
@@ -603,4 +603,4 @@ def _run(args: argparse.Namespace, store: CycleStore, out_: SafeOut, planned: Pl
 def _stored(verdict: dict[str, Any]) -> dict[str, Any]:
     """The judged verdict as stored with the cycle (the readers judge again from the records)."""
     return {k: verdict[k] for k in ("met", "mask_met", "status", "counts", "limits", "exceeded", "outcomes",
-                                    "bench_errors", "missing_benches")}
+                                    "open_failures", "bench_errors", "missing_benches")}

@@ -70,7 +70,7 @@ def pytest_sessionstart(session: pytest.Session) -> None:
             "profile_set": state.set_path, "harness_version": __version__,
             "started": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
         })
-        state.bench_started()
+        state.record_bench_start()
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
@@ -95,7 +95,7 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     state = state_of(session.config)
     if not state.is_worker and state.store_path:
-        state.bench_ended(int(exitstatus))  # the cycle itself is closed only by harness run
+        state.record_bench_end(int(exitstatus))  # the cycle itself is closed only by harness run
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:

@@ -21,8 +21,8 @@ from markupsafe import Markup
 from harness import __version__
 from harness.errors import HarnessError
 from harness.gbcs.datetime import DateTime
-from harness.report.chart import pass_rate_svg
 from harness.records import BENCH_ERROR
+from harness.report.chart import pass_rate_svg
 from harness.report.mask import SEVERITIES, headline, judge, severity_of
 from harness.report.store import FAILING, CycleStore, bench_name, final_outcomes, record_key
 

@@ -116,10 +116,13 @@ def judge(cycle: Mapping[str, Any], records: Iterable[Mapping[str, Any]]) -> dic
         if record.get("outcome") != BENCH_ERROR:
             continue
         bench, nodeid = record_key(record)
-        failure = record.get("failure") if isinstance(record.get("failure"), Mapping) else {}
+        raw = record.get("failure")
+        failure: Mapping[str, Any] = raw if isinstance(raw, Mapping) else {}
         requirements = [str(r) for r in record.get("requirements") or []]
         inconclusive.update(requirements)
-        bench_errors.append({"bench": bench, "nodeid": nodeid, "reason": str(failure.get("message") or "bench error"),
+        reason = str(failure.get("message") or "bench error")
+        reason = reason[len("bench error: "):] if reason.startswith("bench error: ") else reason
+        bench_errors.append({"bench": bench, "nodeid": nodeid, "reason": reason,
                              "requirements": requirements})
     state = str(lifecycle.get("state") or "incomplete")
     if state == "running":

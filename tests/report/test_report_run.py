@@ -8,8 +8,8 @@ orchestration alone: subprocess per bench, progress, verdict, exit status, repor
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 import xml.etree.ElementTree as ET
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
