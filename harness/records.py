@@ -84,6 +84,7 @@ class TestRecord:
     exchanges: list[dict[str, Any]] = field(default_factory=list)
     harness_version: str = __version__
     capture: str | None = None  # pcapng of the test's exchanges, relative to the report folder
+    attempt: int = 1  # 1, then 2, 3... when pytest-rerunfailures runs the test again (one record each)
 
     def to_dict(self) -> dict[str, Any]:
         return _plain(self)  # type: ignore[no-any-return]

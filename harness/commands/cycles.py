@@ -103,5 +103,6 @@ def _compare(store: CycleStore, a: str, b: str, as_json: bool) -> int:
         items = result[category]
         print(f"{category.replace('_', ' ')}: {len(items)}")
         for item in items:
-            print(f"  [{item['bench']}] {item['nodeid']}  ({item['before'] or '-'} -> {item['after'] or '-'})")
+            after = ", ".join(item["attempts"]) if category == "flaky" and item.get("attempts") else item["after"]
+            print(f"  [{item['bench']}] {item['nodeid']}  ({item['before'] or '-'} -> {after or '-'})")
     return 0

@@ -40,7 +40,7 @@ from harness.errors import (
     TransportTimeout,
 )
 from harness.plugin import markers
-from harness.plugin.item import ItemState, item_state
+from harness.plugin.item import ItemState, fresh_item_state, item_state
 from harness.plugin.state import state_of
 from harness.records import BENCH_ERROR, TestRecord
 
@@ -191,6 +191,7 @@ def build_record(item: pytest.Item, st: ItemState) -> TestRecord:
         failure=st.failure,
         measurements=[m.__dict__.copy() for m in st.measurements],
         exchanges=list(st.exchanges),
+        attempt=int(getattr(item, "execution_count", 1) or 1),
     )
 
 
@@ -220,4 +221,5 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     if report.when == "teardown":
         _attach_html(item, report, st)
         state_of(item.config).write(build_record(item, st))
+        fresh_item_state(item)  # a rerun (pytest-rerunfailures) is a new attempt with its own record
     return report

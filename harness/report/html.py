@@ -24,7 +24,7 @@ from harness.gbcs.datetime import DateTime
 from harness.records import BENCH_ERROR
 from harness.report.chart import pass_rate_svg
 from harness.report.mask import SEVERITIES, headline, judge, severity_of
-from harness.report.store import FAILING, CycleStore, bench_name, final_outcomes, record_key
+from harness.report.store import FAILING, NOT_FAILING, CycleStore, bench_name, final_outcomes, record_key
 
 TEMPLATES = Path(__file__).with_name("templates")
 NO_REQUIREMENT = "(no requirement)"
@@ -170,6 +170,11 @@ def _device_rows(records: Sequence[Mapping[str, Any]]) -> dict[str, dict[str, An
     return benches
 
 
+def _flaky(outcomes: Sequence[str]) -> bool:
+    """Passed (or waived) in the end after a failing attempt: a rerun changed the result."""
+    return bool(outcomes) and outcomes[-1] in NOT_FAILING and any(o in FAILING for o in outcomes[:-1])
+
+
 def _cell_verdict(outcomes: Sequence[str]) -> str:
     """Failed beats inconclusive (a bench error) beats waived beats passed beats skipped."""
     if any(o in FAILING for o in outcomes):
@@ -246,6 +251,7 @@ def build_context(cycle: Mapping[str, Any], records: Sequence[Mapping[str, Any]]
                 "started": _text(record.get("started")),
                 "duration": f"{float(duration):.3f} s" if isinstance(duration, (int, float)) else _text(duration),
                 "attempts": len(attempts.get(key, [])),
+                "flaky": _flaky(attempts.get(key, [])),
                 "attempt_outcomes": attempts.get(key, []),
                 "skip_reason": _text(record.get("skip_reason")),
                 "capture": capture_href(record.get("capture")),
@@ -315,7 +321,8 @@ def build_context(cycle: Mapping[str, Any], records: Sequence[Mapping[str, Any]]
         "cycle_capture": cycle_capture,
         "benches": bench_list,
         "roles": roles,
-        "totals": {"total": len(finals), "outcomes": sorted(outcome_counts.items())},
+        "totals": {"total": len(finals), "outcomes": sorted(outcome_counts.items()),
+                   "flaky": sum(1 for t in tests if t["flaky"])},
         "verdict": verdict,
         "headline": headline(verdict),
         "state": _text(cycle.get("state")),

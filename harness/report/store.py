@@ -419,8 +419,13 @@ class CycleStore:
             k: [] for k in ("new_failures", "fixed", "still_failing", "flaky", "new_tests", "removed_tests")
         }
 
+        attempts: dict[Key, list[str]] = {}
+        for key, outcome in runs_b:
+            attempts.setdefault(key, []).append(outcome)
+
         def item(key: Key) -> dict[str, Any]:
-            return {"bench": key[0], "nodeid": key[1], "before": before.get(key), "after": after.get(key)}
+            return {"bench": key[0], "nodeid": key[1], "before": before.get(key), "after": after.get(key),
+                    "attempts": attempts.get(key, [])}
 
         for key in sorted(set(before) | set(after)):
             if key not in before:

@@ -124,3 +124,52 @@ def test_a_failure_caused_by_a_vanished_port_is_a_bench_error() -> None:
     # pytest.fail (or any verdict) raised while a PortVanished is being handled: the cause wins
     exc = _raised(AssertionError("no reply"), PortVanished("gone", port="/dev/ttyUSB3"))
     assert "PortVanished: /dev/ttyUSB3: gone" == bench_trouble(exc)
+
+
+FLAKY_SUITE = '''
+from pathlib import Path
+import pytest
+
+@pytest.mark.requirement("REQ-F")
+@pytest.mark.severity("S1")
+def test_fails_once_then_passes():
+    marker = Path(__file__).with_name("attempted")
+    if not marker.exists():
+        marker.write_text("1")
+        assert False, "first attempt fails"
+
+@pytest.mark.requirement("REQ-G")
+def test_always_fails():
+    assert False, "every attempt fails"
+'''
+
+
+def test_reruns_record_every_attempt_and_the_final_outcome_counts(pytester: pytest.Pytester, capsys) -> None:  # type: ignore[no-untyped-def]
+    pytest.importorskip("pytest_rerunfailures")
+    from harness.cli import main
+    from harness.report.html import render_cycle
+    from harness.report.mask import judge
+    from harness.report.store import CycleStore
+
+    pytester.makepyfile(test_flaky=FLAKY_SUITE)
+    result = pytester.runpytest("-p", "rerunfailures", "--reruns", "1", "--cycle-store", "c.sqlite",
+                                "--cycle-id", "CF")
+    assert result.parseoutcomes() == {"passed": 1, "failed": 1, "rerun": 2}
+    with CycleStore(pytester.path / "c.sqlite") as store:
+        records = store.records("CF")
+        store.start_cycle("C0", {})
+        for r in records:  # an earlier cycle where both passed
+            store.add_record("C0", {**r, "outcome": "passed", "failure": None})
+        store.finish_cycle("CF", {}, state="complete")
+        verdict = judge(store.cycle("CF") or {}, records)
+        page = render_cycle(store, "CF")
+    attempts = [(r["name"], r["attempt"], r["outcome"]) for r in records]
+    assert attempts == [("test_fails_once_then_passes", 1, "failed"), ("test_fails_once_then_passes", 2, "passed"),
+                        ("test_always_fails", 1, "failed"), ("test_always_fails", 2, "failed")]
+    assert verdict["counts"]["S1"] == 0 and verdict["counts"]["S3"] == 1  # the final outcome counts
+    assert "FLAKY" in page and "1 flaky" in page and "flaky, passed after failing" in page
+    capsys.readouterr()
+    assert main(["cycles", "--store", str(pytester.path / "c.sqlite"), "compare", "C0", "CF"]) == 0
+    out = capsys.readouterr().out
+    assert "flaky: 1\n  [emulated-default] test_flaky.py::test_fails_once_then_passes  (passed -> failed, passed)" in out
+    assert "new failures: 1\n  [emulated-default] test_flaky.py::test_always_fails  (passed -> failed)" in out

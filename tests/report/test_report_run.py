@@ -268,3 +268,62 @@ def test_sigkill_of_harness_run_leaves_an_incomplete_cycle_that_resume_completes
         assert cycle is not None and cycle["state"] == "complete"
         finals = {(r["bench"]["name"], r["nodeid"]) for r in store.records("CK")}
     assert len(finals) == 8  # every test of both benches, the kept ones and the re-run ones
+
+
+BAD_PROFILES = {
+    "yaml_syntax": ("kind: bench\nname: b\nconnection: {type: emulated\ndevices: []\n", 4, ""),
+    "unknown_field": (BENCH.format(name="b") + "colour: red\n", 10, "colour"),
+    "bad_connection": (BENCH.format(name="b").replace("type: emulated", "type: carrier-pigeon"), 4, "connection.type"),
+    "no_devices": ("kind: bench\nname: b\nconnection:\n  type: emulated\ndevices: []\n", 5, "devices"),
+    "missing_device_profile": (BENCH.format(name="b").split("devices:")[0] + "devices:\n  - profile: nope.yaml\n",
+                               6, "devices[0].profile"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_PROFILES))
+def test_a_bad_profile_is_one_line_exit_2_and_nothing_stored(tmp_path: Path, case: str, capsys) -> None:  # type: ignore[no-untyped-def]
+    text, line, field = BAD_PROFILES[case]
+    bench = tmp_path / "bad.yaml"
+    bench.write_text(text, encoding="utf-8")
+    store = tmp_path / "cycles.sqlite"
+    status = main(["run", "--bench", str(bench), "--store", str(store), "--reports", str(tmp_path / "reports")])
+    captured = capsys.readouterr()
+    assert status == 2
+    lines = captured.err.strip().splitlines()
+    assert len(lines) == 1, captured.err
+    where = f"{bench}:{line}: " + (f"field '{field}' " if field else "")
+    assert lines[0].startswith(where), lines[0]
+    assert not store.exists() and not (tmp_path / "reports").exists() and captured.out == ""
+
+
+def test_a_bad_bench_in_a_profile_set_is_one_line_exit_2(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    (tmp_path / "bad.yaml").write_text(BENCH.format(name="b") + "colour: red\n", encoding="utf-8")
+    pset = tmp_path / "set.yaml"
+    pset.write_text("kind: profile_set\nname: s\nbenches:\n  - bad.yaml\n", encoding="utf-8")
+    assert main(["run", "--profile-set", str(pset), "--store", str(tmp_path / "c.sqlite")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "bad.yaml:10: field 'colour'" in err[0]
+    assert not (tmp_path / "c.sqlite").exists()
+
+
+def test_a_closed_pipe_never_skips_the_report_or_the_verdict(tmp_path: Path) -> None:
+    """``harness run | head -1``: the reader goes after one line; the run goes on to the end."""
+    import subprocess
+    import sys
+
+    lab = _make_lab(tmp_path)
+    cmd = [sys.executable, "-m", "harness.cli", "run", "--bench", str(lab / "bench-one.yaml"),
+           "--suites", str(lab / "suite"), "--store", str(lab / "cycles.sqlite"), "--reports", str(lab / "reports"),
+           "--cycle-id", "CPIPE", "--pytest-args=-p no:harness"]
+    import shlex
+
+    done = subprocess.run(f"{shlex.join(cmd)} | head -1; echo \"status ${{PIPESTATUS[0]}}\"", shell=True,
+                          executable="/bin/bash", capture_output=True, text=True, timeout=300,
+                          cwd=Path(__file__).resolve().parents[2])
+    out = done.stdout.splitlines()
+    assert out[0].startswith("harness run: cycle CPIPE") and out[-1] == "status 1", done.stdout + done.stderr
+    assert "Traceback" not in done.stderr and "BrokenPipe" not in done.stderr
+    assert (lab / "reports" / "CPIPE" / "report.html").is_file()
+    with CycleStore(lab / "cycles.sqlite") as store:
+        cycle = store.cycle("CPIPE")
+    assert cycle is not None and cycle["state"] == "complete" and cycle["verdict"]["status"] == "not_met"
