@@ -81,9 +81,11 @@ def bench_trouble(exc: BaseException) -> str | None:
 
 
 def _crash_message(report: pytest.TestReport) -> str:
+    """The failure in the test's own words, every line (the report's expected-vs-actual box:
+    per-push detail and the like), without the traceback."""
     crash = getattr(report.longrepr, "reprcrash", None)
     if crash is not None:
-        return str(crash.message).splitlines()[0] if crash.message else ""
+        return str(crash.message) if crash.message else ""
     text = report.longreprtext or ""
     return text.strip().splitlines()[-1] if text.strip() else ""
 

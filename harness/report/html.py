@@ -152,7 +152,7 @@ def _device_rows(records: Sequence[Mapping[str, Any]]) -> dict[str, dict[str, An
         entry = benches.setdefault(
             name,
             {"name": name, "path": _text(bench.get("path")), "connection": _text(bench.get("connection")),
-             "devices": [], "_seen": set()},
+             "description": _text(bench.get("description")), "devices": [], "_seen": set()},
         )
         for device in record.get("devices") or []:
             if not isinstance(device, Mapping):
@@ -222,7 +222,8 @@ def build_context(cycle: Mapping[str, Any], records: Sequence[Mapping[str, Any]]
 
     benches = _device_rows(records)
     for name in meta.get("bench_names") or []:
-        benches.setdefault(str(name), {"name": str(name), "path": "", "connection": "", "devices": []})
+        benches.setdefault(str(name), {"name": str(name), "path": "", "connection": "", "description": "",
+                                       "devices": []})
     bench_list = sorted(benches.values(), key=lambda b: b["name"])
     roles: list[str] = []
     for entry in bench_list:
@@ -333,6 +334,8 @@ def build_context(cycle: Mapping[str, Any], records: Sequence[Mapping[str, Any]]
         "waivers": sorted(waivers, key=lambda w: (w["nodeid"], w["bench"])),
         "tests": tests,
         "chart_svg": Markup(pass_rate_svg(history)),  # noqa: S704 - pass_rate_svg escapes every label
+        "chart_scope": _text(meta.get("profile_set")) or "benches " + ", ".join(
+            str(b) for b in meta.get("bench_names") or []),
         "css": css,
         "csp": csp,
     }
@@ -352,14 +355,24 @@ def render_html(cycle: Mapping[str, Any], records: Sequence[Mapping[str, Any]],
     return _environment().get_template("report.html").render(**build_context(cycle, records, history))
 
 
+def profile_set_key(cycle: Mapping[str, Any]) -> str:
+    """What makes cycles comparable in the history chart: the same profile set, or (benches
+    given directly) the same bench names."""
+    meta = cycle.get("meta") or {}
+    if meta.get("profile_set"):
+        return f"set:{meta['profile_set']}"
+    return "benches:" + ",".join(sorted(str(b) for b in meta.get("bench_names") or []))
+
+
 def render_cycle(store: CycleStore, cycle_id: str, out: str | Path | None = None) -> str:
     """Render cycle ``cycle_id`` from the store alone; write it to ``out`` when given."""
     cycle = store.cycle(cycle_id)
     if cycle is None:
         raise KeyError(f"no cycle {cycle_id!r} in {store.path}")
     records = store.records(cycle_id)
+    same_set = [c for c in store.cycles() if profile_set_key(c) == profile_set_key(cycle)]
     history = {
-        requirement: store.history(requirement, until=cycle_id, last=CHART_CYCLES)
+        requirement: store.history(requirement, until=cycle_id, last=CHART_CYCLES, cycles=same_set)
         for requirement in store.requirements([cycle_id])
     }
     page = render_html(cycle, records, history)

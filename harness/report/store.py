@@ -476,15 +476,18 @@ class CycleStore:
                 found.update(json.loads(row["requirements"]))
         return sorted(found)
 
-    def history(self, requirement: str, *, until: str | None = None, last: int | None = None) -> list[dict[str, Any]]:
+    def history(self, requirement: str, *, until: str | None = None, last: int | None = None,
+                cycles: list[dict[str, Any]] | None = None) -> list[dict[str, Any]]:
         """Pass rate of one requirement per stored cycle, oldest first.
 
         Each entry: ``{"cycle_id", "started", "passed", "failed", "waived", "skipped",
         "tests", "executed", "rate"}`` counting final outcomes per (bench, nodeid); ``rate`` is
         (passed + waived) / (passed + waived + failed + error), None when nothing ran.
         ``until`` stops at that cycle (a rebuilt old report shows the history it had);
-        ``last`` keeps only the newest n entries."""
-        cycles = self.cycles()
+        ``last`` keeps only the newest n entries; ``cycles`` (as :meth:`cycles` gives them) limits
+        the history to those cycles (the report: the cycles of the same profile set). Each entry
+        also carries the cycle's ``state`` (an incomplete cycle's rate is marked as such)."""
+        cycles = self.cycles() if cycles is None else cycles
         if until is not None:
             ids = [c["id"] for c in cycles]
             if until in ids:
@@ -506,6 +509,7 @@ class CycleStore:
                 {
                     "cycle_id": cycle["id"],
                     "started": cycle["started"],
+                    "state": cycle.get("state"),
                     **counts,
                     "tests": len(final),
                     "executed": executed,

@@ -48,6 +48,9 @@ def test_harness_bug():
 
 def test_device_is_wrong():
     assert 1 == 2, "expected reliable, got unreliable"
+
+def test_every_push_detail():
+    assert False, "push 1: snapshot time present\\npush 2: snapshot time missing\\npush 3: snapshot time present"
 '''
 
 
@@ -92,6 +95,8 @@ def test_timeouts_assertions_and_harness_bugs(pytester: pytest.Pytester) -> None
     assert recs["test_harness_bug"]["outcome"] == "bench_error"
     assert "harness bug: KeyError" in recs["test_harness_bug"]["failure"]["message"]
     assert recs["test_device_is_wrong"]["outcome"] == "failed"
+    detail = recs["test_every_push_detail"]["failure"]["message"]  # the expected-vs-actual box: every line
+    assert "push 1: snapshot time present" in detail and "push 3: snapshot time present" in detail
 
 
 def _raised(exc: BaseException, cause: BaseException | None = None) -> BaseException:

@@ -39,12 +39,12 @@ def _scan(page: str) -> _Scan:
 
 
 def _seed(store: CycleStore) -> None:
-    store.start_cycle("C1", {"bench_names": ["bench-a"], "mask": {"S3": 1}})
+    store.start_cycle("C1", {"bench_names": ["bench-a"], "mask": {"S3": 1}, "profile_set": "sets/pit.yaml"})
     store.add_record("C1", record("t.py::test_ok", "passed", requirements=("SECMP0015-FR4",)))
     store.add_record("C1", record("t.py::test_bad", "failed", requirements=("SECMP0015-FR4",)))
     store.finish_cycle("C1", {"met": True, "counts": {"S3": 1}, "limits": {"S1": 0, "S2": 0, "S3": 1, "S4": 0}},
                        state="complete")
-    store.start_cycle("C2", {"bench_names": ["bench-a", "bench-b"]})
+    store.start_cycle("C2", {"bench_names": ["bench-a", "bench-b"], "profile_set": "sets/pit.yaml"})
     store.add_record("C2", record(
         "t.py::test_ok", "passed", requirements=("SECMP0015-FR4",),
         measurements=[{"name": "snapshot age", "value": 12, "units": "s", "low": 0, "high": 1800,
@@ -97,6 +97,17 @@ def test_chart_is_an_svg_with_one_bar_per_cycle_and_requirement(store: CycleStor
     assert scan.tags.count("rect") == 4
     assert "SECMP0015-FR4 in C1: 50% of 2 executed" in chart
     assert "SECMP0002-R1 in C2: nothing executed" in chart
+    assert "C1 (incomplete)" not in chart and 'class="axis"' in chart and "C2" in chart  # labelled x-axis
+    # Another profile set's cycle stays out of this chart; an incomplete cycle is marked.
+    store.start_cycle("C3", {"bench_names": ["bench-z"], "profile_set": "sets/other.yaml"})
+    store.add_record("C3", record("t.py::test_ok", "failed", requirements=("SECMP0015-FR4",)))
+    store.start_cycle("C4", {"bench_names": ["bench-a"], "profile_set": "sets/pit.yaml"})
+    store.add_record("C4", record("t.py::test_ok", "passed", requirements=("SECMP0015-FR4",)))
+    store.finish_cycle("C4", {}, state="incomplete")
+    page = render_cycle(store, "C4")
+    chart = page[page.index('id="chart"'): page.index('id="tests"')]
+    assert "C3" not in chart and "C4 (incomplete)" in chart and 'stroke-dasharray="2 2"' in chart
+    assert "SECMP0015-FR4 in C4: 100% of 1 executed (incomplete cycle)" in chart
     # Rebuilding the older cycle shows only the history it had.
     old = render_cycle(store, "C1")
     assert _scan(old[old.index('id="chart"'): old.index('id="tests"')]).tags.count("rect") == 1
@@ -163,3 +174,20 @@ def test_csp_forbids_scripts_and_allows_only_our_stylesheet(store: CycleStore) -
     assert directives["default-src"] == "'none'" and directives["script-src"] == "'none'"
     assert directives["style-src"].startswith("'sha256-") and "unsafe-inline" not in scan.csp
     assert not [k for k, _ in scan.attrs if k == "style"]  # inline style attributes would be blocked
+
+
+def test_a_failed_test_shows_every_failure_line_and_no_green_measurement(store: CycleStore) -> None:
+    store.start_cycle("CM", {"bench_names": ["bench-a"]})
+    store.add_record("CM", record(
+        "t.py::test_every_push", "failed",
+        failure={"message": "push 1: ok\npush 2: ReadingSnapshotTime missing\npush 3: ok", "text": "Traceback"},
+        measurements=[{"name": "pushes", "value": 3, "units": None, "low": 1, "high": None, "expected": None,
+                       "verdict": "pass"}],
+        bench={"name": "bench-a", "path": "b.yaml", "connection": "emulated", "description": "Rig 7 " + XSS_IMG}))
+    page = render_cycle(store, "CM")
+    tests = page[page.index('id="tests"'):]
+    assert "push 1: ok\npush 2: ReadingSnapshotTime missing\npush 3: ok" in tests
+    row = tests[tests.index("<td>pushes</td>"):tests.index("</tr>", tests.index("<td>pushes</td>"))]
+    assert "o-passed" not in row and "within limits (the test failed)" in row
+    devices = page[page.index('id="devices"'):page.index('id="traceability"')]
+    assert "Rig 7 &lt;img" in devices  # the bench description, escaped
