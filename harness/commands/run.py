@@ -43,7 +43,7 @@ from harness.commands import bench_process
 from harness.errors import CapabilityMissing, DecodeError, HarnessError, ProfileError
 from harness.report.html import render_cycle
 from harness.report.mask import DefectMask, headline, judge
-from harness.report.store import CycleStore, pytest_end_problem
+from harness.report.store import BENCH_ERROR, FAILING, CycleStore, pytest_end_problem
 
 DEFAULT_STORE = "reports/cycles.sqlite"
 DEFAULT_REPORTS = "reports"
@@ -68,6 +68,8 @@ def register(sub: Any) -> None:
                    help=f"test paths to run (repeatable; default {DEFAULT_SUITES})")
     p.add_argument("--reports", metavar="DIR", default=DEFAULT_REPORTS, help=f"reports folder (default {DEFAULT_REPORTS})")
     p.add_argument("--pytest-args", metavar="ARGS", default="", help='extra pytest arguments, e.g. "-k GCS60a -x"')
+    p.add_argument("--all-captures", action="store_true",
+                   help="keep every test's pcapng capture (default: only those of tests that did not pass)")
     p.add_argument("--resume", metavar="ID", help="complete cycle ID: run its benches that did not end or had bench"
                    " errors, with the cycle's own benches, suites, mask and pytest arguments")
     p.set_defaults(func=run)
@@ -298,7 +300,8 @@ def execute(args: argparse.Namespace, runs: list[BenchRun], store: CycleStore, c
                 bench.log = open(logs / f"{bench.slug}.log", "wb")  # noqa: SIM115 - closed when it ends
                 bench.proc = bench_process.start(  # type: ignore[assignment]
                     _pytest_command(args, bench, store.path, cycle_id, out), bench.log,
-                    {**_child_env(), "HARNESS_CAPTURES": str((out / CAPTURES).resolve())})
+                    {**_child_env(), "HARNESS_CAPTURES": str((out / CAPTURES).resolve()),
+                     "HARNESS_CAPTURES_KEEP": "all" if getattr(args, "all_captures", False) else "failed"})
                 assert bench.proc is not None
                 store.bench_started(cycle_id, bench.name, pid=bench.proc.pid)
                 started[bench.slug] = time.monotonic()
@@ -406,9 +409,16 @@ def merge_cycle_captures(out: Path) -> str | None:
 
 
 def write_records(store: CycleStore, cycle_id: str, target: Path) -> int:
+    """Every record as JSON Lines. Tests that passed (or were skipped or waived) keep each
+    exchange's hex and summary but not its decoded tree (``harness decode`` rebuilds it; the
+    store keeps it): the decoded trees of a full PIT cycle are most of its folder's size."""
     records = store.records(cycle_id)
     with open(target, "w", encoding="utf-8") as fh:
         for record in records:
+            if record.get("outcome") not in FAILING | {BENCH_ERROR}:
+                record = {**record, "exchanges": [
+                    {k: v for k, v in x.items() if k != "decoded"} if isinstance(x, dict) else x
+                    for x in record.get("exchanges") or []]}
             fh.write(json.dumps(record, default=str) + "\n")
     return len(records)
 

@@ -134,8 +134,13 @@ def _exchange_text(exchanges: list[dict[str, Any]]) -> str:
 
 
 def _attach_html(item: pytest.Item, report: pytest.TestReport, st: ItemState) -> None:
+    """The exchanges as pytest-html extras, for a test that did not pass (a passed test's
+    traffic is in the cycle store and, summarised, in the compliance report: attaching it to
+    every test made each bench's pytest-html file ~2 MB)."""
     if not st.exchanges or not getattr(item.config.option, "htmlpath", None):
         return  # only when an HTML report is being written: extras travel with every report
+    if st.outcome in ("passed", "skipped", "waived"):
+        return
     try:
         from pytest_html import extras as html_extras
     except ImportError:

@@ -170,6 +170,28 @@ def _device_rows(records: Sequence[Mapping[str, Any]]) -> dict[str, dict[str, An
     return benches
 
 
+def _exchange(x: Mapping[str, Any], full: bool) -> dict[str, Any]:
+    """One exchange for the page: in full (hex, decoded tree, date-times in words) for a test that
+    did not pass; its one-line summary for a passed one (its bytes stay in the store and the
+    records: a full PIT cycle's decoded traffic in full is ~25 MB of HTML)."""
+    out: dict[str, Any] = {k: _text(x.get(k)) for k in ("direction", "use_case", "time", "summary")}
+    if not full:
+        return out
+    out.update(hex=_text(x.get("hex")), tree=tree_text(x.get("decoded")), datetimes=_datetimes(x.get("decoded")))
+    return out
+
+
+def traffic_summary(exchanges: Sequence[Mapping[str, Any]]) -> str:
+    """A passed test's traffic in one line: ``12 exchanges: ECS19 tx 3 / rx 3, ECS07r tx 1 / rx 1``."""
+    counts: dict[str, dict[str, int]] = {}
+    for x in exchanges:
+        per = counts.setdefault(_text(x.get("use_case")) or "?", {})
+        direction = _text(x.get("direction")) or "?"
+        per[direction] = per.get(direction, 0) + 1
+    parts = [f"{uc} " + " / ".join(f"{d} {n}" for d, n in per.items()) for uc, per in counts.items()]
+    return f"{len(exchanges)} exchange{'s' if len(exchanges) != 1 else ''}: " + ", ".join(parts)
+
+
 def _flaky(outcomes: Sequence[str]) -> bool:
     """Passed (or waived) in the end after a failing attempt: a rerun changed the result."""
     return bool(outcomes) and outcomes[-1] in NOT_FAILING and any(o in FAILING for o in outcomes[:-1])
@@ -240,6 +262,7 @@ def build_context(cycle: Mapping[str, Any], records: Sequence[Mapping[str, Any]]
         failure = record.get("failure") if isinstance(record.get("failure"), Mapping) else None
         waiver = record.get("waiver") if isinstance(record.get("waiver"), Mapping) else None
         duration = record.get("duration_s")
+        full = _text(record.get("outcome")) not in ("passed", "skipped", "waived")
         tests.append(
             {
                 "anchor": f"t{i}",
@@ -264,18 +287,10 @@ def build_context(cycle: Mapping[str, Any], records: Sequence[Mapping[str, Any]]
                     {k: _text(m.get(k)) for k in ("name", "value", "units", "low", "high", "expected", "verdict")}
                     for m in record.get("measurements") or [] if isinstance(m, Mapping)
                 ],
-                "exchanges": [
-                    {
-                        "direction": _text(x.get("direction")),
-                        "use_case": _text(x.get("use_case")),
-                        "time": _text(x.get("time")),
-                        "summary": _text(x.get("summary")),
-                        "hex": _text(x.get("hex")),
-                        "tree": tree_text(x.get("decoded")),
-                        "datetimes": _datetimes(x.get("decoded")),
-                    }
-                    for x in record.get("exchanges") or [] if isinstance(x, Mapping)
-                ],
+                "full_traffic": full,
+                "compact": _text(record.get("outcome")) == "passed" and not _flaky(attempts.get(key, [])),
+                "traffic": traffic_summary([x for x in record.get("exchanges") or [] if isinstance(x, Mapping)]),
+                "exchanges": [_exchange(x, full) for x in record.get("exchanges") or [] if isinstance(x, Mapping)],
             }
         )
 
