@@ -21,7 +21,8 @@ CATEGORIES = ("new_failures", "fixed", "still_failing", "flaky", "new_tests", "r
 
 
 def register(sub: Any) -> None:
-    p = sub.add_parser("cycles", help="list, show and compare stored test cycles")
+    p = sub.add_parser("cycles", help="list, show and compare stored test cycles",
+                       description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--store", metavar="PATH", default=DEFAULT_STORE, help=f"cycle store (default {DEFAULT_STORE})")
     p.add_argument("--json", action="store_true", help="print JSON instead of text")
     what = p.add_subparsers(dest="action", required=True)
