@@ -8,7 +8,7 @@ import importlib
 import sys
 
 from harness import __version__, pycache_dir
-from harness.errors import HarnessError
+from harness.errors import HarnessError, ProfileError
 
 SUBCOMMANDS = ("decode", "emulate", "send", "faults", "run", "cycles", "report", "devices")
 
@@ -42,6 +42,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return int(args.func(args) or 0)
+    except ProfileError as exc:  # one line that starts with file:line, as editors and CI logs link it
+        print(str(exc).splitlines()[0] if str(exc) else "profile error", file=sys.stderr)
+        return 2
     except HarnessError as exc:
         print(f"harness {args.command}: {exc}", file=sys.stderr)
         return 2

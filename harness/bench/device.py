@@ -110,7 +110,7 @@ class BenchDevice:
                             alert_message_code=reply.message_code)
         response, tree = check_response(use_case, reply, reply_raw, b.parties.keystore, msg)
         when = str(reply.date_time) if reply.date_time is not None else "no date-time"
-        status = "success" if response.success else f"failure {response.statuses}"
+        status = "success" if response.success else f"failure {_statuses_text(response.statuses)}"
         b.record(use_case, "rx", reply_raw,
                  f"{use_case} rx {when} from {self.role.value}; {status}; MAC {response.mac.value}, "
                  f"signature {response.signature.value}", tree)
@@ -287,3 +287,16 @@ def handle_for(bench: Bench, profile: Any) -> BenchDevice:
     role = identity.role_name(profile)
     cls = GsmeDevice if role == "GSME" else BenchDevice
     return cls(bench, profile)
+
+
+def _statuses_text(statuses: object) -> str:
+    """Per-item result codes as a person reads them (``PDR 0x01``), not a Python repr."""
+    if isinstance(statuses, dict):
+        return ", ".join(f"{k} {_code(v)}" for k, v in statuses.items()) or "(no item results)"
+    if isinstance(statuses, (list, tuple)):
+        return ", ".join(_code(v) for v in statuses) or "(no item results)"
+    return str(statuses)
+
+
+def _code(value: object) -> str:
+    return f"0x{value:02X}" if isinstance(value, int) and not isinstance(value, bool) else str(value)

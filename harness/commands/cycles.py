@@ -1,4 +1,9 @@
-"""``harness cycles list | show ID | compare A B``: the stored PIT cycles."""
+"""``harness cycles list | show ID | compare A B``: the stored PIT cycles.
+
+Each cycle shows its state (running / complete / incomplete) and its verdict, judged from the
+store: MET or NOT MET only for a complete cycle without bench errors, else INCONCLUSIVE.
+``show`` exits like ``harness run`` would for that cycle: 0 met, 1 not met, 3 inconclusive
+(or still running); every command exits 2 on a usage error (no store, no such cycle)."""
 
 from __future__ import annotations
 
@@ -8,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.errors import HarnessError
-from harness.report.mask import DefectMask
+from harness.report.mask import STATUS_WORDS, headline, judge
 from harness.report.store import CycleStore, final_outcomes
 
 DEFAULT_STORE = "reports/cycles.sqlite"
@@ -16,7 +21,8 @@ CATEGORIES = ("new_failures", "fixed", "still_failing", "flaky", "new_tests", "r
 
 
 def register(sub: Any) -> None:
-    p = sub.add_parser("cycles", help="list, show and compare stored test cycles")
+    p = sub.add_parser("cycles", help="list, show and compare stored test cycles",
+                       description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--store", metavar="PATH", default=DEFAULT_STORE, help=f"cycle store (default {DEFAULT_STORE})")
     p.add_argument("--json", action="store_true", help="print JSON instead of text")
     what = p.add_subparsers(dest="action", required=True)
@@ -29,11 +35,9 @@ def register(sub: Any) -> None:
     p.set_defaults(func=run)
 
 
-def _verdict_word(cycle: dict[str, Any]) -> str:
-    verdict = cycle.get("verdict") or {}
-    if "met" not in verdict:
-        return "unfinished" if not cycle.get("finished") else "no verdict"
-    return "MET" if verdict["met"] else "NOT MET"
+def _verdict_word(store: CycleStore, cycle: dict[str, Any]) -> str:
+    verdict = judge(cycle, store.records(cycle["id"]))
+    return f"{cycle['state']}  mask {STATUS_WORDS[verdict['status']]}"
 
 
 def run(args: argparse.Namespace) -> int:
@@ -60,7 +64,7 @@ def _list(store: CycleStore, as_json: bool) -> int:
     for c in cycles:
         counts = ", ".join(f"{n} {o}" for o, n in sorted(c["counts"].items())) or "no records"
         benches = len(c["meta"].get("bench_names") or []) or "?"
-        print(f"{c['id']}  {c['started']}  benches {benches}  {counts}  mask {_verdict_word(c)}")
+        print(f"{c['id']}  {c['started']}  benches {benches}  {counts}  {_verdict_word(store, c)}")
     return 0
 
 
@@ -69,19 +73,25 @@ def _show(store: CycleStore, cycle_id: str, as_json: bool) -> int:
     if cycle is None:
         raise KeyError(f"no cycle {cycle_id!r} in {store.path}")
     records = store.records(cycle_id)
-    verdict = cycle["verdict"] if (cycle["verdict"] or {}).get("met") is not None else \
-        DefectMask.from_mapping(cycle["meta"].get("mask") or {}, source="cycle meta").evaluate(records)
+    verdict = judge(cycle, records)
     if as_json:
         print(json.dumps({"cycle": cycle, "verdict": verdict, "records": records}, indent=2, default=str))
-        return 0
-    print(f"cycle {cycle['id']}: started {cycle['started']}, finished {cycle['finished'] or '(not finished)'}")
+        return int(verdict["exit"])
+    print(f"cycle {cycle['id']}: {cycle['state']}, started {cycle['started']}, "
+          f"finished {cycle['finished'] or '(not finished)'}")
+    if cycle["lifecycle"]["reason"]:
+        print(f"  {cycle['lifecycle']['reason']}")
+    for missing in verdict["missing_benches"]:
+        print(f"  bench {missing['bench']} did not run to the end: {missing['reason']}")
     print("open failures / limit: " + ", ".join(
         f"{s} {verdict['counts'].get(s, 0)}/{verdict['limits'].get(s, 0)}" for s in ("S1", "S2", "S3", "S4")))
-    print(f"defect mask {'MET' if verdict.get('met') else 'NOT MET'}")
+    print(headline(verdict))
+    if verdict["status"] == "inconclusive" and cycle["meta"].get("resume_command"):
+        print(f"  re-run what did not run: {cycle['meta']['resume_command']}")
     for (bench, nodeid), record in sorted(final_outcomes(records).items(), key=lambda kv: (kv[0][1], kv[0][0])):
         reqs = ",".join(record.get("requirements") or [])
-        print(f"  {record.get('outcome', '?'):8} {record.get('severity', 'S3')} [{bench}] {nodeid}  {reqs}")
-    return 0
+        print(f"  {record.get('outcome', '?'):11} {record.get('severity', 'S3')} [{bench}] {nodeid}  {reqs}")
+    return int(verdict["exit"])
 
 
 def _compare(store: CycleStore, a: str, b: str, as_json: bool) -> int:
@@ -94,5 +104,6 @@ def _compare(store: CycleStore, a: str, b: str, as_json: bool) -> int:
         items = result[category]
         print(f"{category.replace('_', ' ')}: {len(items)}")
         for item in items:
-            print(f"  [{item['bench']}] {item['nodeid']}  ({item['before'] or '-'} -> {item['after'] or '-'})")
+            after = ", ".join(item["attempts"]) if category == "flaky" and item.get("attempts") else item["after"]
+            print(f"  [{item['bench']}] {item['nodeid']}  ({item['before'] or '-'} -> {after or '-'})")
     return 0

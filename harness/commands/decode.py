@@ -166,10 +166,14 @@ def _decode_all(sources: list[Iterator[tuple[str, bytes | InputError]]], keystor
                 print(f"{name}: byte {exc.offset}: {exc.field}: {exc.reason}", file=err)
                 failed += 1
                 continue
-            if as_json:
-                out.write(json.dumps(decoded.to_json(), separators=(", ", ": ")) + "\n")
-            else:
-                out.write(("" if first else "\n") + decoded.to_text() + "\n")
+            try:
+                text = json.dumps(decoded.to_json(), separators=(", ", ": ")) if as_json else decoded.to_text()
+            except Exception as exc:  # noqa: BLE001 - a rendering bug must not drop the later inputs
+                print(f"{name}: decoded, but cannot be rendered ({type(exc).__name__}: {exc}): a harness bug",
+                      file=err)
+                failed += 1
+                continue
+            out.write(text + "\n" if as_json else ("" if first else "\n") + text + "\n")
             first = False
     return failed
 

@@ -70,6 +70,7 @@ def pytest_sessionstart(session: pytest.Session) -> None:
             "profile_set": state.set_path, "harness_version": __version__,
             "started": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
         })
+        state.record_bench_start()
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
@@ -94,8 +95,7 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     state = state_of(session.config)
     if not state.is_worker and state.store_path:
-        state.finish_cycle({"exitstatus": int(exitstatus),
-                            "finished": _dt.datetime.now(_dt.timezone.utc).isoformat()})
+        state.record_bench_end(int(exitstatus))  # the cycle itself is closed only by harness run
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:

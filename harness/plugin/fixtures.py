@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from harness.errors import BenchError
 from harness.plugin.item import item_state
 from harness.plugin.state import state_of
 from harness.records import Measurement
@@ -21,8 +22,8 @@ def bench(request: pytest.FixtureRequest) -> Any:
     state = state_of(request.config)
     try:
         return state.bench
-    except Exception as exc:  # a bench that cannot start errors every test that needs it
-        pytest.fail(f"bench could not start: {exc}", pytrace=False)
+    except Exception as exc:  # a bench that cannot start is a bench error of every test that needs it
+        raise BenchError(f"bench could not start: {exc}") from exc
 
 
 @pytest.fixture

@@ -266,7 +266,7 @@ class BenchProfile:
     def bench_identity(self) -> dict[str, Any]:
         """The record's ``bench`` object."""
         return {"name": self.name, "path": display_path(self.source),
-                "connection": self.connection.type.value}
+                "connection": self.connection.type.value, "description": self.description}
 
 
 SEVERITIES = ("S1", "S2", "S3", "S4")

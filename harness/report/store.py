@@ -14,21 +14,29 @@ Flaky, as :meth:`CycleStore.compare` reports it, means either
 * across the last ``flaky_window`` cycles up to and including the later one, the key's pass/fail
   state changed at least twice (pass -> fail -> pass or fail -> pass -> fail).
 A flaky key is reported only as flaky, never as a new failure, fix or still-failing test.
+
+Lifecycle. A cycle is ``running``, ``complete`` or ``incomplete`` (``harness.records.CYCLE_STATES``).
+Whoever creates the cycle is its *owner* (host, pid); each bench's run is a ``bench_runs`` row
+(running / ended / crashed) written by whoever executes it. Only :meth:`CycleStore.finish_cycle`
+with ``state="complete"`` (called by ``harness run`` after every planned bench ended) makes a
+cycle complete. A stored ``running`` cycle whose owner process is gone (killed) reads as
+``incomplete``; :meth:`CycleStore.lifecycle` names the benches that did not run to the end.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
 import json
+import os
+import platform
 import sqlite3
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-FAILING = frozenset({"failed", "error"})
-NOT_FAILING = frozenset({"passed", "waived"})
-OUTCOMES = ("passed", "failed", "error", "waived", "skipped")
-DEFAULT_SEVERITY = "S3"
+from harness.records import BENCH_ERROR, DEFAULT_SEVERITY, FAILING, NOT_FAILING, OUTCOMES
+
+__all__ = ["BENCH_ERROR", "DEFAULT_SEVERITY", "FAILING", "NOT_FAILING", "OUTCOMES", "CycleStore"]
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS cycles (
@@ -50,7 +58,22 @@ CREATE TABLE IF NOT EXISTS records (
     finished TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS records_cycle ON records(cycle_id, seq);
+CREATE TABLE IF NOT EXISTS bench_runs (
+    cycle_id TEXT NOT NULL REFERENCES cycles(id),
+    bench TEXT NOT NULL,
+    state TEXT NOT NULL,
+    started TEXT,
+    finished TEXT,
+    exitstatus INTEGER,
+    reason TEXT,
+    host TEXT,
+    pid INTEGER,
+    PRIMARY KEY (cycle_id, bench)
+);
 """
+# Columns added to ``cycles`` after the first stores were written (added on open when missing).
+_CYCLE_COLUMNS = {"state": "TEXT NOT NULL DEFAULT 'running'", "owner": "TEXT"}
+
 
 Key = tuple[str, str]
 
@@ -120,6 +143,20 @@ class CycleStore:
             for statement in _SCHEMA.split(";"):
                 if statement.strip():
                     self._db.execute(statement)
+            have = {row["name"] for row in self._db.execute("PRAGMA table_info(cycles)")}
+            for name, decl in _CYCLE_COLUMNS.items():
+                if name not in have:
+                    self._db.execute(f"ALTER TABLE cycles ADD COLUMN {name} {decl}")
+                    if name == "state":  # a store of an older harness: judge its finished cycles once
+                        self._migrate_states()
+
+    def _migrate_states(self) -> None:
+        """Older stores had no lifecycle: a cycle is complete only if ``harness run`` stored its
+        verdict (``wall_s``) with no bench errors; anything else (killed, plain pytest) is incomplete."""
+        for row in self._db.execute("SELECT id, verdict FROM cycles").fetchall():
+            verdict = json.loads(row["verdict"]) if row["verdict"] else {}
+            done = "wall_s" in verdict and not verdict.get("bench_errors")
+            self._db.execute("UPDATE cycles SET state = ? WHERE id = ?", ("complete" if done else "incomplete", row["id"]))
 
     # -- plumbing ---------------------------------------------------------------------------
 
@@ -138,15 +175,17 @@ class CycleStore:
     # -- writing ----------------------------------------------------------------------------
 
     def start_cycle(self, cycle_id: str, meta: Mapping[str, Any] | None = None) -> None:
-        """Create the cycle, or merge ``meta`` into an existing one (each bench process calls
-        this): existing keys win, except lists, which are united in order."""
+        """Create the cycle (state ``running``, owned by this process), or merge ``meta`` into an
+        existing one (each bench process calls this): existing keys win, except lists, which are
+        united in order. The state and owner of an existing cycle are left alone."""
         meta = dict(meta or {})
         with self._write():
             row = self._db.execute("SELECT meta FROM cycles WHERE id = ?", (cycle_id,)).fetchone()
             if row is None:
                 self._db.execute(
-                    "INSERT INTO cycles(id, started, meta) VALUES (?, ?, ?)",
-                    (cycle_id, str(meta.get("started") or utc_now()), json.dumps(meta, default=str)),
+                    "INSERT INTO cycles(id, started, meta, state, owner) VALUES (?, ?, ?, 'running', ?)",
+                    (cycle_id, str(meta.get("started") or utc_now()), json.dumps(meta, default=str),
+                     json.dumps(_this_process())),
                 )
                 return
             merged = _merge_meta(json.loads(row["meta"] or "{}"), meta)
@@ -179,19 +218,110 @@ class CycleStore:
                 ),
             )
 
-    def finish_cycle(self, cycle_id: str, verdict: Mapping[str, Any]) -> None:
-        """Mark the cycle finished with its verdict (defect-mask result and run facts). Keys of
-        an earlier verdict (each bench's pytest session writes its exit status) are kept unless
-        ``verdict`` replaces them."""
+    def finish_cycle(self, cycle_id: str, verdict: Mapping[str, Any], *, state: str) -> None:
+        """Close the cycle as ``complete`` or ``incomplete`` with its verdict (defect-mask result
+        and run facts; keys of an earlier verdict are kept unless ``verdict`` replaces them).
+        Only ``harness run`` calls this, after every bench it started has ended."""
+        if state not in ("complete", "incomplete"):
+            raise ValueError(f"a finished cycle is complete or incomplete, not {state!r}")
         with self._write():
             row = self._db.execute("SELECT verdict FROM cycles WHERE id = ?", (cycle_id,)).fetchone()
             if row is None:
                 raise KeyError(f"no cycle {cycle_id!r} in {self.path}")
             merged = {**(json.loads(row["verdict"]) if row["verdict"] else {}), **dict(verdict)}
             self._db.execute(
-                "UPDATE cycles SET finished = ?, verdict = ? WHERE id = ?",
-                (utc_now(), json.dumps(merged, default=str), cycle_id),
+                "UPDATE cycles SET finished = ?, verdict = ?, state = ? WHERE id = ?",
+                (utc_now(), json.dumps(merged, default=str), state, cycle_id),
             )
+
+    def reopen_cycle(self, cycle_id: str) -> None:
+        """A resumed cycle runs again: state ``running``, owned by this process, not finished."""
+        with self._write():
+            done = self._db.execute(
+                "UPDATE cycles SET state = 'running', finished = NULL, owner = ? WHERE id = ?",
+                (json.dumps(_this_process()), cycle_id),
+            )
+            if done.rowcount == 0:
+                raise KeyError(f"no cycle {cycle_id!r} in {self.path}")
+
+    def bench_started(self, cycle_id: str, bench: str, *, pid: int | None = None) -> None:
+        """One bench's run begins (a re-run of the bench replaces its earlier row)."""
+        with self._write():
+            self._db.execute(
+                "INSERT OR IGNORE INTO cycles(id, started, meta, state, owner) VALUES (?, ?, '{}', 'running', ?)",
+                (cycle_id, utc_now(), json.dumps(_this_process())),
+            )
+            self._db.execute(
+                "INSERT OR REPLACE INTO bench_runs(cycle_id, bench, state, started, host, pid)"
+                " VALUES (?, ?, 'running', ?, ?, ?)",
+                (cycle_id, bench, utc_now(), platform.node(), pid if pid is not None else os.getpid()),
+            )
+
+    def bench_ended(self, cycle_id: str, bench: str, *, exitstatus: int | None,
+                    crashed: str | None = None) -> None:
+        """One bench's run is over: ``ended`` with pytest's exit status, or ``crashed`` with the
+        reason (the process died, pytest could not start, an internal error)."""
+        with self._write():
+            self._db.execute(
+                "INSERT OR IGNORE INTO bench_runs(cycle_id, bench, state, started, host, pid)"
+                " VALUES (?, ?, 'running', ?, ?, ?)",
+                (cycle_id, bench, utc_now(), platform.node(), os.getpid()),
+            )
+            self._db.execute(
+                "UPDATE bench_runs SET state = ?, finished = ?, exitstatus = ?, reason = ?"
+                " WHERE cycle_id = ? AND bench = ?",
+                ("crashed" if crashed else "ended", utc_now(), exitstatus, crashed, cycle_id, bench),
+            )
+
+    def bench_runs(self, cycle_id: str) -> dict[str, dict[str, Any]]:
+        """Every bench run of the cycle: ``{bench: {"state", "started", "finished", "exitstatus",
+        "reason", "host", "pid"}}``."""
+        rows = self._db.execute("SELECT * FROM bench_runs WHERE cycle_id = ? ORDER BY started, bench", (cycle_id,))
+        return {row["bench"]: {k: row[k] for k in row.keys() if k not in ("cycle_id", "bench")} for row in rows}
+
+    def lifecycle(self, cycle_id: str) -> dict[str, Any]:
+        """Where the cycle stands: ``{"state", "reason", "missing": [{"bench", "reason"}]}``.
+
+        ``missing`` lists every planned bench (``meta.bench_names``, plus any bench that wrote a
+        run or records) that did not end: never started, running when its process or the cycle's
+        owner died, or crashed. A stored ``running`` cycle whose owner is gone is ``incomplete``."""
+        row = self._db.execute("SELECT state, owner, meta FROM cycles WHERE id = ?", (cycle_id,)).fetchone()
+        if row is None:
+            raise KeyError(f"no cycle {cycle_id!r} in {self.path}")
+        meta = json.loads(row["meta"] or "{}")
+        owner = json.loads(row["owner"]) if row["owner"] else None
+        runs = self.bench_runs(cycle_id)
+        planned = [str(b) for b in meta.get("bench_names") or []]
+        with_records = [r["bench"] for r in self._db.execute(
+            "SELECT DISTINCT bench FROM records WHERE cycle_id = ?", (cycle_id,))]
+        for name in [*runs, *with_records]:
+            if name not in planned:
+                planned.append(name)
+        state = str(row["state"] or "running")
+        owner_alive = _alive(owner)
+        missing = []
+        for name in planned:
+            run = runs.get(name)
+            if run is None:
+                reason = "never started"
+            elif run["state"] == "crashed":
+                reason = f"crashed: {run['reason']}"
+            elif run["state"] == "running":
+                if state == "running" and owner_alive is not False and _alive(run) is not False:
+                    continue  # still at work
+                reason = "did not finish (its process was killed or the cycle was stopped)"
+            else:
+                continue
+            missing.append({"bench": name, "reason": reason})
+        reason = ""
+        if state == "running" and owner_alive is False:
+            state = "incomplete"
+            pid = owner.get("pid") if isinstance(owner, Mapping) else "?"
+            reason = (f"the process that ran it (pid {pid}) is gone without closing it: killed, or a plain"
+                      " pytest session (only harness run marks a cycle complete)")
+        elif state == "incomplete":
+            reason = "not every bench ran to the end"
+        return {"state": state, "reason": reason, "missing": missing}
 
     # -- reading ----------------------------------------------------------------------------
 
@@ -201,7 +331,7 @@ class CycleStore:
         counts: dict[str, dict[str, int]] = {}
         for row in self._db.execute("SELECT cycle_id, outcome, COUNT(*) AS n FROM records GROUP BY cycle_id, outcome"):
             counts.setdefault(row["cycle_id"], {})[row["outcome"]] = row["n"]
-        return [self._cycle_dict(row, counts.get(row["id"], {})) for row in rows]
+        return [self._cycle_dict(row, counts.get(row["id"], {}), self.lifecycle(row["id"])) for row in rows]
 
     def cycle(self, cycle_id: str) -> dict[str, Any] | None:
         row = self._db.execute("SELECT * FROM cycles WHERE id = ?", (cycle_id,)).fetchone()
@@ -213,14 +343,16 @@ class CycleStore:
                 "SELECT outcome, COUNT(*) AS n FROM records WHERE cycle_id = ? GROUP BY outcome", (cycle_id,)
             )
         }
-        return self._cycle_dict(row, counts)
+        return self._cycle_dict(row, counts, self.lifecycle(cycle_id))
 
     @staticmethod
-    def _cycle_dict(row: sqlite3.Row, counts: dict[str, int]) -> dict[str, Any]:
+    def _cycle_dict(row: sqlite3.Row, counts: dict[str, int], lifecycle: dict[str, Any]) -> dict[str, Any]:
         return {
             "id": row["id"],
             "started": row["started"],
             "finished": row["finished"],
+            "state": lifecycle["state"],
+            "lifecycle": lifecycle,
             "meta": json.loads(row["meta"] or "{}"),
             "verdict": json.loads(row["verdict"]) if row["verdict"] else None,
             "counts": counts,
@@ -287,8 +419,13 @@ class CycleStore:
             k: [] for k in ("new_failures", "fixed", "still_failing", "flaky", "new_tests", "removed_tests")
         }
 
+        attempts: dict[Key, list[str]] = {}
+        for key, outcome in runs_b:
+            attempts.setdefault(key, []).append(outcome)
+
         def item(key: Key) -> dict[str, Any]:
-            return {"bench": key[0], "nodeid": key[1], "before": before.get(key), "after": after.get(key)}
+            return {"bench": key[0], "nodeid": key[1], "before": before.get(key), "after": after.get(key),
+                    "attempts": attempts.get(key, [])}
 
         for key in sorted(set(before) | set(after)):
             if key not in before:
@@ -339,15 +476,18 @@ class CycleStore:
                 found.update(json.loads(row["requirements"]))
         return sorted(found)
 
-    def history(self, requirement: str, *, until: str | None = None, last: int | None = None) -> list[dict[str, Any]]:
+    def history(self, requirement: str, *, until: str | None = None, last: int | None = None,
+                cycles: list[dict[str, Any]] | None = None) -> list[dict[str, Any]]:
         """Pass rate of one requirement per stored cycle, oldest first.
 
         Each entry: ``{"cycle_id", "started", "passed", "failed", "waived", "skipped",
         "tests", "executed", "rate"}`` counting final outcomes per (bench, nodeid); ``rate`` is
         (passed + waived) / (passed + waived + failed + error), None when nothing ran.
         ``until`` stops at that cycle (a rebuilt old report shows the history it had);
-        ``last`` keeps only the newest n entries."""
-        cycles = self.cycles()
+        ``last`` keeps only the newest n entries; ``cycles`` (as :meth:`cycles` gives them) limits
+        the history to those cycles (the report: the cycles of the same profile set). Each entry
+        also carries the cycle's ``state`` (an incomplete cycle's rate is marked as such)."""
+        cycles = self.cycles() if cycles is None else cycles
         if until is not None:
             ids = [c["id"] for c in cycles]
             if until in ids:
@@ -369,6 +509,7 @@ class CycleStore:
                 {
                     "cycle_id": cycle["id"],
                     "started": cycle["started"],
+                    "state": cycle.get("state"),
                     **counts,
                     "tests": len(final),
                     "executed": executed,
@@ -390,6 +531,63 @@ class _Transaction:
 
     def __exit__(self, exc_type: object, *rest: object) -> None:
         self._db.execute("ROLLBACK" if exc_type else "COMMIT")
+
+
+# pytest's exit statuses of a session that ran to its end: tests all passed, some failed, none
+# collected. Anything else (interrupted, internal error, usage error, a signal) is a crash.
+PYTEST_ENDED = (0, 1, 5)
+
+
+def pytest_end_problem(code: int) -> str | None:
+    """None when a bench's pytest exit status means it ran to its end; else what went wrong."""
+    if code in PYTEST_ENDED:
+        return None
+    if code < 0:
+        return f"killed by signal {-code}"
+    words = {2: "interrupted or collection errors", 3: "pytest internal error", 4: "pytest usage error"}
+    return f"pytest exit status {code}: {words.get(code, 'unexpected')}"
+
+
+def _this_process() -> dict[str, Any]:
+    """Who owns a cycle: host, pid and the pid's start time (pids are reused)."""
+    return {"host": platform.node(), "pid": os.getpid(), "since": _process_start(os.getpid())}
+
+
+def _process_start(pid: int) -> str | None:
+    """The kernel's start time of ``pid`` (clock ticks since boot), None where /proc has none."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as fh:
+            return fh.read().rsplit(")", 1)[1].split()[19]
+    except (OSError, IndexError):
+        return None
+
+
+def _alive(who: Mapping[str, Any] | None) -> bool | None:
+    """Whether the process ``{"host", "pid"[, "since"]}`` still runs: None when it cannot be told
+    (another host, no pid)."""
+    if not isinstance(who, Mapping) or not who.get("pid") or who.get("host") != platform.node():
+        return None
+    pid = int(who["pid"])
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    since = who.get("since")
+    if since is not None and _process_start(pid) not in (None, since):
+        return False  # the pid now belongs to another process
+    if _zombie(pid):
+        return False
+    return True
+
+
+def _zombie(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as fh:
+            return fh.read().rsplit(")", 1)[1].split()[0] == "Z"
+    except (OSError, IndexError):
+        return False
 
 
 def _merge_meta(old: dict[str, Any], new: Mapping[str, Any]) -> dict[str, Any]:
