@@ -40,11 +40,19 @@ from typing import IO, Any
 from harness import __version__, pycache_dir
 from harness.commands import bench_process
 from harness.errors import CapabilityMissing, DecodeError, HarnessError, ProfileError
-from harness.report.html import render_cycle
-from harness.report.mask import DefectMask, headline, judge
 from harness.report.db import display as store_display
 from harness.report.db import exists as store_exists
-from harness.report.store import BENCH_ERROR, DEFAULT_STORE, FAILING, CycleStore, pytest_end_problem, record_key, store_location
+from harness.report.html import render_cycle
+from harness.report.mask import DefectMask, headline, judge
+from harness.report.store import (
+    BENCH_ERROR,
+    DEFAULT_STORE,
+    FAILING,
+    CycleStore,
+    pytest_end_problem,
+    record_key,
+    store_location,
+)
 
 DEFAULT_REPORTS = "reports"
 DEFAULT_SUITES = "tests/compliance"

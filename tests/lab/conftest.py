@@ -16,6 +16,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.transport.conftest import echo, pty_server  # noqa: F401 - the RFC 2217 test sits on the pty device
+
 
 def need_labgrid() -> None:
     """labgrid is the optional extra ``harness[lab]``: CI installs it, so there it must be present."""

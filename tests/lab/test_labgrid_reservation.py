@@ -20,7 +20,10 @@ SUITE = '''
 import os, time
 
 def test_hold_the_bench():
-    time.sleep(float(os.environ.get("HOLD_S", "0")))
+    release = os.environ.get("HOLD_UNTIL")  # the test lets this run end by creating the file
+    deadline = time.monotonic() + 300
+    while release and not os.path.exists(release) and time.monotonic() < deadline:
+        time.sleep(0.1)
 '''
 
 
@@ -34,9 +37,9 @@ def _bench(root: Path, name: str, tags: dict[str, str]) -> Path:
     return path
 
 
-def _harness_run(root: Path, bench: Path, coordinator: str, user: str, *extra: str, hold_s: float = 0,
+def _harness_run(root: Path, bench: Path, coordinator: str, user: str, *extra: str, hold_until: Path | None = None,
                  ) -> subprocess.Popen[str]:
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "HARNESS_LAB_USER": user, "HOLD_S": str(hold_s)}
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "HARNESS_LAB_USER": user, "HOLD_UNTIL": str(hold_until or "")}
     for name in ("HARNESS_LOCKS", "HARNESS_LOCK_WAIT", "HARNESS_STORE", "PYTEST_XDIST_WORKER"):
         env.pop(name, None)
     cmd = [sys.executable, "-c", "import sys; from harness.cli import main; sys.exit(main())", "run",
@@ -84,7 +87,8 @@ def test_second_harness_run_on_a_held_bench_fails_fast_or_waits_other_bench_runs
     bench_a = _bench(tmp_path, "bench-a", {"ch": "sbch", "gsme": "new"})
     bench_b = _bench(tmp_path, "bench-b", {"ch": "dbch", "gsme": "old"})
 
-    first = _harness_run(tmp_path, bench_a, coordinator, "alice", hold_s=12)
+    release = tmp_path / "release-bench-a"
+    first = _harness_run(tmp_path, bench_a, coordinator, "alice", hold_until=release)
     _wait_until(lambda: (places(coordinator).get("bench-a") or {}).get("acquired"), 60, "alice to hold bench-a")
     assert places(coordinator)["bench-a"]["acquired"].endswith("/alice")
 
@@ -105,6 +109,7 @@ def test_second_harness_run_on_a_held_bench_fails_fast_or_waits_other_bench_runs
     _wait_until(lambda: any(w["owner"].endswith("/bob") and w["filter"] == {"name": "bench-a"}
                             for w in waiting(coordinator)), 60, "bob's reservation to wait for bench-a")
     assert waiter.poll() is None and first.poll() is None
+    release.touch()  # alice's run ends and frees bench-a: bob's waiting run gets it
     out_a, _ = first.communicate(timeout=120)
     first_end = time.time()
     assert first.returncode == 0, out_a
