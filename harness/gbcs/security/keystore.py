@@ -188,6 +188,17 @@ class Keystore:
         """The RTDS 4.5.0 test keystore shipped in ``harness/data/keystore`` (test keys only)."""
         return cls.from_folder(Path(__file__).resolve().parents[2] / "data" / "keystore")
 
+    @classmethod
+    def packaged_with_emulators(cls) -> Keystore:
+        """The RTDS test keystore plus the *public* keys of the emulated devices
+        (``harness/data/emulator-keys``, test only), so what the emulated bench sends verifies."""
+        store = cls.packaged()
+        devices = cls.from_folder(Path(__file__).resolve().parents[2] / "data" / "emulator-keys")
+        for eui, usage in sorted(devices._public):
+            store.add_public(eui, usage, devices._public[(eui, usage)], role="device")
+        store.source = f"{store.source} + {devices.source}"
+        return store
+
     # -- lookups ------------------------------------------------------------------------------
     def private(self, eui: bytes | str, usage: str) -> ec.EllipticCurvePrivateKey | None:
         key = (_eui(eui), usage)
