@@ -4,39 +4,13 @@ with the emulated bench and shows the GBCS fields (message code, use case) and t
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
 
 from harness.capture import CaptureWriter, merge_captures, read_capture
 from harness.commands.send import open_bench
-
-FIELDS = ("frame.number", "frame.comment", "frame.packet_flags_direction", "frame.protocols",
-          "gbcs_message.grouping_header.message_code", "wpan.src64", "wpan.dst64", "zbee_aps.cluster",
-          "zbee_zcl.cmd.id", "_ws.col.Info")
-
-
-def _tshark() -> str:
-    path = shutil.which("tshark")
-    if path is None:
-        if os.environ.get("CI"):
-            pytest.fail("tshark is not installed: scripts/setup installs Debian's tshark")
-        pytest.skip("tshark not installed (scripts/setup installs it)")
-    return path
-
-
-def _read(tshark: str, capture: Path, home: Path) -> list[dict[str, str]]:
-    # An empty HOME and XDG dir: no personal Wireshark preferences or DLT_USER table can help.
-    env = dict(os.environ, HOME=str(home), XDG_CONFIG_HOME=str(home / ".config"))
-    cmd = [tshark, "-n", "-r", str(capture), "-T", "fields", "-E", "separator=\t", "-E", "occurrence=f"]
-    for name in FIELDS:
-        cmd += ["-e", name]
-    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=120, check=False, env=env)
-    assert proc.returncode == 0, proc.stderr
-    return [dict(zip(FIELDS, line.split("\t"))) for line in proc.stdout.splitlines()]
+from tests.capture.tshark import tshark_fields
 
 
 @pytest.fixture
@@ -74,15 +48,13 @@ def _check(rows: list[dict[str, str]]) -> None:
 
 
 def test_stock_tshark_decodes_a_bench_capture(capture: Path, tmp_path: Path) -> None:
-    tshark = _tshark()
-    rows = _read(tshark, capture, tmp_path / "home")
+    rows = tshark_fields(capture, tmp_path / "home")
     assert len(rows) == len(read_capture(capture))
     _check(rows)
 
 
 def test_stock_tshark_decodes_the_merged_cycle_capture(capture: Path, tmp_path: Path) -> None:
-    tshark = _tshark()
     merged = tmp_path / "cycle.pcapng"
     merge_captures([capture], merged, comment="cycle C1")
     assert [f.data for f in read_capture(merged)] == [f.data for f in read_capture(capture)]
-    _check(_read(tshark, merged, tmp_path / "home"))
+    _check(tshark_fields(merged, tmp_path / "home"))
