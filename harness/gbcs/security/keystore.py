@@ -193,10 +193,14 @@ class Keystore:
         """The RTDS test keystore plus the *public* keys of the emulated devices
         (``harness/data/emulator-keys``, test only), so what the emulated bench sends verifies."""
         store = cls.packaged()
-        devices = cls.from_folder(Path(__file__).resolve().parents[2] / "data" / "emulator-keys")
-        for eui, usage in sorted(devices._public):
-            store.add_public(eui, usage, devices._public[(eui, usage)], role="device")
-        store.source = f"{store.source} + {devices.source}"
+        folder = Path(__file__).resolve().parents[2] / "data" / "emulator-keys"
+        devices = cls.from_folder(folder)
+        for file in sorted(folder.glob("*.pem")):
+            match = _NAME.match(file.name)
+            public = devices.public(match.group(1), match.group(2)) if match else None
+            if match and public is not None:
+                store.add_public(match.group(1), match.group(2), public, role="device")
+        store.source = f"{store.source} + {folder}"
         return store
 
     # -- lookups ------------------------------------------------------------------------------
