@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -104,8 +105,7 @@ def test_log_cli_debug_on_a_compliance_suite_shows_every_frame() -> None:
                           cwd=ROOT, env=env, capture_output=True, text=True, timeout=300, check=False)
     assert proc.returncode == 0, proc.stdout[-3000:]
     lines = [line for line in proc.stdout.splitlines() if line.startswith("DEBUG") and "harness.transp" in line]
-    gbcs = [line.split(": ", 1)[1] for line in lines if " GBCS " in line]
-    assert [g.split(" ")[:4] for g in gbcs] == [
-        ["tx", "GBCS", "command", "0x008D"], ["rx", "GBCS", "response", "0x008D"],
-        ["tx", "GBCS", "command", "0x012A"], ["rx", "GBCS", "response", "0x012A"]]
-    assert all("GCS60" in g for g in gbcs)
+    gbcs = [m.groups() for m in (re.search(r"\b(tx|rx) GBCS (command|response) (0x[0-9A-F]{4}) (GCS60a?) ", line)
+                                 for line in lines) if m]
+    assert gbcs == [("tx", "command", "0x008D", "GCS60"), ("rx", "response", "0x008D", "GCS60"),
+                    ("tx", "command", "0x012A", "GCS60a"), ("rx", "response", "0x012A", "GCS60a")]
