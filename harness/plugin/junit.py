@@ -18,7 +18,6 @@ from typing import Any
 import pytest
 
 from harness import __version__
-from harness.plugin.item import item_state
 from harness.plugin.state import STATE_KEY
 from harness.records import TestRecord
 
@@ -66,16 +65,36 @@ def properties_of(record: TestRecord) -> list[tuple[str, str]]:
     return props
 
 
+WRITTEN_KEY = pytest.StashKey[dict[str, TestRecord]]()
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_configure(config: pytest.Config) -> None:
+    """Keep each record as the plugin writes it (``state.write``), for the teardown report."""
+    state = config.stash.get(STATE_KEY, None)
+    if state is None:
+        return
+    written: dict[str, TestRecord] = {}
+    config.stash[WRITTEN_KEY] = written
+    original = state.write
+
+    def write(record: TestRecord) -> None:
+        written[record.nodeid] = record
+        original(record)
+
+    state.write = write  # type: ignore[method-assign]
+
+
 @pytest.hookimpl(wrapper=True, tryfirst=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[None, Any, Any]:
-    """Outermost wrapper: after the plugin has settled the outcome (reporting.py), put the
-    record's properties on the teardown report (the one junitxml reads them from)."""
+    """Outermost wrapper: after the plugin has settled the outcome and written the record
+    (reporting.py), put the record's properties on the teardown report (the one junitxml reads)."""
     report: pytest.TestReport = yield
-    if report.when == "teardown" and STATE_KEY in item.config.stash:
-        from harness.plugin.reporting import build_record
-
-        props = properties_of(build_record(item, item_state(item)))
-        report.user_properties = [*report.user_properties, *props]
+    written = item.config.stash.get(WRITTEN_KEY, None)
+    if report.when == "teardown" and written is not None:
+        record = written.pop(item.nodeid, None)
+        if record is not None:
+            report.user_properties = [*report.user_properties, *properties_of(record)]
     return report
 
 
