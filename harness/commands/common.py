@@ -16,7 +16,8 @@ _TICK = re.compile(r"`([^`]+)`")
 ENVIRONMENT = {
     "HARNESS_BENCH": "bench profile (harness send/emulate, the pytest plugin's --bench)",
     "HARNESS_PROFILE_SET": "profile set (harness run, the pytest plugin's --profile-set)",
-    "HARNESS_CYCLE_STORE": "cycle store (harness run/cycles/report, the plugin's --cycle-store)",
+    "HARNESS_STORE": "cycle store, SQLite file or postgresql:// URL (harness run/cycles/report)",
+    "HARNESS_CYCLE_STORE": "cycle store of the pytest plugin's --cycle-store",
     "HARNESS_CYCLE_ID": "cycle id (harness run, the plugin's --cycle-id)",
     "HARNESS_PORT": "port of the bench for harness send",
     "HARNESS_KEYS": "keystore of harness decode",

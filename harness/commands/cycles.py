@@ -10,15 +10,15 @@ from __future__ import annotations
 
 import argparse
 import json
-from pathlib import Path
 from typing import Any
 
 from harness.commands.common import add_env_option, plain
 from harness.errors import HarnessError
+from harness.report.db import display as store_display
+from harness.report.db import exists as store_exists
 from harness.report.mask import STATUS_WORDS, headline, judge
-from harness.report.store import CycleStore, final_outcomes
+from harness.report.store import DEFAULT_STORE, CycleStore, final_outcomes, store_location
 
-DEFAULT_STORE = "reports/cycles.sqlite"
 CATEGORIES = ("new_failures", "fixed", "still_failing", "flaky", "new_tests", "removed_tests")
 
 
@@ -27,12 +27,12 @@ def _common_options(parser: Any, *, defaults: bool) -> None:
     ``harness cycles --json list`` and ``harness cycles list --json`` work; on the actions they
     default to SUPPRESS so an option given before the action is not reset after it."""
     if defaults:
-        add_env_option(parser, "--store", env="HARNESS_CYCLE_STORE", default=DEFAULT_STORE, metavar="PATH",
-                       help=f"cycle store (default {DEFAULT_STORE})")
+        add_env_option(parser, "--store", env="HARNESS_STORE", default=None, metavar="PATH|URL",
+                       help=f"cycle store: SQLite file or postgresql://USER@HOST/DB (default {DEFAULT_STORE})")
         parser.add_argument("--json", action="store_true", help="print JSON instead of text")
     else:
-        parser.add_argument("--store", metavar="PATH", default=argparse.SUPPRESS,
-                            help="cycle store (as before the action; env HARNESS_CYCLE_STORE)")
+        parser.add_argument("--store", metavar="PATH|URL", default=argparse.SUPPRESS,
+                            help="cycle store (as before the action; env HARNESS_STORE)")
         parser.add_argument("--json", action="store_true", default=argparse.SUPPRESS,
                             help="print JSON instead of text")
 
@@ -59,8 +59,9 @@ def _verdict_word(store: CycleStore, cycle: dict[str, Any]) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    if not Path(args.store).is_file():
-        raise HarnessError(f"no cycle store at {args.store}")
+    args.store = store_location(args.store)
+    if not store_exists(args.store):
+        raise HarnessError(f"no cycle store at {store_display(args.store)}")
     with CycleStore(args.store) as store:
         try:
             if args.action == "list":
@@ -83,7 +84,20 @@ def _list(store: CycleStore, as_json: bool) -> int:
         counts = ", ".join(f"{n} {o}" for o, n in sorted(c["counts"].items())) or "no records"
         benches = len(c["meta"].get("bench_names") or []) or "?"
         print(f"{c['id']}  {c['started']}  benches {benches}  {counts}  {_verdict_word(store, c)}")
+        if len(c["meta"].get("bench_names") or []) > 1:  # a lab cycle: each bench's part, and where it ran
+            _bench_lines(store, c["id"])
     return 0
+
+
+def _bench_lines(store: CycleStore, cycle_id: str) -> None:
+    runs = store.bench_runs(cycle_id)
+    progress = store.progress_by_bench(cycle_id)
+    for bench in sorted(set(runs) | set(progress)):
+        counts = progress.get(bench, {})
+        outcomes = ", ".join(f"{n} {o}" for o, n in sorted(counts.items()) if o not in ("done", "failures"))
+        run = runs.get(bench) or {}
+        where = f" on {run['host']}" if run.get("host") else ""
+        print(f"    {bench}{where}: {outcomes or 'no records'} ({run.get('state') or 'no bench run'})")
 
 
 def _show(store: CycleStore, cycle_id: str, as_json: bool) -> int:

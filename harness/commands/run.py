@@ -40,11 +40,20 @@ from typing import IO, Any
 from harness import __version__, pycache_dir
 from harness.commands import bench_process
 from harness.errors import CapabilityMissing, DecodeError, HarnessError, ProfileError
+from harness.report.db import display as store_display
+from harness.report.db import exists as store_exists
 from harness.report.html import render_cycle
 from harness.report.mask import DefectMask, headline, judge
-from harness.report.store import BENCH_ERROR, FAILING, CycleStore, pytest_end_problem
+from harness.report.store import (
+    BENCH_ERROR,
+    DEFAULT_STORE,
+    FAILING,
+    CycleStore,
+    pytest_end_problem,
+    record_key,
+    store_location,
+)
 
-DEFAULT_STORE = "reports/cycles.sqlite"
 DEFAULT_REPORTS = "reports"
 DEFAULT_SUITES = "tests/compliance"
 POLL_S = 0.25
@@ -64,8 +73,13 @@ def register(sub: Any) -> None:
     p.add_argument("--parallel", type=int, default=max(1, min(4, os.cpu_count() or 1)),
                    help="benches run at once (default: CPU count, at most 4)")
     add_env_option(p, "--cycle-id", env="HARNESS_CYCLE_ID", metavar="ID", help='cycle id (default "C" + UTC timestamp)')
-    add_env_option(p, "--store", env="HARNESS_CYCLE_STORE", metavar="PATH", default=DEFAULT_STORE,
-                   help=f"cycle store (default {DEFAULT_STORE})")
+    add_env_option(p, "--store", env="HARNESS_STORE", metavar="PATH|URL", default=None,
+                   help=f"cycle store: SQLite file or postgresql://USER@HOST/DB (the profile set's lab.store;"
+                        f" default {DEFAULT_STORE})")
+    p.add_argument("--only", metavar="BENCH", action="append", default=[],
+                   help="run only this bench of the profile set (repeatable): one PC's part of a lab cycle whose"
+                        " declared benches are the whole set; joins the running cycle --cycle-id; the last bench"
+                        " to end completes it")
     p.add_argument("--mask", metavar="S1=0,S2=0,...", help="defect mask limits (over the profile set's)")
     p.add_argument("--suites", metavar="PATH", action="append", default=None,
                    help=f"test paths to run (repeatable; default {DEFAULT_SUITES})")
@@ -75,6 +89,11 @@ def register(sub: Any) -> None:
                    help="keep every test's pcapng capture (default: only those of tests that did not pass)")
     p.add_argument("--resume", metavar="ID", help="complete cycle ID: run its benches that did not end or had bench"
                    " errors, with the cycle's own benches, suites, mask and pytest arguments")
+    p.add_argument("--locks", metavar="SPEC",
+                   help="bench reservation: flock (default, this PC), labgrid or labgrid://HOST:PORT "
+                        "(env HARNESS_LOCKS; a profile set's lab.coordinator)")
+    p.add_argument("--lock-wait", metavar="SECONDS", type=float, default=None,
+                   help="wait this long for a bench reserved by someone else (env HARNESS_LOCK_WAIT; default 0: fail at once)")
     p.set_defaults(func=run)
 
 
@@ -156,13 +175,14 @@ def resolve_benches(args: argparse.Namespace) -> tuple[list[tuple[str, str | Non
     return benches, set_path, mask
 
 
-def _pytest_command(args: argparse.Namespace, bench: BenchRun, store: Path, cycle_id: str, out: Path) -> list[str]:
+def _pytest_command(args: argparse.Namespace, bench: BenchRun, store: str | Path, cycle_id: str, out: Path) -> list[str]:
     cmd = [sys.executable, "-m", "pytest", *(args.suites or [DEFAULT_SUITES]),
            "-p", "no:cacheprovider", "-p", "harness.report.pytest_html_hooks",
            "--cycle-store", str(store), "--cycle-id", cycle_id,
            "--junitxml", str(out / f"junit-{bench.slug}.xml"),
            "--html", str(out / f"pytest-html-{bench.slug}.html"), "--self-contained-html",
            "-q", "-rN"]
+    cmd += ["-p", "no:labgrid"]  # labgrid's own pytest plugin (harness[lab]): ~0.8 s per start, unused
     if "hypothesis" not in (args.pytest_args or ""):
         cmd += ["-p", "no:hypothesispytest"]  # its terminal summary imports hypothesis: ~2 s per bench
     if bench.path:
@@ -291,7 +311,7 @@ def execute(args: argparse.Namespace, runs: list[BenchRun], store: CycleStore, c
     counter: threading.Thread | None = None
     if runs:
         counter = threading.Thread(
-            target=_count_tests, args=(_pytest_command(args, runs[0], store.path, cycle_id, out), counted), daemon=True
+            target=_count_tests, args=(_pytest_command(args, runs[0], store.location, cycle_id, out), counted), daemon=True
         )
         counter.start()
     started: dict[str, float] = {}
@@ -302,7 +322,7 @@ def execute(args: argparse.Namespace, runs: list[BenchRun], store: CycleStore, c
                 bench = pending.pop(0)
                 bench.log = open(logs / f"{bench.slug}.log", "wb")  # noqa: SIM115 - closed when it ends
                 bench.proc = bench_process.start(  # type: ignore[assignment]
-                    _pytest_command(args, bench, store.path, cycle_id, out), bench.log,
+                    _pytest_command(args, bench, store.location, cycle_id, out), bench.log,
                     {**_child_env(), "HARNESS_CAPTURES": str((out / CAPTURES).resolve()),
                      "HARNESS_CAPTURES_KEEP": "all" if getattr(args, "all_captures", False) else "failed"})
                 assert bench.proc is not None
@@ -497,23 +517,38 @@ def _plan(args: argparse.Namespace, store: CycleStore,
     while args.cycle_id is None and store.cycle(cycle_id) is not None:
         time.sleep(0.002)
         cycle_id = new_cycle_id()
-    if args.cycle_id and store.cycle(cycle_id) is not None:
+    runs = _bench_runs(benches)
+    declared = runs
+    if args.only:
+        unknown = sorted(set(args.only) - {r.name for r in runs})
+        if unknown or not set_path:
+            raise HarnessError(f"--only names benches of the profile set: {', '.join(unknown) or args.only[0]} not in "
+                               f"{set_path or '(no --profile-set)'} ({', '.join(r.name for r in runs)})")
+        runs = [r for r in runs if r.name in args.only]
+    existing = store.cycle(cycle_id) if args.cycle_id else None
+    if existing is not None and args.only and existing["state"] == "running" \
+            and not set(store.bench_runs(cycle_id)) & {r.name for r in runs}:
+        return cycle_id, runs, mask, _meta(args, declared, set_path, mask)  # another PC's part: join it
+    if existing is not None:
         raise HarnessError(f"cycle {cycle_id} already exists in {args.store}: "
                            f"`harness run --resume {cycle_id}` completes it, or choose another --cycle-id")
-    runs = _bench_runs(benches)
-    meta = {
+    return cycle_id, runs, mask, _meta(args, declared, set_path, mask)
+
+
+def _meta(args: argparse.Namespace, declared: list[BenchRun], set_path: str | None, mask: DefectMask) -> dict[str, Any]:
+    """The cycle's meta: its declared benches (all of the set, also for an --only part)."""
+    return {
         "harness_version": __version__,
         "started": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
         "profile_set": set_path,
-        "bench_names": [r.name for r in runs],
-        "bench_paths": [r.path for r in runs],
+        "bench_names": [r.name for r in declared],
+        "bench_paths": [r.path for r in declared],
         "mask": mask.limits,
         "suites": args.suites or [DEFAULT_SUITES],
         "pytest_args": args.pytest_args or "",
         "parallel": args.parallel,
         "host": platform.node(),
     }
-    return cycle_id, runs, mask, meta
 
 
 def _owner_pid(store: CycleStore, cycle_id: str) -> str:
@@ -538,16 +573,44 @@ def resume_command(args: argparse.Namespace, cycle_id: str) -> str:
     """The command line that resumes this cycle (printed, and shown in the report)."""
     parts = ["harness", "run", "--resume", cycle_id]
     if args.store != DEFAULT_STORE:
-        parts += ["--store", args.store]
+        parts += ["--store", store_display(args.store)]
     if args.reports != DEFAULT_REPORTS:
         parts += ["--reports", args.reports]
     return shlex.join(parts)
 
 
+def reserve_benches(args: argparse.Namespace, runs: list[BenchRun], set_path: str | None) -> list[Any]:
+    """Reserve the benches this run executes (flock or labgrid places, harness/lab/reserve.py)
+    before anything is stored: waits ``--lock-wait`` or fails naming the holder."""
+    from harness.lab import reserve
+    from harness.profiles import default_bench_path, load_bench, load_profile_set
+
+    spec = args.locks or os.environ.get(reserve.LOCKS_ENV)
+    if not spec and set_path:
+        coordinator = load_profile_set(set_path).lab.coordinator
+        spec = f"labgrid://{coordinator}" if coordinator else None
+    provider = reserve.provider_from_spec(spec)
+    claims = []
+    for r in runs:
+        try:
+            profile = load_bench(r.path or default_bench_path())
+        except (HarnessError, OSError):  # a broken profile is that bench's error, reported by its run
+            profile = None
+        if provider.needs(profile):
+            claims.append(reserve.claim_for(r.name, r.path, profile))
+    taken = reserve.reserve_all(provider, claims, wait_s=reserve.lock_wait(args.lock_wait))
+    for held in taken:
+        print(f"harness run: reserved bench {held.claim.bench} (place {held.claim.place}, {provider.engine})", flush=True)
+    return taken
+
+
 def run(args: argparse.Namespace) -> int:
-    if args.resume and not Path(args.store).is_file():
-        raise HarnessError(f"no cycle store at {args.store}")
     planned = None if args.resume else resolve_benches(args)  # a profile error stores nothing
+    args.store = store_location(args.store, planned[1] if planned else None)
+    if args.resume and not store_exists(args.store):
+        raise HarnessError(f"no cycle store at {store_display(args.store)}")
+    if args.only and args.bench:
+        raise HarnessError("--only picks benches of a --profile-set, not of --bench")
     store = CycleStore(args.store)
     try:
         return _run(args, store, SafeOut(), planned)
@@ -556,18 +619,29 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace, store: CycleStore, out_: SafeOut, planned: Planned | None) -> int:
+    from harness.lab.reserve import release_all
+
     cycle_id, runs, mask, meta = _plan(args, store, planned)
+    reservations = reserve_benches(args, runs, meta.get("profile_set"))
+    try:
+        return _run_cycle(args, store, out_, cycle_id, runs, mask, meta)
+    finally:
+        release_all(reservations)
+
+
+def _run_cycle(args: argparse.Namespace, store: CycleStore, out_: SafeOut, cycle_id: str, runs: list[BenchRun],
+               mask: DefectMask, meta: dict[str, Any]) -> int:
     out = Path(args.reports) / cycle_id
     out.mkdir(parents=True, exist_ok=True)
     if args.resume:
         store.reopen_cycle(cycle_id)
     else:
-        store.start_cycle(cycle_id, meta)
+        store.start_cycle(cycle_id, meta)  # or joins the running lab cycle with this PC's benches
     resume = resume_command(args, cycle_id)
     store.start_cycle(cycle_id, {"resume_command": resume})
     what = f"resuming cycle {cycle_id}: {len(runs)} bench(es) to run" if args.resume else \
         f"cycle {cycle_id}, {len(runs)} bench(es)"
-    out_.print(f"harness run: {what}, mask {mask.describe()}, store {args.store}")
+    out_.print(f"harness run: {what}, mask {mask.describe()}, store {store_display(args.store)}")
     t0 = time.monotonic()
     interrupted: BaseException | None = None
     try:
@@ -579,6 +653,10 @@ def _run(args: argparse.Namespace, store: CycleStore, out_: SafeOut, planned: Pl
     state = "incomplete" if interrupted or lifecycle["missing"] else "complete"
     earlier = ((store.cycle(cycle_id) or {}).get("verdict") or {}).get("exit_status") or {}
     facts: dict[str, Any] = {"wall_s": round(wall, 3), "exit_status": {**earlier, **{r.name: r.returncode for r in runs}}}
+    if args.only and not interrupted:  # one PC's part of a lab cycle: the last bench to end closes it
+        state = store.complete_if_done(cycle_id, facts)
+        if state == "running":
+            return _part_done(store, out_, cycle_id, runs, out, wall)
     store.finish_cycle(cycle_id, facts, state=state)
     verdict = judge(store.cycle(cycle_id) or {}, store.records(cycle_id))
     # The cycle capture is merged in a second process while this one writes the report: both
@@ -611,6 +689,28 @@ def _run(args: argparse.Namespace, store: CycleStore, out_: SafeOut, planned: Pl
         out_.print(f"  re-run what did not run: {resume}")
     out_.print(f"{headline(verdict)}; report {out / 'report.html'}")
     return verdict["exit"]
+
+
+def _part_done(store: CycleStore, out_: SafeOut, cycle_id: str, runs: list[BenchRun], out: Path, wall: float) -> int:
+    """This PC's benches of a lab cycle ended, others have not: report this part, judged on its
+    own benches, and leave the cycle running for the rest."""
+    ours = {r.name for r in runs}
+    cycle = store.cycle(cycle_id) or {}
+    records = [r for r in store.records(cycle_id) if record_key(r)[0] in ours]
+    part = {**cycle, "state": "complete", "lifecycle": {"state": "complete", "missing": [], "reason": ""}}
+    verdict = judge(part, records)
+    write_records(store, cycle_id, out / "records.jsonl")
+    render_cycle(store, cycle_id, out / "report.html")
+    waiting = [m["bench"] for m in store.lifecycle(cycle_id)["missing"] if m["bench"] not in ours]
+    runs_now = store.bench_runs(cycle_id)
+    waiting += [b for b, r in runs_now.items() if r["state"] == "running" and b not in ours and b not in waiting]
+    outcomes = ", ".join(f"{n} {o}" for o, n in sorted(verdict["outcomes"].items())) or "no tests"
+    out_.print(f"cycle {cycle_id}, this PC's part ({', '.join(sorted(ours))}): {outcomes} in {wall:.1f} s")
+    for failure in verdict["open_failures"]:
+        out_.print(f"  {failure['severity']} {failure['outcome']}: [{failure['bench']}] {failure['nodeid']}")
+    out_.print(f"{headline(verdict)} on this PC's benches; the cycle stays running: it waits for "
+               f"{', '.join(sorted(waiting)) or 'the other benches'}")
+    return int(verdict["exit"])
 
 
 def _stored(verdict: dict[str, Any]) -> dict[str, Any]:

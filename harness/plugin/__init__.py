@@ -25,6 +25,7 @@ from harness.plugin.fixtures import (  # noqa: F401 - fixtures are registered by
     harness_fresh_bench,
     ihd,
     measure,
+    power,
     ppmid,
 )
 from harness.plugin.options import add_options

@@ -71,6 +71,42 @@ def clock(request: pytest.FixtureRequest) -> Any:
     return request.getfixturevalue("harness_fresh_bench").clock
 
 
+class _Power:
+    """The ``power`` fixture: ``power.switch(role)`` (skips the test when the bench declares no
+    switch for that role), ``power.has(role)``, ``power.events``."""
+
+    def __init__(self, bench_power: Any) -> None:
+        self.bench_power = bench_power
+
+    def has(self, role: str) -> bool:
+        return bool(self.bench_power.has(role))
+
+    def switch(self, role: str) -> Any:
+        from harness.errors import CapabilityMissing
+
+        try:
+            return self.bench_power.switch(role)
+        except CapabilityMissing as exc:
+            pytest.skip(str(exc))
+
+    @property
+    def events(self) -> list[Any]:
+        return list(self.bench_power.events)
+
+
+@pytest.fixture
+def power(request: pytest.FixtureRequest) -> Iterator[_Power]:
+    """DUT power switches of the bench (``lab.power`` in its profile, labgrid power drivers):
+    ``power.switch("ESME").cycle()``. See harness/lab/power.py."""
+    from harness.lab.power import BenchPower
+
+    bench_power = BenchPower.from_profile(state_of(request.config).profile)
+    try:
+        yield _Power(bench_power)
+    finally:
+        bench_power.close()
+
+
 @pytest.fixture
 def measure(request: pytest.FixtureRequest) -> Callable[..., Measurement]:
     """``measure(name, value, units=None, low=None, high=None, expected=None) -> Measurement``.

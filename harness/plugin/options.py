@@ -25,8 +25,9 @@ def add_options(parser: pytest.Parser) -> None:
                     help="bench profile to run on (env HARNESS_BENCH; default: the emulated default bench)")
     group.addoption("--profile-set", dest="harness_profile_set", metavar="PATH", default=None,
                     help="profile set: each xdist worker locks one bench of the set (env HARNESS_PROFILE_SET)")
-    group.addoption("--cycle-store", dest="harness_cycle_store", metavar="PATH", default=None,
-                    help="SQLite cycle store to add every result record to (env HARNESS_CYCLE_STORE)")
+    group.addoption("--cycle-store", dest="harness_cycle_store", metavar="PATH|URL", default=None,
+                    help="cycle store to add every result record to: SQLite file or postgresql://USER@HOST/DB"
+                         " (env HARNESS_CYCLE_STORE)")
     group.addoption("--cycle-id", dest="harness_cycle_id", metavar="ID", default=None,
                     help="test cycle id for the records (env HARNESS_CYCLE_ID; default: a timestamp)")
     group.addoption("--records", dest="harness_records", metavar="PATH", default=None,

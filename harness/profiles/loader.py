@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -412,7 +413,41 @@ def _bench(node: YMap, path: Path) -> M.BenchProfile:
         devices.append(dev)
     return M.BenchProfile(name=name, description=s.text("description", default="") or "",
                         connection=connection, timeouts=timeouts, remote_parties=remote,
-                        devices=devices, source=path.resolve())
+                        devices=devices, source=path.resolve(), lab=_bench_lab(s))
+
+
+_TAG_KEY = re.compile(r"^[a-z][a-z0-9_]+$")
+
+
+def _bench_lab(s: Section) -> M.BenchLab:
+    lab = s.mapping("lab", S.BENCH_LAB_FIELDS)
+    if lab is None:
+        return M.BenchLab()
+    tags: dict[str, str] = {}
+    t = lab.mapping("tags")
+    if t is not None:
+        for key in t.node:
+            if not _TAG_KEY.match(key):
+                raise t.error(key, "a labgrid tag name is lower case, starts with a letter, 2+ of [a-z0-9_]")
+            tags[key] = t.text(key) or ""
+    power: dict[str, dict[str, Any]] = {}
+    p = lab.mapping("power")
+    if p is not None:
+        for role in p.node:
+            if role.upper() not in S.ROLES:
+                raise p.error(role, f"'{role}' is not a role: one of {', '.join(S.ROLES)}")
+            entry = p.mapping(role, S.POWER_FIELDS)
+            assert entry is not None
+            drivers = entry.mapping("drivers")
+            if drivers is None or not drivers.node:
+                raise entry.error("drivers", "a power switch names a labgrid power driver (e.g. NetworkPowerDriver)",
+                                  mark=p.node.mark(role))
+            entry.mapping("resources")
+            spec = _plain(entry.node)
+            if entry.has("off_s"):
+                spec["off_s"] = entry.number("off_s", 2.0, minimum=0.0)
+            power[role.upper()] = spec
+    return M.BenchLab(place=lab.text("place"), tags=tags, power=power)
 
 
 def _profile_set(node: YMap, path: Path) -> M.ProfileSet:
@@ -444,5 +479,7 @@ def _profile_set(node: YMap, path: Path) -> M.ProfileSet:
     m = s.mapping("defect_mask", S.SEVERITIES)
     if m is not None:
         mask = M.DefectMask(**{sev: m.integer(sev, minimum=0) for sev in S.SEVERITIES})
+    lab = s.mapping("lab", S.SET_LAB_FIELDS)
+    set_lab = M.SetLab(store=lab.text("store"), coordinator=lab.text("coordinator")) if lab else M.SetLab()
     return M.ProfileSet(name=name, benches=benches, description=s.text("description", default="") or "",
-                      defect_mask=mask, source=path.resolve())
+                      defect_mask=mask, source=path.resolve(), lab=set_lab)

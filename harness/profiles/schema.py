@@ -24,8 +24,13 @@ DEVICE_FIELDS = ("kind", "role", "eui", "name", "manufacturer", "model", "firmwa
                  "gbcs", "ch_variant", "capabilities", "keys", "behaviours", "waivers", "emulator")
 # A bench's device entry: a reference plus overrides, or an inline device.
 DEVICE_ENTRY_FIELDS = DEVICE_FIELDS + ("profile", "connection", "stimuli")
-BENCH_FIELDS = ("kind", "name", "description", "connection", "timeouts", "remote_parties", "devices")
-SET_FIELDS = ("kind", "name", "description", "benches", "defect_mask")
+BENCH_FIELDS = ("kind", "name", "description", "connection", "timeouts", "remote_parties", "devices", "lab")
+SET_FIELDS = ("kind", "name", "description", "benches", "defect_mask", "lab")
+# ``lab:`` of a bench (labgrid place, tags, power switches per role) and of a set (shared store,
+# coordinator); see docs/LAB.md.
+BENCH_LAB_FIELDS = ("place", "tags", "power")
+SET_LAB_FIELDS = ("store", "coordinator")
+POWER_FIELDS = ("resources", "drivers", "off_s")
 CONNECTION_FIELDS = ("type", "url", "path", "usb", "baudrate", "host", "port", "radio", "command")
 TIMEOUT_FIELDS = ("response_s", "han_s", "operator_s", "max_wait_s")
 REMOTE_PARTY_FIELDS = ("keystore", "supplier", "network_operator", "acb")

@@ -1,9 +1,16 @@
-"""The cycle store: every result record of every PIT cycle, in one SQLite file.
+"""The cycle store: every result record of every PIT cycle, in an SQLite file (the embedded
+default) or a PostgreSQL database shared by a lab's bench PCs (``postgresql://...``), both through
+``harness.report.db`` (SQLAlchemy Core; schema versioned and migrated there).
 
-Durability: WAL journal and one transaction per record, so a run killed with SIGKILL keeps
-every test that had finished. ``synchronous=NORMAL`` (no fsync per record: the WAL survives a
-killed process; only an OS crash or power cut may lose the last records). Several processes (one pytest per bench) write
-the same file at once; SQLite's busy timeout serialises them.
+Durability: one transaction per record, so a run killed with SIGKILL keeps every test that had
+finished. SQLite: WAL journal, ``synchronous=NORMAL`` (no fsync per record: the WAL survives a
+killed process; only an OS crash or power cut may lose the last records); several processes
+(one pytest per bench) write the same file at once and SQLite's busy timeout serialises them.
+PostgreSQL: any number of writers on any number of PCs; read-modify-write steps (cycle meta,
+verdict) lock the cycle's row (``FOR UPDATE``).
+
+Where the store is: ``--store`` / ``--cycle-store``, else ``$HARNESS_STORE``, else the profile
+set's ``lab.store``, else ``reports/cycles.sqlite`` (:func:`store_location`).
 
 Comparison keys are ``(bench name, nodeid)``. Within one cycle the *final* outcome of a key is
 the outcome of its last record (a rerun replaces the earlier result).
@@ -29,50 +36,120 @@ import datetime as _dt
 import json
 import os
 import platform
-import sqlite3
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from harness.records import BENCH_ERROR, DEFAULT_SEVERITY, FAILING, NOT_FAILING, OUTCOMES
+from harness.report import db as _db
 
 __all__ = ["BENCH_ERROR", "DEFAULT_SEVERITY", "FAILING", "NOT_FAILING", "OUTCOMES", "CycleStore"]
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS cycles (
-    id TEXT PRIMARY KEY,
-    started TEXT NOT NULL,
-    finished TEXT,
-    meta TEXT NOT NULL DEFAULT '{}',
-    verdict TEXT
-);
-CREATE TABLE IF NOT EXISTS records (
-    seq INTEGER PRIMARY KEY AUTOINCREMENT,
-    cycle_id TEXT NOT NULL REFERENCES cycles(id),
-    nodeid TEXT NOT NULL,
-    bench TEXT NOT NULL,
-    outcome TEXT NOT NULL,
-    severity TEXT NOT NULL,
-    requirements TEXT NOT NULL DEFAULT '[]',
-    record TEXT NOT NULL,
-    finished TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS records_cycle ON records(cycle_id, seq);
-CREATE TABLE IF NOT EXISTS bench_runs (
-    cycle_id TEXT NOT NULL REFERENCES cycles(id),
-    bench TEXT NOT NULL,
-    state TEXT NOT NULL,
-    started TEXT,
-    finished TEXT,
-    exitstatus INTEGER,
-    reason TEXT,
-    host TEXT,
-    pid INTEGER,
-    PRIMARY KEY (cycle_id, bench)
-);
-"""
-# Columns added to ``cycles`` after the first stores were written (added on open when missing).
-_CYCLE_COLUMNS = {"state": "TEXT NOT NULL DEFAULT 'running'", "owner": "TEXT"}
+STORE_ENV = "HARNESS_STORE"
+DEFAULT_STORE = "reports/cycles.sqlite"
+SCHEMA_VERSION = _db.SCHEMA_VERSION
+StoreError = _db.StoreError
+StoreVersionError = _db.StoreVersionError
+
+
+def store_location(option: str | None = None, set_path: str | None = None) -> str:
+    """Where the cycle store is: the option, ``$HARNESS_STORE``, the profile set's
+    ``lab.store``, or :data:`DEFAULT_STORE`."""
+    if option:
+        return str(option)
+    env = os.environ.get(STORE_ENV)
+    if env:
+        return env
+    if set_path:
+        try:
+            from harness.profiles import load_profile_set
+
+            store = load_profile_set(set_path).lab.store
+        except Exception:  # noqa: BLE001 - a broken set is reported where it is loaded
+            store = None
+        if store:
+            return str(store)
+    return DEFAULT_STORE
+
+
+def _tables() -> Any:
+    import sqlalchemy as sa
+
+    md = sa.MetaData()
+    sa.Table("harness_schema", md, sa.Column("version", sa.Integer, nullable=False),
+             sa.Column("harness", sa.Text))
+    sa.Table("cycles", md,
+             sa.Column("id", sa.Text, primary_key=True),
+             sa.Column("started", sa.Text, nullable=False),
+             sa.Column("finished", sa.Text),
+             sa.Column("meta", sa.Text, nullable=False, server_default="{}"),
+             sa.Column("verdict", sa.Text),
+             sa.Column("state", sa.Text, nullable=False, server_default="running"),
+             sa.Column("owner", sa.Text))
+    records = sa.Table("records", md,
+                       sa.Column("seq", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True,
+                                 autoincrement=True),
+                       sa.Column("cycle_id", sa.Text, sa.ForeignKey("cycles.id"), nullable=False),
+                       sa.Column("nodeid", sa.Text, nullable=False),
+                       sa.Column("bench", sa.Text, nullable=False),
+                       sa.Column("outcome", sa.Text, nullable=False),
+                       sa.Column("severity", sa.Text, nullable=False),
+                       sa.Column("requirements", sa.Text, nullable=False, server_default="[]"),
+                       sa.Column("record", sa.Text, nullable=False),
+                       sa.Column("finished", sa.Text, nullable=False),
+                       sqlite_autoincrement=True)
+    sa.Index("records_cycle", records.c.cycle_id, records.c.seq)
+    sa.Index("records_cycle_bench", records.c.cycle_id, records.c.bench)
+    sa.Table("bench_runs", md,
+             sa.Column("cycle_id", sa.Text, sa.ForeignKey("cycles.id"), primary_key=True),
+             sa.Column("bench", sa.Text, primary_key=True),
+             sa.Column("state", sa.Text, nullable=False),
+             sa.Column("started", sa.Text),
+             sa.Column("finished", sa.Text),
+             sa.Column("exitstatus", sa.Integer),
+             sa.Column("reason", sa.Text),
+             sa.Column("host", sa.Text),
+             sa.Column("pid", sa.Integer))
+    return md
+
+
+def _create(connection: Any) -> None:
+    _tables().create_all(connection, checkfirst=True)
+
+
+def _detect(conn: _db.Conn, tables: set[str]) -> int | None:
+    """The schema version of a store written before versioning: 1 (cycles + records), 2 (+ lifecycle)."""
+    if "cycles" not in tables:
+        return None
+    import sqlalchemy as sa
+
+    columns = {c["name"] for c in sa.inspect(conn._c).get_columns("cycles")}
+    return 2 if {"state", "owner"} <= columns and "bench_runs" in tables else 1
+
+
+def _migrate_1_to_2(conn: _db.Conn) -> None:
+    """Lifecycle columns. Older stores had no lifecycle: a cycle is complete only if ``harness
+    run`` stored its verdict (``wall_s``) with no bench errors; anything else (killed, plain
+    pytest) is incomplete. (``bench_runs`` is created with the rest of the schema.)"""
+    import sqlalchemy as sa
+
+    have = {c["name"] for c in sa.inspect(conn._c).get_columns("cycles")}
+    if "owner" not in have:
+        conn.execute("ALTER TABLE cycles ADD COLUMN owner TEXT")
+    if "state" not in have:
+        conn.execute("ALTER TABLE cycles ADD COLUMN state TEXT NOT NULL DEFAULT 'running'")
+        for row in conn.execute("SELECT id, verdict FROM cycles").fetchall():
+            verdict = json.loads(row["verdict"]) if row["verdict"] else {}
+            done = "wall_s" in verdict and not verdict.get("bench_errors")
+            conn.execute("UPDATE cycles SET state = ? WHERE id = ?", ("complete" if done else "incomplete", row["id"]))
+
+
+def _migrate_2_to_3(conn: _db.Conn) -> None:
+    """Versioned schema: ``harness_schema`` and the per-bench index come with the rest."""
+
+
+MIGRATIONS = {1: _migrate_1_to_2, 2: _migrate_2_to_3}
 
 
 Key = tuple[str, str]
@@ -129,39 +206,24 @@ def _state(outcome: str | None) -> str | None:
 
 
 class CycleStore:
-    """SQLite store of cycles and their result records. Safe to open from several processes."""
+    """Store of cycles and their result records (SQLite file or PostgreSQL). Safe to open from
+    several processes, on several PCs for PostgreSQL."""
 
     def __init__(self, path: str | Path, *, timeout_s: float = 30.0) -> None:
-        self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(str(self.path), timeout=timeout_s, isolation_level=None)
-        self._db.row_factory = sqlite3.Row
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.execute(f"PRAGMA busy_timeout={int(timeout_s * 1000)}")
-        with self._write():
-            for statement in _SCHEMA.split(";"):
-                if statement.strip():
-                    self._db.execute(statement)
-            have = {row["name"] for row in self._db.execute("PRAGMA table_info(cycles)")}
-            for name, decl in _CYCLE_COLUMNS.items():
-                if name not in have:
-                    self._db.execute(f"ALTER TABLE cycles ADD COLUMN {name} {decl}")
-                    if name == "state":  # a store of an older harness: judge its finished cycles once
-                        self._migrate_states()
+        from harness import __version__
 
-    def _migrate_states(self) -> None:
-        """Older stores had no lifecycle: a cycle is complete only if ``harness run`` stored its
-        verdict (``wall_s``) with no bench errors; anything else (killed, plain pytest) is incomplete."""
-        for row in self._db.execute("SELECT id, verdict FROM cycles").fetchall():
-            verdict = json.loads(row["verdict"]) if row["verdict"] else {}
-            done = "wall_s" in verdict and not verdict.get("bench_errors")
-            self._db.execute("UPDATE cycles SET state = ? WHERE id = ?", ("complete" if done else "incomplete", row["id"]))
+        self.location = str(path)
+        database = _db.Database(self.location, timeout_s=timeout_s)
+        file = _db.sqlite_path(self.location)
+        self.path: Path | str = file if file is not None else database.display
+        self.kind = database.kind
+        self._db = _Session(database)
+        database.ensure_schema(_create, MIGRATIONS, _detect, harness_version=__version__)
 
     # -- plumbing ---------------------------------------------------------------------------
 
-    def _write(self) -> _Transaction:
-        return _Transaction(self._db)
+    def _write(self) -> Any:
+        return self._db.write()
 
     def close(self) -> None:
         self._db.close()
@@ -180,14 +242,17 @@ class CycleStore:
         united in order. The state and owner of an existing cycle are left alone."""
         meta = dict(meta or {})
         with self._write():
-            row = self._db.execute("SELECT meta FROM cycles WHERE id = ?", (cycle_id,)).fetchone()
-            if row is None:
-                self._db.execute(
-                    "INSERT INTO cycles(id, started, meta, state, owner) VALUES (?, ?, ?, 'running', ?)",
-                    (cycle_id, str(meta.get("started") or utc_now()), json.dumps(meta, default=str),
-                     json.dumps(_this_process())),
-                )
+            self._db.execute(
+                "INSERT INTO cycles(id, started, meta, state, owner) VALUES (?, ?, ?, 'running', ?)"
+                " ON CONFLICT DO NOTHING",
+                (cycle_id, str(meta.get("started") or utc_now()), json.dumps(meta, default=str),
+                 json.dumps(_this_process())),
+            )
+            created = self._db.last_rowcount == 1
+            if created:
                 return
+            row = self._db.execute("SELECT meta FROM cycles WHERE id = ?" + self._db.for_update(),
+                                   (cycle_id,)).fetchone()
             merged = _merge_meta(json.loads(row["meta"] or "{}"), meta)
             self._db.execute("UPDATE cycles SET meta = ? WHERE id = ?", (json.dumps(merged, default=str), cycle_id))
 
@@ -200,7 +265,7 @@ class CycleStore:
         finished = str(data.get("finished") or utc_now())
         with self._write():
             self._db.execute(
-                "INSERT OR IGNORE INTO cycles(id, started, meta) VALUES (?, ?, '{}')",
+                "INSERT INTO cycles(id, started, meta) VALUES (?, ?, '{}') ON CONFLICT DO NOTHING",
                 (cycle_id, str(data.get("started") or utc_now())),
             )
             self._db.execute(
@@ -225,7 +290,8 @@ class CycleStore:
         if state not in ("complete", "incomplete"):
             raise ValueError(f"a finished cycle is complete or incomplete, not {state!r}")
         with self._write():
-            row = self._db.execute("SELECT verdict FROM cycles WHERE id = ?", (cycle_id,)).fetchone()
+            row = self._db.execute("SELECT verdict FROM cycles WHERE id = ?" + self._db.for_update(),
+                                   (cycle_id,)).fetchone()
             if row is None:
                 raise KeyError(f"no cycle {cycle_id!r} in {self.path}")
             merged = {**(json.loads(row["verdict"]) if row["verdict"] else {}), **dict(verdict)}
@@ -244,16 +310,45 @@ class CycleStore:
             if done.rowcount == 0:
                 raise KeyError(f"no cycle {cycle_id!r} in {self.path}")
 
+    def complete_if_done(self, cycle_id: str, verdict: Mapping[str, Any] | None = None) -> str:
+        """A lab cycle after one PC's benches ended: ``complete`` when every declared bench
+        (``meta.bench_names``) ended (``incomplete`` when one crashed); else it stays ``running``
+        for the benches still to come, with no single owner (any PC may finish it). Returns the
+        state. The cycle's row is locked, so two PCs finishing at once close it once."""
+        with self._write():
+            row = self._db.execute("SELECT state, meta, verdict FROM cycles WHERE id = ?" + self._db.for_update(),
+                                   (cycle_id,)).fetchone()
+            if row is None:
+                raise KeyError(f"no cycle {cycle_id!r} in {self.path}")
+            if row["state"] != "running":
+                return str(row["state"])
+            planned = [str(b) for b in json.loads(row["meta"] or "{}").get("bench_names") or []]
+            runs = {r["bench"]: r["state"] for r in self._db.execute(
+                "SELECT bench, state FROM bench_runs WHERE cycle_id = ?", (cycle_id,))}
+            for name in runs:
+                if name not in planned:
+                    planned.append(name)
+            if any(runs.get(b) not in ("ended", "crashed") for b in planned):
+                self._db.execute("UPDATE cycles SET owner = NULL WHERE id = ?", (cycle_id,))
+                return "running"
+            state = "complete" if all(runs[b] == "ended" for b in planned) else "incomplete"
+            merged = {**(json.loads(row["verdict"]) if row["verdict"] else {}), **dict(verdict or {})}
+            self._db.execute("UPDATE cycles SET finished = ?, verdict = ?, state = ? WHERE id = ?",
+                             (utc_now(), json.dumps(merged, default=str), state, cycle_id))
+            return state
+
     def bench_started(self, cycle_id: str, bench: str, *, pid: int | None = None) -> None:
         """One bench's run begins (a re-run of the bench replaces its earlier row)."""
         with self._write():
             self._db.execute(
-                "INSERT OR IGNORE INTO cycles(id, started, meta, state, owner) VALUES (?, ?, '{}', 'running', ?)",
+                "INSERT INTO cycles(id, started, meta, state, owner) VALUES (?, ?, '{}', 'running', ?) ON CONFLICT DO NOTHING",
                 (cycle_id, utc_now(), json.dumps(_this_process())),
             )
             self._db.execute(
-                "INSERT OR REPLACE INTO bench_runs(cycle_id, bench, state, started, host, pid)"
-                " VALUES (?, ?, 'running', ?, ?, ?)",
+                "INSERT INTO bench_runs(cycle_id, bench, state, started, host, pid)"
+                " VALUES (?, ?, 'running', ?, ?, ?) ON CONFLICT (cycle_id, bench) DO UPDATE SET"
+                " state = excluded.state, started = excluded.started, finished = NULL, exitstatus = NULL,"
+                " reason = NULL, host = excluded.host, pid = excluded.pid",
                 (cycle_id, bench, utc_now(), platform.node(), pid if pid is not None else os.getpid()),
             )
 
@@ -263,8 +358,8 @@ class CycleStore:
         reason (the process died, pytest could not start, an internal error)."""
         with self._write():
             self._db.execute(
-                "INSERT OR IGNORE INTO bench_runs(cycle_id, bench, state, started, host, pid)"
-                " VALUES (?, ?, 'running', ?, ?, ?)",
+                "INSERT INTO bench_runs(cycle_id, bench, state, started, host, pid)"
+                " VALUES (?, ?, 'running', ?, ?, ?) ON CONFLICT DO NOTHING",
                 (cycle_id, bench, utc_now(), platform.node(), os.getpid()),
             )
             self._db.execute(
@@ -346,7 +441,7 @@ class CycleStore:
         return self._cycle_dict(row, counts, self.lifecycle(cycle_id))
 
     @staticmethod
-    def _cycle_dict(row: sqlite3.Row, counts: dict[str, int], lifecycle: dict[str, Any]) -> dict[str, Any]:
+    def _cycle_dict(row: Any, counts: dict[str, int], lifecycle: dict[str, Any]) -> dict[str, Any]:
         return {
             "id": row["id"],
             "started": row["started"],
@@ -495,11 +590,11 @@ class CycleStore:
         out: list[dict[str, Any]] = []
         for cycle in cycles:
             rows = self._db.execute(
-                "SELECT r.bench, r.nodeid, r.outcome FROM records r, json_each(r.requirements) j"
-                " WHERE r.cycle_id = ? AND j.value = ? ORDER BY r.seq",
-                (cycle["id"], requirement),
+                "SELECT bench, nodeid, outcome, requirements FROM records WHERE cycle_id = ? ORDER BY seq",
+                (cycle["id"],),
             )
-            final = {(row["bench"], row["nodeid"]): row["outcome"] for row in rows}
+            final = {(row["bench"], row["nodeid"]): row["outcome"] for row in rows
+                     if requirement in json.loads(row["requirements"] or "[]")}
             counts = {o: 0 for o in OUTCOMES}
             for outcome in final.values():
                 counts[outcome] = counts.get(outcome, 0) + 1
@@ -519,18 +614,53 @@ class CycleStore:
         return out[-last:] if last else out
 
 
-class _Transaction:
-    """``BEGIN IMMEDIATE`` ... ``COMMIT`` (rollback on error): one durable write."""
+class _Session:
+    """``execute(sql, params)`` in the current write transaction (inside ``write()``), else in a
+    short read transaction; rows are materialised (mappings: ``row["name"]``)."""
 
-    def __init__(self, db: sqlite3.Connection) -> None:
-        self._db = db
+    def __init__(self, database: _db.Database) -> None:
+        self.database = database
+        self._tx: _db.Conn | None = None
+        self.last_rowcount = -1
 
-    def __enter__(self) -> sqlite3.Connection:
-        self._db.execute("BEGIN IMMEDIATE")
-        return self._db
+    def execute(self, sql: str, params: tuple[Any, ...] | list[Any] = ()) -> _Rows:
+        if self._tx is not None:
+            result = self._tx.execute(sql, params)
+            self.last_rowcount = result.rowcount
+            return _Rows(result.fetchall(), result.rowcount)
+        with self.database.read() as conn:
+            result = conn.execute(sql, params)
+            return _Rows(result.fetchall(), result.rowcount)
 
-    def __exit__(self, exc_type: object, *rest: object) -> None:
-        self._db.execute("ROLLBACK" if exc_type else "COMMIT")
+    def for_update(self) -> str:
+        return " FOR UPDATE" if self.database.kind == "postgresql" else ""
+
+    @contextmanager
+    def write(self) -> Iterator[_Session]:
+        if self._tx is not None:  # nested: the outer transaction
+            yield self
+            return
+        with self.database.write() as conn:
+            self._tx = conn
+            try:
+                yield self
+            finally:
+                self._tx = None
+
+    def close(self) -> None:
+        self.database.close()
+
+
+class _Rows(list[Any]):
+    def __init__(self, rows: list[Any], rowcount: int) -> None:
+        super().__init__(rows)
+        self.rowcount = rowcount
+
+    def fetchone(self) -> Any:
+        return self[0] if self else None
+
+    def fetchall(self) -> list[Any]:
+        return list(self)
 
 
 # pytest's exit statuses of a session that ran to its end: tests all passed, some failed, none
