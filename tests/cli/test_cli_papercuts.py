@@ -125,7 +125,7 @@ def test_cycles_options_before_or_after_the_action(argv: list[str], store_path: 
 
 def test_store_falls_back_to_its_environment_variable(store_path: Path, capsys: pytest.CaptureFixture[str],
                                                       monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("HARNESS_CYCLE_STORE", str(store_path))
+    monkeypatch.setenv("HARNESS_STORE", str(store_path))
     assert main(["cycles", "list", "--json"]) == 0
     assert [c["id"] for c in json.loads(capsys.readouterr().out)] == ["C1"]
 
