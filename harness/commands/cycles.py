@@ -3,7 +3,8 @@
 Each cycle shows its state (running / complete / incomplete) and its verdict, judged from the
 store: MET or NOT MET only for a complete cycle without bench errors, else INCONCLUSIVE.
 ``show`` exits like ``harness run`` would for that cycle: 0 met, 1 not met, 3 inconclusive
-(or still running); every command exits 2 on a usage error (no store, no such cycle)."""
+(or still running); every command exits 2 on a usage error (no store, no such cycle). Options
+go before or after the action: ``harness cycles list --json``."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import argparse
 import json
 from typing import Any
 
+from harness.commands.common import add_env_option, plain
 from harness.errors import HarnessError
 from harness.report.db import display as store_display
 from harness.report.db import exists as store_exists
@@ -20,19 +22,34 @@ from harness.report.store import DEFAULT_STORE, CycleStore, final_outcomes, stor
 CATEGORIES = ("new_failures", "fixed", "still_failing", "flaky", "new_tests", "removed_tests")
 
 
+def _common_options(parser: Any, *, defaults: bool) -> None:
+    """``--store``/``--json`` on ``harness cycles`` and on each action, so both
+    ``harness cycles --json list`` and ``harness cycles list --json`` work; on the actions they
+    default to SUPPRESS so an option given before the action is not reset after it."""
+    if defaults:
+        add_env_option(parser, "--store", env="HARNESS_STORE", default=None, metavar="PATH|URL",
+                       help=f"cycle store: SQLite file or postgresql://USER@HOST/DB (default {DEFAULT_STORE})")
+        parser.add_argument("--json", action="store_true", help="print JSON instead of text")
+    else:
+        parser.add_argument("--store", metavar="PATH|URL", default=argparse.SUPPRESS,
+                            help="cycle store (as before the action; env HARNESS_STORE)")
+        parser.add_argument("--json", action="store_true", default=argparse.SUPPRESS,
+                            help="print JSON instead of text")
+
+
 def register(sub: Any) -> None:
     p = sub.add_parser("cycles", help="list, show and compare stored test cycles",
-                       description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--store", metavar="PATH|URL", default=None,
-                   help=f"cycle store: SQLite file or postgresql://USER@HOST/DB (env HARNESS_STORE; default {DEFAULT_STORE})")
-    p.add_argument("--json", action="store_true", help="print JSON instead of text")
-    what = p.add_subparsers(dest="action", required=True)
-    what.add_parser("list", help="every cycle with its counts and verdict")
+                       description=plain(__doc__), formatter_class=argparse.RawDescriptionHelpFormatter)
+    _common_options(p, defaults=True)
+    what = p.add_subparsers(dest="action", required=True, metavar="ACTION")
+    actions = [what.add_parser("list", help="every cycle with its counts and verdict")]
     show = what.add_parser("show", help="one cycle's tests")
-    show.add_argument("cycle_id", metavar="ID")
+    show.add_argument("cycle_id", metavar="ID", help="cycle id (see harness cycles list)")
     cmp = what.add_parser("compare", help="new failures, fixes, still failing and flaky tests from A to B")
-    cmp.add_argument("a", metavar="A")
-    cmp.add_argument("b", metavar="B")
+    cmp.add_argument("a", metavar="A", help="the earlier cycle id")
+    cmp.add_argument("b", metavar="B", help="the later cycle id")
+    for action in (*actions, show, cmp):
+        _common_options(action, defaults=False)
     p.set_defaults(func=run)
 
 

@@ -62,17 +62,20 @@ CYCLE_CAPTURE = "cycle.pcapng"
 
 
 def register(sub: Any) -> None:
+    from harness.commands.common import add_env_option, plain
+
     p = sub.add_parser("run", help="run one regression cycle over every bench of a profile set (exit 0 met, 1 not met, 2 usage, 3 inconclusive)",
-                       description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--profile-set", metavar="PATH", help="profile set (default device_profiles/sets/pit-matrix.yaml)")
+                       description=plain(__doc__), formatter_class=argparse.RawDescriptionHelpFormatter)
+    add_env_option(p, "--profile-set", env="HARNESS_PROFILE_SET", metavar="PATH",
+                   help="profile set (default device_profiles/sets/pit-matrix.yaml)")
     p.add_argument("--bench", metavar="PATH", action="append", default=[],
                    help="bench profile to run on instead of a profile set (repeatable)")
     p.add_argument("--parallel", type=int, default=max(1, min(4, os.cpu_count() or 1)),
                    help="benches run at once (default: CPU count, at most 4)")
-    p.add_argument("--cycle-id", metavar="ID", help='cycle id (default "C" + UTC timestamp)')
-    p.add_argument("--store", metavar="PATH|URL", default=None,
-                   help=f"cycle store: SQLite file or postgresql://USER@HOST/DB (env HARNESS_STORE, the profile set's"
-                        f" lab.store; default {DEFAULT_STORE})")
+    add_env_option(p, "--cycle-id", env="HARNESS_CYCLE_ID", metavar="ID", help='cycle id (default "C" + UTC timestamp)')
+    add_env_option(p, "--store", env="HARNESS_STORE", metavar="PATH|URL", default=None,
+                   help=f"cycle store: SQLite file or postgresql://USER@HOST/DB (the profile set's lab.store;"
+                        f" default {DEFAULT_STORE})")
     p.add_argument("--only", metavar="BENCH", action="append", default=[],
                    help="run only this bench of the profile set (repeatable): one PC's part of a lab cycle whose"
                         " declared benches are the whole set; joins the running cycle --cycle-id; the last bench"

@@ -33,7 +33,10 @@ from harness.plugin.realbench import announce
 from harness.plugin.reporting import pytest_runtest_makereport  # noqa: F401 - hook
 from harness.plugin.state import STATE_KEY, HarnessState, state_of
 
-pytest_plugins = ["harness.plugin.capture", "harness.plugin.skips"]  # captures; CapabilityMissing -> skip
+# per-test pcapng captures (--captures DIR); CapabilityMissing -> skip; JUnit XML properties;
+# pytest-html columns/extras (every pytest-html hook is optional: harmless without pytest-html)
+pytest_plugins = ["harness.plugin.capture", "harness.plugin.skips", "harness.plugin.junit",
+                  "harness.report.pytest_html_hooks"]
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

@@ -1,9 +1,10 @@
 """pytest-html 4 hooks: our summary above pytest-html's table and requirement/severity columns.
 
-Loaded by ``harness run`` into each bench's pytest with ``-p harness.report.pytest_html_hooks``
-(harmless without pytest-html: every pytest-html hook is optional). pytest-html inserts these
-strings as HTML, so every value is escaped here, and the test-id and links cells pytest-html
-builds itself from raw strings are rebuilt escaped (the log it escapes already).
+Loaded with the harness plugin (its ``pytest_plugins``), so any ``pytest --html`` run gets the
+columns and extras without ``-p`` (``harness run`` also passes ``-p``: loaded once). Harmless
+without pytest-html: every pytest-html hook is optional. pytest-html inserts these strings as
+HTML, so every value is escaped here, and the test-id and links cells pytest-html builds itself
+from raw strings are rebuilt escaped (the log it escapes already).
 """
 
 from __future__ import annotations

@@ -24,6 +24,7 @@ from harness.report.html import capture_href, render_html
 pytest.importorskip("pcapng")
 
 from harness.capture import read_capture, section_comments  # noqa: E402
+from tests.capture.tshark import tshark_available, tshark_fields  # noqa: E402
 
 SUITE = '''
 import pytest
@@ -164,6 +165,14 @@ def test_harness_run_captures_every_bench_and_links_the_cycle_file(tmp_path: Pat
     linked = [r["capture"] for r in records if r["capture"]]
     assert sorted(out / c for c in linked) == per_test
     assert all(f'href="{c}"' in page for c in linked)
+    if not tshark_available():
+        return  # the rest is checked in CI, where scripts/setup installs tshark
+    # the cycle capture of a real `harness run` opens decoded in stock tshark, no configuration
+    rows = tshark_fields(out / CYCLE_CAPTURE, tmp_path / "home")
+    assert len(rows) == len(merged) and all("Malformed" not in r["_ws.col.Info"] for r in rows)
+    gbcs = [r["_ws.col.Info"] for r in rows if "gbcs_message" in r["frame.protocols"]]
+    assert "Command, GCS13a Read GSME Consumption Register" in gbcs
+    assert "Response, GCS13a Read GSME Consumption Register" in gbcs
 
 
 def test_harness_run_keeps_only_failed_tests_captures_by_default(tmp_path: Path,
