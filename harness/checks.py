@@ -185,22 +185,27 @@ class HygieneProblem:
         return f"{self.rule}: {self.text}"
 
 
-def hygiene_problems(response: Any, *, gpf_eui: bytes | None = None) -> list[HygieneProblem]:
+def hygiene_problems(response: Any, *, gpf_eui: bytes | None = None,
+                     gsme_eui: bytes | None = None) -> list[HygieneProblem]:
     """Clock-status and structure hygiene of ANY response (any use case, any device).
 
     Rules: the frame re-parses and round-trips with the pre-SECMP0015 structure (same header
     layout, the use case's message code); a date-time is present where the use case requires it
     and absent where it must be; reserved bits 4-6 clear; 0xFF (not specified) never on a GPF
-    response to the five SECMP0015 use cases; bits 0 and 1 never together; invalid never
-    combined with reliable (bit 3 set or an impossible date with bits 0/1 clear); bit 2 only on
-    GPF responses to the five use cases."""
+    response to the five SECMP0015 use cases, whatever EUI it comes from (the GPF answers reads
+    addressed to the GSME EUI with the GSME EUI as originator: RTDS); bits 0 and 1 never
+    together; invalid never combined with reliable (bit 3 set or an impossible date with bits
+    0/1 clear); bit 2 only on responses to the five use cases from the GPF or GSME EUI."""
     problems: list[HygieneProblem] = []
     use_case = getattr(response, "use_case", "") or ""
     message = response.message
     problems.extend(_structure_problems(response, use_case))
     dt = message.date_time
-    from_gpf = gpf_eui is not None and bytes(message.originator) == bytes(gpf_eui)
-    secmp_response = from_gpf and use_case in DATE_TIME_REQUIRED
+    originator = bytes(message.originator)
+    from_gpf = gpf_eui is not None and originator == bytes(gpf_eui)
+    from_gsme_eui = gsme_eui is not None and originator == bytes(gsme_eui)
+    status_required = use_case in DATE_TIME_REQUIRED
+    secmp_response = (from_gpf or from_gsme_eui) and status_required
     if dt is None:
         if use_case in DATE_TIME_REQUIRED and message.cra is Cra.RESPONSE and getattr(response, "success", True):
             problems.append(HygieneProblem("date-time-missing",
@@ -212,10 +217,10 @@ def hygiene_problems(response: Any, *, gpf_eui: bytes | None = None) -> list[Hyg
                                        f"this use case has none"))
     cs = dt.clock_status
     if not cs.specified:
-        if secmp_response:
+        if status_required:
             problems.append(HygieneProblem("not-specified",
-                                           f"clock status 0xFF (not specified) on a GPF {use_case} response; "
-                                           f"source and reliability must be given"))
+                                           f"clock status 0xFF (not specified) on a {use_case} response from "
+                                           f"{originator.hex().upper()}; source and reliability must be given"))
         return problems
     if cs.reserved_bits:
         problems.append(HygieneProblem("reserved-bits", f"{describe_status(cs)}: reserved bits 4-6 must be 0"))
@@ -259,12 +264,13 @@ def _structure_problems(response: Any, use_case: str) -> list[HygieneProblem]:
     return problems
 
 
-def assert_hygiene(responses: Any | Iterable[Any], requirement: str, *, gpf_eui: bytes | None = None) -> None:
+def assert_hygiene(responses: Any | Iterable[Any], requirement: str, *, gpf_eui: bytes | None = None,
+                   gsme_eui: bytes | None = None) -> None:
     """Assert :func:`hygiene_problems` finds nothing on each response; one message lists all."""
     items = [responses] if hasattr(responses, "message") else list(responses)
     lines = []
     for r in items:
-        for p in hygiene_problems(r, gpf_eui=gpf_eui):
+        for p in hygiene_problems(r, gpf_eui=gpf_eui, gsme_eui=gsme_eui):
             lines.append(f"  {getattr(r, 'use_case', '?')}: {p}")
     if lines:
         raise AssertionError(f"{requirement}: clock-status/structure hygiene violated:\n" + "\n".join(lines))

@@ -149,13 +149,31 @@ def security_problems(exchange: Any, *, critical: bool) -> list[str]:
     return problems
 
 
-def rejection_problems(exchange: Any) -> list[str]:
-    """Problems when a command that must be refused was not: a successful response is one."""
+def rejection_problems(exchange: Any, expected_alert: int | None = None) -> list[str]:
+    """Problems when a command that must be refused was not: a successful response is one. When
+    the device answered with an alert and the spec names the refusal's alert code
+    (``expected_alert``, e.g. 0x8F30, 0x8F3D: :mod:`harness.gbcs.alerts`), the alert must carry
+    that code, in the alert class of the code (Generic Critical 0x1000 for 0x8F.., Generic Non
+    Critical 0x1001 for 0x81..)."""
+    from harness.gbcs import alerts
+
     response = exchange.response
     if response is not None and response.success:
         return [f"the device executed it (success response, statuses {dict(response.statuses)}) "
                 f"instead of rejecting it"]
-    return []
+    code = getattr(exchange, "alert_code", None)
+    if code is None or expected_alert is None:
+        return []
+    problems = []
+    if code != expected_alert:
+        problems.append(f"refused with alert code {alerts.describe(code)}, expected {alerts.describe(expected_alert)}")
+    carrier = getattr(exchange, "alert_message_code", None)
+    want = alerts.message_code_for(code)
+    if carrier is not None and carrier != want:
+        kind = "Generic Critical Alert" if want == alerts.GENERIC_CRITICAL_ALERT else "Generic Non Critical Alert"
+        problems.append(f"alert code {alerts.describe(code)} came in message code 0x{carrier:04X}, expected "
+                        f"0x{want:04X} ({kind}: the class of the alert code)")
+    return problems
 
 
 def change_amounts(current: Registers, targets: Registers) -> dict[str, int]:

@@ -76,6 +76,11 @@ class DeviceError(HarnessError):
     """A device answered in a way the harness cannot use (error response, unexpected message)."""
 
 
+class BenchError(HarnessError):
+    """The harness could not ask the device (the bench could not start, the emulator died, ...):
+    bench trouble, never a device defect. A test ending in one is a *bench error*."""
+
+
 class CapabilityMissing(HarnessError):
     """The bench lacks a device, capability or stimulus a test needs (becomes a skip, never a
     failure). ``profile_key`` names the profile key that would add it (e.g.

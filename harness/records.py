@@ -9,7 +9,21 @@ from typing import Any
 
 from harness import __version__
 
-OUTCOMES = ("passed", "failed", "skipped", "error", "waived")
+# passed / failed (the device did not do what the spec says) / skipped (with its reason) /
+# waived (an expected, declared deviation) / bench_error (the harness could not ask: port missing
+# or vanished, line corrupted beyond resync, emulator crashed, profile error, harness bug).
+# "error" is kept for records of older harness versions (a setup/teardown failure, counted as failed).
+OUTCOMES = ("passed", "failed", "skipped", "waived", "bench_error", "error")
+BENCH_ERROR = "bench_error"
+FAILING = frozenset({"failed", "error"})  # counted against the defect mask
+NOT_FAILING = frozenset({"passed", "waived"})
+INCONCLUSIVE = frozenset({BENCH_ERROR})  # never counted; makes the cycle inconclusive
+
+# A cycle's lifecycle: running (harness run is at work), complete (harness run saw every bench
+# end), incomplete (killed, a bench never ran or crashed; only harness run marks complete).
+CYCLE_STATES = ("running", "complete", "incomplete")
+# One bench's run within a cycle: running, ended (its pytest session finished), crashed.
+BENCH_STATES = ("running", "ended", "crashed")
 SEVERITIES = ("S1", "S2", "S3", "S4")
 DEFAULT_SEVERITY = "S3"
 
@@ -70,6 +84,7 @@ class TestRecord:
     exchanges: list[dict[str, Any]] = field(default_factory=list)
     harness_version: str = __version__
     capture: str | None = None  # pcapng of the test's exchanges, relative to the report folder
+    attempt: int = 1  # 1, then 2, 3... when pytest-rerunfailures runs the test again (one record each)
 
     def to_dict(self) -> dict[str, Any]:
         return _plain(self)  # type: ignore[no-any-return]

@@ -99,6 +99,8 @@ class Exchange:
     sent_at: _dt.datetime  # bench (virtual) time when sent
     error: str | None = None  # transport/decode error text when no usable response
     cause: BaseException | None = field(default=None, repr=False)  # the typed error behind ``error``
+    alert_code: int | None = None  # a refusal alert's alert code (e.g. 0x8F30), when one came back
+    alert_message_code: int | None = None  # its message code: 0x1000 critical, 0x1001 non-critical
 
     def require(self) -> Response:
         """The response, or an AssertionError naming what went wrong."""

@@ -98,6 +98,19 @@ def _remote_parties(profile: Any) -> RemotePartyIds:
     )
 
 
+def _emulator_keys(profile: Any) -> Keystore | None:
+    """The emulated devices' keystore when a device profile names its own key folder (fresh
+    TEST-ONLY keys, e.g. the self-test's generated variants); None: the committed emulator keys."""
+    folders = sorted({Path(k) for dev in identity.devices(profile)
+                      if (k := identity.get(dev, "keys", None)) not in (None, "builtin")
+                      and Path(k).is_dir() and any(Path(k).glob("*.key"))})
+    if not folders:
+        return None
+    from harness.emulators.host import keystore_with
+
+    return keystore_with(list(folders))
+
+
 def _trust_device_keys(keystore: Keystore, device: Any, folders: dict[Path, Keystore]) -> None:
     """Add the device's public KA/DS keys (never its private keys) to the bench keystore."""
     folder = identity.get(device, "keys", None)
@@ -271,7 +284,7 @@ class Bench:
         if kind == "emulated":
             from harness.emulators import EmulatorHost, HostConfig
 
-            host = EmulatorHost(HostConfig.from_dict(profile.host_config_dict()))
+            host = EmulatorHost(HostConfig.from_dict(profile.host_config_dict()), keystore=_emulator_keys(profile))
             return cls(profile, InProcessTransport(host, name=f"inproc:{identity.get(profile, 'name')}"),
                        path=path, host=host)
         if kind == "emulated-process":

@@ -13,14 +13,15 @@ from harness.bench.stimuli import Stimulus
 from harness.bench.wire import build_command, catalogue_for, check_response, describe_message
 from harness.errors import CapabilityMissing, DecodeError, TransportTimeout
 from harness.gbcs import zcl
+from harness.gbcs.alerts import UNSUPPORTED_COMMAND
 from harness.gbcs.frame import Cra, GbcsMessage, parse_message
 from harness.transport import Frame, FrameKind, HanFrame
 
 if TYPE_CHECKING:
     from harness.bench.bench import Bench
 
-# The emulators' (provisional) alert code for an unknown message code (docs/EMULATORS.md).
-UNKNOWN_MESSAGE_CODE_ALERT = 0x8F84
+# The emulators' (provisional) alert code for an unknown message code (harness.gbcs.alerts).
+UNKNOWN_MESSAGE_CODE_ALERT = UNSUPPORTED_COMMAND
 
 
 def find_alert_code(tree: Any) -> Any:
@@ -104,10 +105,12 @@ class BenchDevice:
                          "code the device may not use (check the profile's message_codes)")
             b.record(use_case, "rx", reply_raw, f"{use_case} rx ALERT from {self.role.value}: rejected, {what}",
                      tree)
-            return Exchange(use_case, msg, raw, None, sent_at, error=f"rejected: {what}")
+            return Exchange(use_case, msg, raw, None, sent_at, error=f"rejected: {what}",
+                            alert_code=code if isinstance(code, int) else None,
+                            alert_message_code=reply.message_code)
         response, tree = check_response(use_case, reply, reply_raw, b.parties.keystore, msg)
         when = str(reply.date_time) if reply.date_time is not None else "no date-time"
-        status = "success" if response.success else f"failure {response.statuses}"
+        status = "success" if response.success else f"failure {_statuses_text(response.statuses)}"
         b.record(use_case, "rx", reply_raw,
                  f"{use_case} rx {when} from {self.role.value}; {status}; MAC {response.mac.value}, "
                  f"signature {response.signature.value}", tree)
@@ -289,3 +292,16 @@ def handle_for(bench: Bench, profile: Any) -> BenchDevice:
     role = identity.role_name(profile)
     cls = GsmeDevice if role == "GSME" else BenchDevice
     return cls(bench, profile)
+
+
+def _statuses_text(statuses: object) -> str:
+    """Per-item result codes as a person reads them (``PDR 0x01``), not a Python repr."""
+    if isinstance(statuses, dict):
+        return ", ".join(f"{k} {_code(v)}" for k, v in statuses.items()) or "(no item results)"
+    if isinstance(statuses, (list, tuple)):
+        return ", ".join(_code(v) for v in statuses) or "(no item results)"
+    return str(statuses)
+
+
+def _code(value: object) -> str:
+    return f"0x{value:02X}" if isinstance(value, int) and not isinstance(value, bool) else str(value)

@@ -49,7 +49,7 @@ def emulate_command(profile_path: str | Path) -> list[str]:
 
 
 def spawn_emulator(profile_path: str | Path, *, command: Sequence[str] | None = None,
-                   startup_s: float = 20.0) -> EmulatorProcess:
+                   startup_s: float = 60.0) -> EmulatorProcess:
     """Start the emulator (or a profile's ``connection.command``: run in the profile's folder,
     ``python``/``python3`` meaning this interpreter) and wait (bounded) for its ``PTY <path>`` line."""
     cmd = list(command) if command else emulate_command(profile_path)

@@ -25,8 +25,11 @@ from harness.gbcs.security import (
 if TYPE_CHECKING:
     from harness.gbcs.catalogue import Catalogue
 
-TAMPER_MODES = ("unsigned", "bad_signature", "bad_mac")
-REMOTE_PARTIES = ("supplier", "network_operator", "acb")
+#: ``foreign_signature``: signed with another remote party's DS key (the Network Operator's for a
+#: Supplier command, else the Supplier's), so the signature is valid but not the originator's.
+TAMPER_MODES = ("unsigned", "bad_signature", "bad_mac", "foreign_signature")
+#: ``second_supplier``: a supplier with keys in the keystore that is not the bench's supplier.
+REMOTE_PARTIES = ("supplier", "network_operator", "acb", "second_supplier")
 
 
 @dataclass(frozen=True)
@@ -41,6 +44,12 @@ class RemotePartyIds:
     def eui(self, originator: str) -> bytes:
         if originator not in REMOTE_PARTIES:
             raise EncodeError(f"originator {originator!r} is none of {', '.join(REMOTE_PARTIES)}")
+        if originator == "second_supplier":
+            others = [e for e in self.keystore.euis_with_role("Supplier")
+                      if e != self.supplier and self.keystore.ds_private(e) is not None]
+            if not others:
+                raise EncodeError("the keystore holds no second supplier with private keys")
+            return others[0]
         return getattr(self, originator)  # type: ignore[no-any-return]
 
 
@@ -130,7 +139,13 @@ def build_command(use_case: str, *, parties: RemotePartyIds, originator: str, re
     content = build_command_content(use_case, originator=sender, recipient=recipient, counter=counter, **params)
     msg = GbcsMessage(Cra.COMMAND, counter, sender, recipient, OtherInformation(int(entry.message_code)),
                       bytes(content), None, b"")
-    if entry.critical and tamper != "unsigned":
+    if entry.critical and tamper == "foreign_signature":
+        other = parties.network_operator if sender != parties.network_operator else parties.supplier
+        private = parties.keystore.ds_private(other)
+        if private is None:
+            raise EncodeError(f"no DS private key of {other.hex().upper()} to sign with")
+        msg = sign_message(msg, private)
+    elif entry.critical and tamper != "unsigned":
         msg = sign_message(msg, parties.keystore)
         if tamper == "bad_signature":
             assert msg.signature is not None

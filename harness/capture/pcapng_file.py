@@ -1,18 +1,18 @@
-"""Exchanges as pcapng files Wireshark opens (written and read with python-pcapng).
+"""Exchanges as pcapng files that stock Wireshark/tshark opens decoded (python-pcapng).
 
-Encapsulation (see docs/ZIGBEE.md, "Captures"): one interface per frame kind, each a
-user DLT, so Wireshark's "DLT_USER" table maps them to dissectors:
+Encapsulation (``harness/capture/encap.py``; docs/ZIGBEE.md, "Captures"): one interface per
+frame kind, each a stock link type, so no DLT_USER table or plugin is needed:
 
-* interface 0, LINKTYPE_USER0 (147): GBCS messages, raw (``DD``/``DF``...). Map DLT 147 to
-  the ``gbcs_message`` dissector (Wireshark's packet-gbcs.c).
-* interface 1, LINKTYPE_USER1 (148): HAN frames as the transport carries them: source EUI-64,
-  destination EUI-64, cluster (2, big-endian), ZCL frame. Map DLT 148 to ``data`` with an
-  18-byte header (Wireshark's ZCL dissector needs APS context, so it cannot be called bare).
-* interface 2, LINKTYPE_USER2 (149): CONTROL (JSON) and ERROR (text) frames and dropped chunks.
+* interface 0 ``harness-gbcs``, LINKTYPE_WIRESHARK_UPPER_PDU (252): GBCS messages as exported
+  PDUs for the ``gbcs_message`` dissector.
+* interface 1 ``harness-han``, LINKTYPE_IEEE802_15_4_NOFCS (230): HAN ZCL frames as ZigBee Smart
+  Energy inter-PAN frames (EUI-64 addresses, cluster, profile 0x0109, ZCL).
+* interface 2 ``harness-other``, LINKTYPE_WIRESHARK_UPPER_PDU (252): CONTROL frames for the
+  ``json`` dissector; ERROR text and dropped chunks for ``data``.
 
 Each packet has its timestamp (microseconds), its direction in ``epb_flags`` (outbound = tx,
 inbound = rx/drop) and a comment ``<test> | <direction> <kind> | <port>[ | <note>]``. The
-section comment names the capture (test or cycle).
+section comment names the capture (test or cycle). Reading gives the frames' own bytes back.
 """
 
 from __future__ import annotations
@@ -25,20 +25,16 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import IO, Any, NamedTuple
 
+from harness.capture.encap import LINKTYPE_IEEE802_15_4_NOFCS, LINKTYPE_WIRESHARK_UPPER_PDU, unwrap, wrap
 from harness.errors import CapabilityMissing, DecodeError
 from harness.transport.log import LogEvent
 
-LINKTYPE_USER0 = 147
-LINKTYPE_USER1 = 148
-LINKTYPE_USER2 = 149
-
 #: (interface name, link type, description) by interface id
 INTERFACES = (
-    ("harness-gbcs", LINKTYPE_USER0, "GBCS messages (DLT_USER0 -> gbcs_message)"),
-    ("harness-han", LINKTYPE_USER1, "HAN ZCL frames: src EUI-64 | dst EUI-64 | cluster (BE) | ZCL"),
-    ("harness-other", LINKTYPE_USER2, "CONTROL (JSON), ERROR (text) frames and dropped chunks"),
+    ("harness-gbcs", LINKTYPE_WIRESHARK_UPPER_PDU, "GBCS messages (exported PDUs -> gbcs_message)"),
+    ("harness-han", LINKTYPE_IEEE802_15_4_NOFCS, "HAN ZCL frames as ZigBee SE inter-PAN frames (synthesised MAC/NWK/APS)"),
+    ("harness-other", LINKTYPE_WIRESHARK_UPPER_PDU, "CONTROL (json), ERROR text and dropped chunks (data)"),
 )
-_KIND_IFACE = {"GBCS": 0, "HAN": 1}
 _FLAG_INBOUND = 1
 _FLAG_OUTBOUND = 2
 _COMMENT = re.compile(r"\| (tx|rx|drop) (\S+) \|")
@@ -89,16 +85,16 @@ def _new_section(stream: IO[bytes], comment: str) -> tuple[Any, Any]:
     return shb, pcapng.FileWriter(stream, shb)
 
 
-def _packet(shb: Any, frame: CapturedFrame) -> Any:
+def _packet(shb: Any, frame: CapturedFrame, seq: int = 0) -> Any:
     pcapng = _lib()
-    iface = _KIND_IFACE.get(frame.kind, 2) if frame.direction != "drop" else 2
+    iface, packet = wrap(frame.kind, frame.direction, bytes(frame.data), seq)
     ts = max(0, round(frame.ts * 1_000_000))
     flags = _FLAG_OUTBOUND if frame.direction == "tx" else _FLAG_INBOUND
     options: dict[str, Any] = {"epb_flags": flags}
     if frame.comment:
         options["opt_comment"] = fit_comment(frame.comment)
     return shb.new_member(pcapng.blocks.EnhancedPacket, interface_id=iface, timestamp_high=ts >> 32,
-                          timestamp_low=ts & 0xFFFFFFFF, packet_data=bytes(frame.data), options=options)
+                          timestamp_low=ts & 0xFFFFFFFF, packet_data=packet, options=options)
 
 
 def packet_comment(test: str, direction: str, kind: str, port: str, note: str = "") -> str:
@@ -143,7 +139,7 @@ class CaptureWriter:
         with self._lock:
             if self._stream is None:
                 raise ValueError(f"capture {self.path} is closed")
-            self._writer.write_block(_packet(self._shb, frame))
+            self._writer.write_block(_packet(self._shb, frame, self.count))
             self._stream.flush()
             self.count += 1
 
@@ -196,13 +192,14 @@ def _frame_of(block: Any) -> CapturedFrame:
     flags = int(block.options["epb_flags"]) if "epb_flags" in block.options else 0
     direction = "tx" if flags & 3 == _FLAG_OUTBOUND else "rx"
     name = block.interface.options["if_name"] if "if_name" in block.interface.options else ""
+    data = unwrap(int(block.interface.link_type), bytes(block.packet_data))
     kind = {"harness-gbcs": "GBCS", "harness-han": "HAN"}.get(name, "")
     m = _COMMENT.search(comment)
     if m:
         direction = m.group(1)
         if not kind:
             kind = "" if m.group(2) == "-" else m.group(2)
-    return CapturedFrame(float(ts), direction, kind, bytes(block.packet_data), comment)
+    return CapturedFrame(float(ts), direction, kind, data, comment)
 
 
 def merge_captures(paths: Iterable[str | os.PathLike[str]], out: str | os.PathLike[str],
@@ -234,6 +231,6 @@ def merge_captures(paths: Iterable[str | os.PathLike[str]], out: str | os.PathLi
     Path(os.fspath(out)).parent.mkdir(parents=True, exist_ok=True)
     with open(out, "wb") as stream:
         shb, writer = _new_section(stream, text)
-        for _, _, f in frames:
-            writer.write_block(_packet(shb, f))
+        for seq, (_, _, f) in enumerate(frames):
+            writer.write_block(_packet(shb, f, seq))
     return len(frames)

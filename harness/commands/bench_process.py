@@ -15,6 +15,7 @@ before.
 
 from __future__ import annotations
 
+import functools
 import gc
 import importlib
 import multiprocessing
@@ -54,8 +55,25 @@ if multiprocessing.current_process().name == "MainProcess" and os.environ.get("_
     _preload()
 
 
+def die_with_parent(parent: int) -> None:
+    """In a bench process: get SIGTERM when its parent dies (``harness run``, or the forkserver,
+    which exits when ``harness run`` does), so a killed run leaves no bench writing into the
+    cycle behind it (Linux; elsewhere nothing). Tied to the forking *thread* of the parent."""
+    try:
+        import ctypes
+        import signal
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        return
+    if os.getppid() != parent:  # the parent died between fork and prctl
+        os._exit(1)
+
+
 def _child(args: list[str], log_path: str, env: dict[str, str]) -> None:
     """The bench process: its environment, stdout/stderr into the log, one pytest session."""
+    die_with_parent(os.getppid())
     os.environ.clear()
     os.environ.update(env)
     sys.dont_write_bytecode = "PYTHONDONTWRITEBYTECODE" in env
@@ -146,7 +164,8 @@ def start(cmd: list[str], log: Any, env: dict[str, str]) -> ForkedPytest | subpr
     binary file ``log``; forked from the forkserver unless that is switched off or missing."""
     prefix = [sys.executable, "-m", "pytest"]
     if not forked() or cmd[:3] != prefix:
-        return subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env)
+        return subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env,
+                                preexec_fn=functools.partial(die_with_parent, os.getpid()))
     ctx = _forkserver()
     os.environ["_HARNESS_FORKSERVER"] = "1"  # read by this module when the server imports it
     try:

@@ -1,10 +1,12 @@
 """``harness decode``: decode GBCS messages from files, --hex arguments or stdin.
 
-Files hold hex text (whitespace tolerated) or raw bytes; a directory means every file under it.
-Stdin holds hex or base64, one message per line or one message in all. ``--keys DIR`` (or
-``default`` for the packaged RTDS test keystore) verifies MACs and signatures and decrypts.
-A bad input prints one line on stderr (source, byte offset, field, reason); the others go on and
-the exit status is 2 at the end.
+Files and stdin alike hold hex or base64 text (whitespace tolerated), one message per line or
+one message in all; a file may also hold the raw bytes of one message; a directory means every
+file under it. ``--keys DIR`` verifies MACs and signatures and decrypts; ``--keys default`` (or
+``emulated``) is the packaged test keystore: the RTDS remote parties plus the public keys of the
+emulated devices, so what the emulated bench sends verifies; ``--keys rtds`` is the RTDS keys
+alone. A bad input prints one line on stderr (source, byte offset, field, reason); the others go
+on and the exit status is 2 at the end.
 """
 
 from __future__ import annotations
@@ -18,16 +20,20 @@ import re
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
+from harness.commands.common import add_env_option, plain
 from harness.errors import DecodeError, KeystoreError
-from harness.gbcs.decode import decode
-from harness.gbcs.security.keystore import Keystore
+
+if TYPE_CHECKING:
+    from harness.gbcs.security.keystore import Keystore
 
 _WHITESPACE = re.compile(r"\s+")
 _HEX = re.compile(r"[0-9A-Fa-f]*")
 _NOT_HEX = re.compile(r"[^0-9A-Fa-f]")
 _BASE64 = re.compile(r"[A-Za-z0-9+/]+={0,2}")
+_HEX_ISH = re.compile(r"[0-9A-Fa-f]*[^0-9A-Fa-f]{1,2}[0-9A-Fa-f]*")  # hex with a typo or two
+_MESSAGE_TAGS = (b"\xdd", b"\xdf")  # general-ciphering / general-signing: how a message starts
 
 
 class InputError(Exception):
@@ -40,12 +46,13 @@ class InputError(Exception):
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    p = subparsers.add_parser("decode", help="decode GBCS messages (hex files, --hex, stdin)",
-                              description=__doc__.splitlines()[0] if __doc__ else None)
-    p.add_argument("files", nargs="*", metavar="FILE", help="hex files or folders of them")
+    p = subparsers.add_parser("decode", help="decode GBCS messages (hex/base64 files, --hex, stdin)",
+                              description=plain(__doc__), formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("files", nargs="*", metavar="FILE", help="hex/base64/binary files or folders of them")
     p.add_argument("--hex", action="append", default=[], metavar="HEX", help="a message as hex (repeatable)")
-    p.add_argument("--keys", metavar="DIR",
-                   help="keystore folder to verify MACs/signatures and decrypt; 'default' = packaged RTDS keys")
+    add_env_option(p, "--keys", env="HARNESS_KEYS", metavar="DIR",
+                   help="keystore folder to verify MACs/signatures and decrypt; 'default' or 'emulated' = "
+                        "packaged RTDS remote parties + emulated devices, 'rtds' = RTDS keys only")
     p.add_argument("--json", action="store_true", help="print JSON Lines instead of text")
     p.set_defaults(func=run)
 
@@ -61,9 +68,13 @@ def text_to_bytes(text: str, *, allow_base64: bool = False) -> bytes:
         return bytes.fromhex(compact)
     if allow_base64 and _BASE64.fullmatch(compact):
         try:
-            return base64.b64decode(compact, validate=True)
+            raw = base64.b64decode(compact, validate=True)
         except (binascii.Error, ValueError):
-            raise InputError("neither hex nor valid base64", 0, "base64 text") from None
+            raw = b""
+        if raw[:1] in _MESSAGE_TAGS:
+            return raw
+        if not _HEX_ISH.fullmatch(compact):  # clearly meant as base64: say so
+            raise InputError("neither hex nor base64 of a GBCS message", 0, "base64 text")
     bad = _NOT_HEX.search(compact)
     pos = bad.start() if bad else 0
     raise InputError(f"non-hex character {compact[pos]!r}", pos // 2, "hex text")
@@ -80,31 +91,36 @@ def _file_sources(paths: list[str]) -> Iterator[tuple[str, bytes | InputError]]:
             except OSError as exc:
                 yield name, InputError(f"cannot read: {exc.strerror}", 0, "file")
                 continue
-            if raw[:1] in (b"\xdd", b"\xdf"):
+            if raw[:1] in _MESSAGE_TAGS:
                 yield name, raw  # binary message
                 continue
             try:
-                yield name, text_to_bytes(raw.decode("ascii"))
+                text = raw.decode("ascii")
             except UnicodeDecodeError as exc:
-                yield name, InputError("neither hex text nor a binary GBCS message", exc.start, "file")
-            except InputError as exc:
-                yield name, exc
+                yield name, InputError("neither hex/base64 text nor a binary GBCS message", exc.start, "file")
+                continue
+            yield from _text_sources(name, text)
 
 
 def _stdin_sources(stream: TextIO) -> Iterator[tuple[str, bytes | InputError]]:
-    text = stream.read()
+    return _text_sources("<stdin>", stream.read())
+
+
+def _text_sources(name: str, text: str) -> Iterator[tuple[str, bytes | InputError]]:
+    """Hex or base64 text: one message per line (``name:line``) when the first line is a whole
+    message on its own, else one message in all."""
     lines = [(i, line) for i, line in enumerate(text.splitlines(), start=1) if line.strip()]
     if len(lines) > 1 and _line_is_message(lines[0][1]):
         for number, line in lines:
             try:
-                yield f"<stdin>:{number}", text_to_bytes(line, allow_base64=True)
+                yield f"{name}:{number}", text_to_bytes(line, allow_base64=True)
             except InputError as exc:
-                yield f"<stdin>:{number}", exc
+                yield f"{name}:{number}", exc
         return
     try:
-        yield "<stdin>", text_to_bytes(text, allow_base64=True)
+        yield name, text_to_bytes(text, allow_base64=True)
     except InputError as exc:
-        yield "<stdin>", exc
+        yield name, exc
 
 
 def _line_is_message(line: str) -> bool:
@@ -119,9 +135,13 @@ def _line_is_message(line: str) -> bool:
 
 
 def _keystore(spec: str | None) -> Keystore | None:
+    from harness.gbcs.security.keystore import Keystore
+
     if spec is None:
         return None
-    if spec == "default":
+    if spec in ("default", "emulated"):
+        return Keystore.packaged_with_emulators()
+    if spec == "rtds":
         return Keystore.packaged()
     return Keystore.from_folder(spec)
 
@@ -160,16 +180,22 @@ def _decode_all(sources: list[Iterator[tuple[str, bytes | InputError]]], keystor
                 print(f"{name}: byte {item.offset}: {item.field}: {item}", file=err)
                 failed += 1
                 continue
+            from harness.gbcs.decode import decode
+
             try:
                 decoded = decode(item, keystore, file=name)
             except DecodeError as exc:
                 print(f"{name}: byte {exc.offset}: {exc.field}: {exc.reason}", file=err)
                 failed += 1
                 continue
-            if as_json:
-                out.write(json.dumps(decoded.to_json(), separators=(", ", ": ")) + "\n")
-            else:
-                out.write(("" if first else "\n") + decoded.to_text() + "\n")
+            try:
+                text = json.dumps(decoded.to_json(), separators=(", ", ": ")) if as_json else decoded.to_text()
+            except Exception as exc:  # noqa: BLE001 - a rendering bug must not drop the later inputs
+                print(f"{name}: decoded, but cannot be rendered ({type(exc).__name__}: {exc}): a harness bug",
+                      file=err)
+                failed += 1
+                continue
+            out.write(text + "\n" if as_json else ("" if first else "\n") + text + "\n")
             first = False
     return failed
 

@@ -13,6 +13,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from harness.commands.common import plain
 from harness.errors import PortVanished, TransportError
 
 LIBUSB_HINT = "install libusb: apt-get install libusb-1.0-0 (Debian/Ubuntu), then run again"
@@ -136,7 +137,7 @@ def _parse_vid_pid(text: str) -> tuple[int, int]:
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p = subparsers.add_parser("devices", help="list serial ports and USB devices; mark ZigBee dongles",
-                              description=__doc__.splitlines()[0] if __doc__ else None)
+                              description=plain(__doc__), formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(func=run)
 

@@ -10,12 +10,15 @@ import threading
 from pathlib import Path
 from typing import Any
 
+from harness.commands.common import add_env_option, plain
 from harness.errors import ProfileError
 
 
 def register(sub: Any) -> None:
-    p = sub.add_parser("emulate", help="run the emulated devices behind a pty or TCP port")
-    p.add_argument("--profile", default="default", help="bench profile YAML, or 'default'")
+    p = sub.add_parser("emulate", help="run the emulated devices behind a pty or TCP port",
+                       description=plain(__doc__))
+    add_env_option(p, "--profile", env="HARNESS_BENCH", default="default", metavar="PATH",
+                   help="bench profile YAML, or 'default'")
     p.add_argument("--serial", choices=["pty"], help="serve on a new pseudo-terminal")
     p.add_argument("--tcp", metavar="HOST:PORT",
                    help="serve on a TCP socket (port 0 = any); with --serial too, the same devices on both "

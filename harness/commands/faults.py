@@ -5,9 +5,11 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from harness.commands.common import plain
+
 
 def register(sub: Any) -> None:
-    p = sub.add_parser("faults", help="list the emulator fault variants")
+    p = sub.add_parser("faults", help="list the emulator fault variants", description=plain(__doc__))
     p.set_defaults(func=run)
 
 

@@ -1,5 +1,11 @@
 """``harness send``: send one command through the bench client and print the decoded response
-(manual triage). ``harness send --port URL [--bench PROFILE] [--to ROLE|EUI] USE_CASE [key=value ...]``."""
+(manual triage).
+
+``harness send [--port URL] [--bench PROFILE] [--to ROLE|EUI] USE_CASE [key=value ...]``; without
+``--port`` the bench's own connection is used (the emulated default bench in this process). An
+unknown use case or a malformed parameter is one line on stderr and exit status 2, before any
+port is opened.
+"""
 
 from __future__ import annotations
 
@@ -8,18 +14,22 @@ import json
 import sys
 from typing import Any
 
+from harness.commands.common import add_env_option, plain
 from harness.errors import EncodeError
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p = subparsers.add_parser("send", help="send one use case to a device and print the response",
-                              description=__doc__.splitlines()[0] if __doc__ else None)
-    p.add_argument("--port", metavar="URL", help="serial path/pyserial URL or tcp://host:port of the bench")
-    p.add_argument("--bench", metavar="PROFILE", help="bench profile (devices, keys; default: the emulated default)")
+                              description=plain(__doc__), formatter_class=argparse.RawDescriptionHelpFormatter)
+    add_env_option(p, "--port", env="HARNESS_PORT", metavar="URL",
+                   help="serial path/pyserial URL or tcp://host:port of the bench")
+    add_env_option(p, "--bench", env="HARNESS_BENCH", metavar="PROFILE",
+                   help="bench profile (devices, keys; default: the emulated default)")
     p.add_argument("--to", metavar="ROLE|EUI", help="target device (default: the use case's target role)")
-    p.add_argument("--originator", default="supplier", choices=("supplier", "network_operator", "acb"))
+    p.add_argument("--originator", default="supplier", choices=("supplier", "network_operator", "acb"),
+                   help="remote party that sends the command (default supplier)")
     p.add_argument("--json", action="store_true", help="print the exchange as JSON")
-    p.add_argument("use_case", metavar="USE_CASE")
+    p.add_argument("use_case", metavar="USE_CASE", help="use case id from the catalogue, e.g. GCS60")
     p.add_argument("params", nargs="*", metavar="key=value", help="use-case parameters")
     p.set_defaults(func=run)
 
@@ -42,6 +52,21 @@ def parse_params(items: list[str]) -> dict[str, Any]:
                 value = text
         out[key] = value
     return out
+
+
+def check_use_case(use_case: str) -> None:
+    """EncodeError (one line, with the nearest ids) for a use case the catalogue lacks."""
+    import difflib
+
+    from harness.gbcs.catalogue import CATALOGUE
+
+    if use_case in CATALOGUE:
+        return
+    ids = [uc.id for uc in CATALOGUE]
+    near = difflib.get_close_matches(use_case, ids, n=3) or \
+        [i for i in ids if i.upper().startswith(use_case.upper()[:3])][:3]
+    hint = f"; did you mean {', '.join(near)}?" if near else ""
+    raise EncodeError(f"unknown use case {use_case!r} ({len(ids)} in the catalogue{hint})")
 
 
 def open_bench(port: str | None, bench_path: str | None) -> Any:
@@ -94,6 +119,7 @@ def run(args: argparse.Namespace) -> int:
     from harness.gbcs.decode import decode
 
     params = parse_params(args.params)
+    check_use_case(args.use_case)
     bench = open_bench(args.port, args.bench)
     try:
         handle = pick_handle(bench, args.to, args.use_case)

@@ -1,7 +1,8 @@
 """Command acceptance as a real device applies it: the MAC (device KA x ACB KA), the remote
 party's role for the use case, its signature on critical use cases and, for replay-protected
-ones, an originator counter strictly above the last accepted from that party (persisted in a
-JSON state file so it survives restarts). A rejection is a :class:`Rejected` naming the alert."""
+ones, an originator counter strictly above the last accepted from that remote party, whatever
+the use case (persisted in a JSON state file so it survives restarts). A rejection is a
+:class:`Rejected` naming the alert (real GBCS codes, see :mod:`harness.gbcs.alerts`)."""
 
 from __future__ import annotations
 
@@ -12,20 +13,19 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric import ec
 
+from harness.gbcs import alerts
+from harness.gbcs.alerts import AUTHENTICATION_FAILURE, SOURCE_NOT_AUTHORISED, UNSUPPORTED_COMMAND
 from harness.gbcs.catalogue import UseCase
 from harness.gbcs.frame import GbcsMessage
 from harness.gbcs.security import KeyPair, Keystore, verify_mac, verify_signature
 
-# Provisional alert codes (not from GBCS text; see docs/EMULATORS.md).
-ALERT_MAC_INVALID = 0x8F80
-ALERT_SIGNATURE_INVALID = 0x8F81
-ALERT_REPLAY = 0x8F82
-ALERT_ROLE_NOT_AUTHORISED = 0x8F83
-ALERT_UNSUPPORTED = 0x8F84
-ALERT_NAMES = {ALERT_MAC_INVALID: "MAC invalid", ALERT_SIGNATURE_INVALID: "signature invalid or missing",
-               ALERT_REPLAY: "originator counter not above the last accepted (replay)",
-               ALERT_ROLE_NOT_AUTHORISED: "remote party role may not run this use case",
-               ALERT_UNSUPPORTED: "use case not supported by this device or malformed command"}
+# Refusal alert codes (harness.gbcs.alerts): real GBCS codes where our sources name one.
+ALERT_MAC_INVALID = AUTHENTICATION_FAILURE
+ALERT_SIGNATURE_INVALID = AUTHENTICATION_FAILURE
+ALERT_REPLAY = AUTHENTICATION_FAILURE  # no code in our sources: the freshness check failed
+ALERT_ROLE_NOT_AUTHORISED = SOURCE_NOT_AUTHORISED
+ALERT_UNSUPPORTED = UNSUPPORTED_COMMAND  # provisional
+ALERT_NAMES = alerts.ALERT_NAMES
 
 SUPPLIER, NETWORK_OPERATOR = "Supplier", "Network Operator"
 READS = ("GCS13a", "GCS13b", "GCS13c", "GCS14", "GCS60", "GCS60a", "ECS17b", "ECS19", "ECS82")
@@ -58,12 +58,15 @@ class CounterStore:
         if self.path is not None and self.path.exists():
             self._last = {k: {p: int(c) for p, c in v.items()} for k, v in json.loads(self.path.read_text()).items()}
 
-    def last(self, device: bytes, party: bytes) -> int:
-        return self._last.get(device.hex().upper(), {}).get(party.hex().upper(), -1)
+    def last(self, device: bytes, party: bytes, use_case: str | None = None) -> int:
+        """The highest counter accepted from ``party``; with ``use_case``, the one kept under
+        that use case (only a faulty device keeps counters per use case)."""
+        key = party.hex().upper() + (f"/{use_case}" if use_case else "")
+        return self._last.get(device.hex().upper(), {}).get(key, -1)
 
-    def accept(self, device: bytes, party: bytes, counter: int) -> None:
+    def accept(self, device: bytes, party: bytes, counter: int, use_case: str | None = None) -> None:
         slot = self._last.setdefault(device.hex().upper(), {})
-        key = party.hex().upper()
+        key = party.hex().upper() + (f"/{use_case}" if use_case else "")
         slot[key] = max(counter, slot.get(key, -1))
         self._save()
 
@@ -85,9 +88,10 @@ class AccessControl:
     counter of an accepted replay-protected command."""
 
     def __init__(self, keystore: Keystore, counters: CounterStore,
-                 roles: dict[str, list[str]] | None = None) -> None:
+                 roles: dict[str, list[str]] | None = None, supplier: bytes | None = None) -> None:
         self.keystore = keystore
         self.counters = counters
+        self.supplier = supplier  # the device's own (registered) supplier; None: any Supplier
         self.roles: dict[str, tuple[str, ...]] = dict(DEFAULT_ROLES)
         self.roles.update({k: tuple(v) for k, v in (roles or {}).items()})
 
@@ -95,17 +99,41 @@ class AccessControl:
               faults: tuple[str, ...] = ()) -> None:
         acb = self.keystore.acb
         acb_public = self.keystore.ka_public(acb) if acb else None
-        if msg.mac is None or acb_public is None or verify_mac(msg, KeyPair(device_ka, acb_public)) != "valid":
+        skip_mac = uc.critical and "command_mac_not_checked" in faults
+        if not skip_mac and (msg.mac is None or acb_public is None
+                             or verify_mac(msg, KeyPair(device_ka, acb_public)) != "valid"):
             raise Rejected(ALERT_MAC_INVALID)
+        no_authority = ALERT_MAC_INVALID if "refusal_alert_code_wrong" in faults else ALERT_ROLE_NOT_AUTHORISED
         role = self.keystore.role_of(msg.originator)
-        if role not in self.roles.get(uc.id, ()):
-            raise Rejected(ALERT_ROLE_NOT_AUTHORISED)
+        if role not in self.roles.get(uc.id, ()) and not (role and "role_not_checked" in faults):
+            raise Rejected(no_authority)
+        if (role == SUPPLIER and self.supplier is not None and msg.originator != self.supplier
+                and "any_supplier_accepted" not in faults):
+            raise Rejected(no_authority)  # another supplier: not this device's
         if uc.critical and "bad_signature_accepted" not in faults:
-            public = self.keystore.ds_public(msg.originator)
-            if public is None or verify_signature(msg, public) != "valid":
+            if not self._signed_by_originator(msg, "foreign_signature_accepted" in faults):
                 raise Rejected(ALERT_SIGNATURE_INVALID)
         if uc.replay_protected:
             replay_ok = uc.id in RESETS and "reset_replay_accepted" in faults
-            if msg.originator_counter <= self.counters.last(msg.recipient, msg.originator) and not replay_ok:
+            per_use_case = uc.id if "replay_counter_per_use_case" in faults else None
+            last = self.counters.last(msg.recipient, msg.originator, per_use_case)
+            stale = msg.originator_counter < last if "replay_equal_counter_accepted" in faults \
+                else msg.originator_counter <= last
+            if stale and not replay_ok:
                 raise Rejected(ALERT_REPLAY)
-            self.counters.accept(msg.recipient, msg.originator, msg.originator_counter)
+            self.counters.accept(msg.recipient, msg.originator, msg.originator_counter, per_use_case)
+
+    def _signed_by_originator(self, msg: GbcsMessage, any_party: bool) -> bool:
+        """The signature verifies with the originator's DS key (a faulty device: with any remote
+        party's key it knows)."""
+        public = self.keystore.ds_public(msg.originator)
+        if public is not None and verify_signature(msg, public) == "valid":
+            return True
+        if not any_party:
+            return False
+        for role in (SUPPLIER, NETWORK_OPERATOR, "ACB"):
+            for eui in self.keystore.euis_with_role(role):
+                key = self.keystore.ds_public(eui)
+                if key is not None and verify_signature(msg, key) == "valid":
+                    return True
+        return False

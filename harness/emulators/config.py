@@ -9,6 +9,7 @@ from typing import Any
 from harness.emulators.faults import check_faults
 
 ROLES = ("CHF", "GPF", "GSME", "ESME", "IHD")
+DATE_TIME_STYLE_KEYS = ("day_of_week", "hundredths_unspecified", "deviation")
 CLOCK_STATES = ("reliable", "unreliable", "invalid")
 DEFAULT_EUIS = {"ESME": "00DB12345678E0A0", "GSME": "00DB12345678E0A1", "CHF": "00DB12345678E0A2",
                 "GPF": "00DB12345678E0A3", "IHD": "00DB12345678E0A5"}
@@ -61,6 +62,11 @@ class DeviceConfig:
     # CHF (DP093): a HAN device clock further than this from the CH time at a time sync is not
     # adjusted and raises the Set Clock alert 0x81C6 (provisional: our sources give no tolerance)
     han_clock_tolerance_s: int = 10
+    # legal variations a compliant device may show (the self-test's generated variants draw them):
+    # how long it takes to answer (virtual clock), and how it encodes its date-times:
+    # {day_of_week: bool, hundredths_unspecified: bool, deviation: "unspecified" | 0}
+    reply_latency_ms: int = 0
+    date_time_style: dict[str, Any] = field(default_factory=dict)
     # message codes this device's use cases use instead of the catalogue's (provisional ones, e.g.
     # the SECMP0002 resets); merged into HostConfig.message_codes
     message_codes: dict[str, int] = field(default_factory=dict)
@@ -83,6 +89,12 @@ class DeviceConfig:
         for mode in self.debt_update_modes:
             if mode not in ("credit", "prepayment"):
                 raise ValueError(f"device '{self.name}' debt_update_modes: {mode!r}")
+        unknown = sorted(set(self.date_time_style) - set(DATE_TIME_STYLE_KEYS))
+        if unknown or self.date_time_style.get("deviation", "unspecified") not in ("unspecified", 0):
+            raise ValueError(f"device '{self.name}' date_time_style: keys {DATE_TIME_STYLE_KEYS}, deviation "
+                             f"'unspecified' or 0 (got {self.date_time_style})")
+        if not 0 <= self.reply_latency_ms <= 60_000:
+            raise ValueError(f"device '{self.name}' reply_latency_ms must be 0..60000")
         if self.wake_interval_s <= 0:
             raise ValueError(f"device '{self.name}' wake_interval_s must be positive")
         check_faults(self.faults, "GPF" if self.role == "CHF" else self.role)
@@ -112,6 +124,7 @@ class HostConfig:
     state_dir: str | None = None
     access: dict[str, list[str]] = field(default_factory=dict)  # use case -> allowed roles
     message_codes: dict[str, int] = field(default_factory=dict)  # use case -> code (provisional ones)
+    supplier: str = "90B3D51F30010000"  # the devices' registered supplier (others are refused)
 
     def __post_init__(self) -> None:
         """The bench's message codes: its own plus every device's (they must agree)."""
@@ -125,7 +138,7 @@ class HostConfig:
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> HostConfig:
-        known = {"devices", "start_time", "state_dir", "access", "message_codes"}
+        known = {"devices", "start_time", "state_dir", "access", "message_codes", "supplier"}
         unknown = sorted(set(d) - known)
         if unknown:
             raise ValueError(f"unknown emulator field(s) {unknown}")
@@ -137,7 +150,7 @@ class HostConfig:
             seen.add(dev.eui)
         return cls(devices, str(d.get("start_time", cls.start_time)), d.get("state_dir"),
                    {k: list(v) for k, v in (d.get("access") or {}).items()},
-                   dict(d.get("message_codes") or {}))
+                   dict(d.get("message_codes") or {}), str(d.get("supplier") or cls.supplier).upper())
 
     @classmethod
     def default(cls) -> HostConfig:

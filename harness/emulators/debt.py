@@ -30,6 +30,9 @@ class DebtLedger:
     faults: tuple[str, ...] = ()
     power_loss_armed: bool = False
     rates: dict[str, dict[str, Any]] = field(default_factory=dict)  # TDR1/TDR2: {amount, per}
+    # faulty devices only: a reset kept in volatile memory, its register's old value coming back
+    # at the next periodic event (reset_reverts_on_wake) or at a restart (reset_lost_on_restart)
+    volatile: dict[str, int] = field(default_factory=dict)
 
     def value(self, register: str) -> int:
         return self.registers[self.keys[register]]
@@ -58,9 +61,27 @@ class DebtLedger:
         elif "reset_clears_wrong_register" in self.faults:
             targets = [DEBT_REGISTERS[(DEBT_REGISTERS.index(register) + 1) % 3]]
         for name in targets:
+            if "reset_reverts_on_wake" in self.faults or "reset_lost_on_restart" in self.faults:
+                self.volatile.setdefault(name, self.value(name))
             self.registers[self.keys[name]] = 0
         if "reset_changes_balance" in self.faults:
             self.registers[self.balance_key] += cleared
+
+    def periodic(self) -> None:
+        """The meter's next periodic event (a GSME wake, an ESME hourly tick): a compliant meter
+        keeps every reset; a faulty one restores a volatile reset."""
+        if "reset_reverts_on_wake" in self.faults:
+            self._revert()
+
+    def restart(self) -> None:
+        """A restart (power cycle): persistent registers survive; a faulty meter loses a reset."""
+        if "reset_lost_on_restart" in self.faults:
+            self._revert()
+
+    def _revert(self) -> None:
+        for name, value in self.volatile.items():
+            self.registers[self.keys[name]] = value
+        self.volatile.clear()
 
     def set_rate(self, register: str, amount: int, per: str) -> None:
         if register in ("TDR1", "TDR2") and per in ("hour", "day"):

@@ -4,9 +4,10 @@ SECMP0015 grouping-header date-time, and serves HAN reads of the Metering cluste
 
 from __future__ import annotations
 
+import datetime as _dt
 from typing import Any
 
-from harness.emulators.clock import INVALID_UTC_TIME, VirtualClock, from_utctime
+from harness.emulators.clock import INVALID_UTC_TIME, UTC_EPOCH_2000, VirtualClock, from_utctime, to_utctime
 from harness.emulators.config import GSME_REGISTERS, DeviceConfig
 from harness.emulators.gsme import Push
 from harness.gbcs import zcl
@@ -43,11 +44,22 @@ class Gpf:
             return
         if "snapshot_not_updated" in self.faults and self.snapshot_supplied:
             return
+        if "snapshot_stamped_at_receipt" in self.faults and push.snapshot_time != INVALID_UTC_TIME:
+            self.snapshot_time = to_utctime(self.clock.now())  # its own time of receipt, not the GSME's
+            self.snapshot_supplied = True
+            return
         self.snapshot_time = push.snapshot_time
         self.snapshot_supplied = True
 
     @property
+    def supports_gcs60a(self) -> bool:
+        """GCS60a is SECMP0015's new use case: an old CH refuses it (a faulty one answers)."""
+        return self.cfg.secmp0015 or "old_gpf_answers_gcs60a" in self.faults
+
+    @property
     def snapshot_valid(self) -> bool:
+        if "invalid_gsme_time_used" in self.faults and self.snapshot_supplied:
+            return self.cfg.secmp0015
         return self.cfg.secmp0015 and self.snapshot_time != INVALID_UTC_TIME
 
     # -- SECMP0015 date-time ----------------------------------------------------------------------
@@ -56,6 +68,8 @@ class Gpf:
         if use_case not in DATED_USE_CASES or (use_case == "GCS60a" and "gcs60a_without_date_time" in self.faults):
             return None
         snapshot = from_utctime(self.snapshot_time) if self.snapshot_valid else None
+        if snapshot is None and self.snapshot_valid and "invalid_gsme_time_used" in self.faults:
+            snapshot = UTC_EPOCH_2000 + _dt.timedelta(seconds=self.snapshot_time)  # 0xFFFFFFFF as a date
         if snapshot is not None and "gpf_own_time_despite_snapshot" not in self.faults:
             source, reliability, when = ClockSource.GSME, Reliability.RELIABLE, snapshot
             if "bit2_never_set" in self.faults:
@@ -70,6 +84,8 @@ class Gpf:
                 reliability = Reliability.UNRELIABLE
             else:
                 reliability = _RELIABILITY[self.cfg.gpf_time_reliability]
+                if "own_time_marked_reliable" in self.faults:
+                    reliability = Reliability.RELIABLE
             if "bit2_set_on_gpf_time" in self.faults:
                 source = ClockSource.GSME
         if "reliability_bit_wrong" in self.faults and reliability is not Reliability.INVALID:

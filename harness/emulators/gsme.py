@@ -53,6 +53,7 @@ class Gsme(DebtMeter):
         return self.clock.now() + self.clock_offset
 
     def _wake(self) -> None:
+        self.ledger.periodic()
         self.push()
         self._wake_handle = self.clock.call_later(_dt.timedelta(seconds=self.cfg.wake_interval_s), self._wake)
 

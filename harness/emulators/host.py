@@ -4,6 +4,7 @@ CONTROL ops to the bench. Every error becomes an ERROR frame; ``handle`` never r
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as _dt
 import functools
 import threading
@@ -23,7 +24,7 @@ from harness.emulators.esme import Esme
 from harness.emulators.gpf import READ_USE_CASES, Gpf
 from harness.emulators.gsme import Gsme, Push
 from harness.errors import HarnessError
-from harness.gbcs import devicelog, dlms, zcl
+from harness.gbcs import alerts, devicelog, dlms, zcl
 from harness.gbcs.catalogue import CATALOGUE, Catalogue, UseCase
 from harness.gbcs.datetime import ClockStatus, DateTime
 from harness.gbcs.devicelog import DEVICE_LOG_USE_CASES
@@ -33,7 +34,6 @@ from harness.gbcs.security import KeyPair, Keystore, apply_mac, content_cipher_f
 from harness.transport.framing import Frame, FrameKind, HanFrame, decode_control
 
 EMULATOR_KEYS = Path(__file__).resolve().parents[1] / "data" / "emulator-keys"
-ALERT_CODE_GBZ, ALERT_CODE_DLMS = 0x1000, 0x1001  # message codes of the device alerts (RTDS GCA/GNCA)
 ALERT_COUNTER_BASE = 0x0BB8
 METER_ROLES = ("GSME", "ESME")
 
@@ -42,13 +42,7 @@ METER_ROLES = ("GSME", "ESME")
 def emulator_keystore() -> Keystore:
     """RTDS remote parties plus the committed TEST-ONLY emulator device keys (loaded once; the
     host never modifies it)."""
-    store = Keystore.packaged()
-    for file in sorted(EMULATOR_KEYS.glob("*.key")):
-        eui, usage = file.stem.split("-", 1)
-        key = serialization.load_pem_private_key(file.read_bytes(), password=None)
-        if isinstance(key, ec.EllipticCurvePrivateKey):
-            store.add_private(eui, usage, key, role="device")
-    return store
+    return keystore_with([])
 
 
 @dataclass
@@ -71,7 +65,7 @@ class EmulatorHost:
         self.keystore = keystore or emulator_keystore()
         self.catalogue = Catalogue.load(config.message_codes) if config.message_codes else CATALOGUE
         self.counters = CounterStore(config.state_dir)
-        self.access = AccessControl(self.keystore, self.counters, config.access)
+        self.access = AccessControl(self.keystore, self.counters, config.access, bytes.fromhex(config.supplier))
         self._lock = threading.RLock()
         self._build()
 
@@ -151,12 +145,16 @@ class EmulatorHost:
             return [self._alert(dev, msg, rej.alert_code)]
         if server == "GSME" and self.gsme is not None and self.gsme.han_outage:
             return []  # the command cannot reach the meter; the CH has nothing to answer yet
+        if dev.cfg.reply_latency_ms:
+            self.clock.advance(_dt.timedelta(milliseconds=dev.cfg.reply_latency_ms))  # time to answer
         return [Frame.gbcs(self._respond(dev, msg, uc, server))]
 
     def _server_for(self, dev: Device, uc: UseCase | None) -> str | None:
         if uc is None:
             return None
         if uc.id in READ_USE_CASES and dev.cfg.role in ("GPF", "GSME") and self.gpf is not None:
+            if uc.id == "GCS60a" and not self.gpf.supports_gcs60a:
+                return None  # an old CH does not know GCS60a's message code: refused
             return "GPF"
         if uc.id in ("GCS04", "GCS04r") and dev.cfg.role == "GSME":
             return "GSME"
@@ -173,6 +171,9 @@ class EmulatorHost:
         date_time: DateTime | None = None
         if server == "GPF" and self.gpf is not None:
             date_time = self.gpf.response_date_time(uc.id)
+            if (date_time is not None and dev.cfg.role == "GSME"
+                    and "gsme_eui_status_unspecified" in self.gpf.faults):
+                date_time = DateTime.from_datetime(date_time.to_datetime() or self.clock.now(), ClockStatus(0xFF))
         elif server == "ESME" and self.esme is not None:
             date_time = self.esme.response_date_time(uc.id)
         head = GbcsMessage(Cra.RESPONSE, counter, cmd.recipient, cmd.originator,
@@ -188,6 +189,7 @@ class EmulatorHost:
             content = self.esme.handle(uc.id, cmd.content, cipher)
         else:  # pragma: no cover - _server_for guarantees a model
             raise KeyError(f"no device serves {uc.id}")
+        date_time = restyle(date_time, dev.cfg.date_time_style)
         resp = GbcsMessage(Cra.RESPONSE, counter, cmd.recipient, cmd.originator,
                            OtherInformation(cmd.message_code), content, date_time)
         if uc.critical:
@@ -208,20 +210,28 @@ class EmulatorHost:
         return out
 
     def _alert(self, dev: Device, cmd: GbcsMessage, code: int) -> Frame:
-        """A non-critical GBCS alert (CRA 3) from the device to the command's originator."""
+        """A GBCS alert (CRA 3) from the device to the command's originator. Its class follows
+        the alert code (:mod:`harness.gbcs.alerts`): a critical one (0x8F..) is a Generic
+        Critical Alert 0x1000, signed; a non-critical one a Generic Non Critical Alert 0x1001,
+        MAC-wrapped. The payload family is the device's (GBZ for ZigBee devices, DLMS for ESME)."""
         dev.alert_counter += 1
         now = self.clock.now()
         if dev.cfg.role in ("GSME", "GPF", "IHD"):
             rejected = cmd.message_code.to_bytes(2, "big") + cmd.originator_counter.to_bytes(8, "big")
             content = GbzAlert(0, code, to_utctime(now), rejected).encode()
-            message_code = ALERT_CODE_GBZ
         else:
             stamp = DateTime.from_datetime(now, ClockStatus(0x00)).to_bytes()
             body = dlms.Data.struct(dlms.Data(dlms.LONG_UNSIGNED, code), dlms.Data.octets(stamp))
             content = dlms.DataNotification(dlms.invoke_id_for(dev.alert_counter), body).encode()
-            message_code = ALERT_CODE_DLMS
+        critical = alerts.is_critical(code) and "refusal_alert_non_critical" not in dev.faults
+        carrier = alerts.GENERIC_CRITICAL_ALERT if critical else alerts.GENERIC_NON_CRITICAL_ALERT
         alert = GbcsMessage(Cra.ALERT, dev.alert_counter, cmd.recipient, cmd.originator,
-                            OtherInformation(message_code), content, None, b"")
+                            OtherInformation(carrier), content, None, b"")
+        if critical:
+            ds = self.keystore.ds_private(cmd.recipient)
+            if ds is None:
+                raise KeyError(f"no DS private key for {cmd.recipient.hex().upper()}")
+            return Frame.gbcs(sign_message(alert, ds).to_bytes())
         return Frame.gbcs(self._mac(dev, alert).to_bytes())
 
     def _alerts_raised(self) -> list[Frame]:
@@ -322,6 +332,20 @@ class EmulatorHost:
             armed.append(dev.cfg.name)
         return {"armed": armed}
 
+    def _op_restart(self, req: dict[str, Any]) -> dict[str, Any]:
+        """Restart (power-cycle) the meters, or the named one: persistent state survives (the
+        registers, counters, logs); unlike ``reset``, nothing returns to its initial value."""
+        names = [req["device"]] if req.get("device") else [d.cfg.name for d in self.devices.values()
+                                                           if d.cfg.role in METER_ROLES]
+        done = []
+        for name in names:
+            dev = self.device(str(name))
+            if not isinstance(dev.model, (Gsme, Esme)):
+                raise ValueError(f"restart applies to meters, not {dev.cfg.role}")
+            dev.model.restart()
+            done.append(dev.cfg.name)
+        return {"restarted": done, "now": self.clock.now().isoformat()}
+
     def _op_reset(self, req: dict[str, Any]) -> dict[str, Any]:
         self._restart()
         return {"now": self.clock.now().isoformat()}
@@ -347,6 +371,35 @@ class EmulatorHost:
             {"name": d.cfg.name, "role": d.cfg.role, "eui": d.cfg.eui, "manufacturer": d.cfg.manufacturer,
              "model": d.cfg.model, "firmware": d.cfg.firmware, "secmp0015": d.cfg.secmp0015,
              "faults": list(d.faults)} for d in self.devices.values()]}
+
+
+def restyle(dt: DateTime | None, style: dict[str, Any]) -> DateTime | None:
+    """``dt`` in one of the legal alternative encodings a device may use: day of week filled in,
+    hundredths 0xFF (not specified), deviation 0x0000 instead of 0x8000 (not specified)."""
+    if dt is None or not style:
+        return dt
+    changes: dict[str, Any] = {}
+    when = dt.to_datetime()
+    if style.get("day_of_week") and when is not None:
+        changes["day_of_week"] = when.isoweekday()
+    if style.get("hundredths_unspecified"):
+        changes["hundredths"] = 0xFF
+    if style.get("deviation") == 0:
+        changes["deviation"] = 0
+    return dataclasses.replace(dt, **changes) if changes else dt
+
+
+def keystore_with(folders: list[Path]) -> Keystore:
+    """The emulator keystore plus the TEST-ONLY private keys (``<eui>-ka.key``/``-ds.key``) of
+    devices whose profile names its own key folder (e.g. the self-test's fresh keys)."""
+    store = Keystore.packaged()
+    for folder in [EMULATOR_KEYS, *folders]:
+        for file in sorted(Path(folder).glob("*.key")):
+            eui, usage = file.stem.split("-", 1)
+            key = serialization.load_pem_private_key(file.read_bytes(), password=None)
+            if isinstance(key, ec.EllipticCurvePrivateKey):
+                store.add_private(eui, usage, key, role="device")
+    return store
 
 
 def _initial_gsme(cfg: DeviceConfig | None) -> dict[str, int] | None:

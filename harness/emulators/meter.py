@@ -100,10 +100,17 @@ class DebtMeter:
             self.ledger.set_rate(reg, int(rate.get("amount", 0)), str(rate.get("per", "hour")))
 
     def _hourly(self) -> None:
+        if self.role == "ESME":
+            self.ledger.periodic()  # a mains meter's periodic event is its hourly tick
         taken = self.ledger.collect(self.clock.now(), self.payment_mode == "prepayment")
         if taken:
             self.log("debt_recovered", amount=taken)
         self._tick_handle = self.clock.call_at(_next_hour(self.clock.now()), self._hourly)
+
+    def restart(self) -> None:
+        """A restart (power cycle): registers, payment mode and log are persistent."""
+        self.ledger.restart()
+        self.log("restart")
 
     def log(self, what: str, **detail: Any) -> None:
         self.events.append(Event(self.clock.now().isoformat(), what, detail))

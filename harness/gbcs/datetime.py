@@ -230,18 +230,32 @@ class DateTime:
 
     def to_datetime(self) -> _dt.datetime | None:
         """As an aware UTC datetime, or None when a needed field is not specified or impossible."""
+        return self.resolve()[0]
+
+    def resolve(self) -> tuple[_dt.datetime | None, str | None]:
+        """(the aware UTC datetime or None, why it is none although every needed field is given:
+        an impossible calendar date-time, or one the deviation carries past year 9999 / before 1)."""
         if self.year == 0xFFFF or NOT_SPECIFIED in (self.month, self.day, self.hour, self.minute, self.second):
-            return None
+            return None, None
         hundredths = 0 if self.hundredths == NOT_SPECIFIED else self.hundredths
         try:
             value = _dt.datetime(self.year, self.month, self.day, self.hour, self.minute, self.second,
                                  hundredths * 10000, tzinfo=_dt.timezone.utc)
-        except ValueError:
-            return None
+        except ValueError as exc:
+            return None, f"not a calendar date-time ({exc})"
         if self.deviation != DEVIATION_NOT_SPECIFIED:
             # DLMS deviation: minutes local time differs from UTC (local = UTC - deviation, Blue Book sign)
-            value = value + _dt.timedelta(minutes=self.deviation)
-        return value
+            try:
+                value = value + _dt.timedelta(minutes=self.deviation)
+            except OverflowError:
+                return None, f"out of range: deviation {self.deviation:+d} min carries it past year 1..9999"
+        return value, None
+
+    def fields_text(self) -> str:
+        """Every raw field, as received (for a date-time that is not a point in time)."""
+        return (f"year {self.year} month {self.month} day {self.day} day-of-week {self.day_of_week} "
+                f"hour {self.hour} minute {self.minute} second {self.second} hundredths {self.hundredths} "
+                f"deviation {self.deviation}")
 
     def not_specified_fields(self) -> list[str]:
         names = []
@@ -255,18 +269,28 @@ class DateTime:
         return names
 
     def __str__(self) -> str:
-        when = self.to_datetime()
-        text = when.strftime("%Y-%m-%d %H:%M:%S") if when else self.to_bytes().hex().upper()
+        when, problem = self.resolve()
+        if when is not None:
+            text = when.strftime("%Y-%m-%d %H:%M:%S")
+        elif problem is not None:
+            text = f"{self.to_bytes().hex().upper()} = {self.fields_text()}: {problem}"
+        else:
+            text = self.to_bytes().hex().upper()
         return f"{text} ({self.clock_status.describe()})"
 
     def to_json(self) -> dict[str, object]:
-        when = self.to_datetime()
-        return {
+        when, problem = self.resolve()
+        out: dict[str, object] = {
             "hex": self.to_bytes().hex().upper(),
             "utc": when.isoformat() if when else None,
             "not_specified": self.not_specified_fields(),
             "clock_status": self.clock_status.to_json(),
         }
+        if problem is not None:
+            out["problem"] = problem
+            out["fields"] = {name: getattr(self, name) for name in (
+                "year", "month", "day", "day_of_week", "hour", "minute", "second", "hundredths", "deviation")}
+        return out
 
 
 _new = object.__new__

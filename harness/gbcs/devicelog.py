@@ -30,6 +30,7 @@ from typing import Any
 
 from harness.errors import DecodeError, EncodeError
 from harness.gbcs import dlms
+from harness.gbcs.alerts import GENERIC_NON_CRITICAL_ALERT
 from harness.gbcs.datetime import DateTime
 from harness.gbcs.dlms import (
     AccessRequest,
@@ -54,7 +55,7 @@ DEVICE_LOG_USE_CASES = ("CCS01", "CCS02", "CCS07")
 #: (outside tolerance)").
 SET_CLOCK_ALERT = 0x81C6
 #: The message code the emulated CHF sends it under (provisional, see the module docstring).
-SET_CLOCK_ALERT_MESSAGE_CODE = 0x1001
+SET_CLOCK_ALERT_MESSAGE_CODE = GENERIC_NON_CRITICAL_ALERT
 
 
 @dataclass(frozen=True)

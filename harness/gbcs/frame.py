@@ -158,6 +158,20 @@ class GbcsMessage:
                 self.__dict__["_signed_cache"] = body  # every input immutable: safe to keep
         return b"\xdf" + body if with_tag else body
 
+    def received_signed_bytes(self) -> bytes:
+        """What a verifier checks the signature over: for a parsed message the bytes as
+        received (after the DF tag through the last content byte), never a re-encoding. A
+        length rewritten in a longer form than the signer sent changes these bytes, so the
+        signature no longer verifies; :meth:`signed_bytes` would hide the change."""
+        received = self.__dict__.get("_signed_received")
+        return self.signed_bytes() if received is None else received
+
+    def received_grouping_bytes(self) -> bytes:
+        """What a verifier checks the MAC over: for a parsed message the grouping bytes as
+        received (DF tag through the signature element), else :meth:`grouping_bytes`."""
+        received = self.__dict__.get("_grouping_received")
+        return self.grouping_bytes() if received is None else received
+
     def precommand_bytes(self) -> bytes:
         """The pre-command form: the DF block with no signature element."""
         return self.signed_bytes(with_tag=True)
@@ -291,8 +305,9 @@ def _parse_grouping(data: bytes, offset: int, end: int, *, allow_precommand: boo
     content = data[o2 : o2 + c_len]
     o = o2 + c_len
     # Every field re-encodes to its own bytes except a length sent in a longer form than needed:
-    # with minimal lengths, signed_bytes() is this very slice (no rebuilding).
-    signed = data[offset + 1 : o] if minimal else None
+    # with minimal lengths, signed_bytes() is this very slice (no rebuilding). Verification
+    # always uses the received slice (received_signed_bytes / received_grouping_bytes).
+    signed = data[offset + 1 : o]
     if o == end:
         if not allow_precommand:
             raise DecodeError("signature element missing inside a MAC-wrapped message", offset=o, field="signature")
@@ -310,8 +325,11 @@ def _parse_grouping(data: bytes, offset: int, end: int, *, allow_precommand: boo
         "other_information": other, "content": content, "date_time": date_time, "signature": signature,
         "mac": mac, "raw": data,
     })
-    if signed is not None:
-        msg.__dict__["_signed_cache"] = signed
+    d = msg.__dict__
+    d["_signed_received"] = signed
+    d["_grouping_received"] = data[offset:o]
+    if minimal:
+        d["_signed_cache"] = signed
     return msg, o
 
 
@@ -353,5 +371,6 @@ def encode_message(msg: GbcsMessage) -> bytes:
 
 
 def mac_aad(msg: GbcsMessage) -> bytes:
-    """AES-GCM additional data for the message MAC: 11 00000000 00 + grouping bytes."""
-    return b"\x11\x00\x00\x00\x00\x00" + msg.grouping_bytes()
+    """AES-GCM additional data for the message MAC: 11 00000000 00 + grouping bytes (as
+    received for a parsed message: the MAC is checked over what arrived)."""
+    return b"\x11\x00\x00\x00\x00\x00" + msg.received_grouping_bytes()

@@ -25,6 +25,7 @@ from harness.plugin.fixtures import (  # noqa: F401 - fixtures are registered by
     harness_fresh_bench,
     ihd,
     measure,
+    power,
     ppmid,
 )
 from harness.plugin.options import add_options
@@ -32,7 +33,10 @@ from harness.plugin.realbench import announce
 from harness.plugin.reporting import pytest_runtest_makereport  # noqa: F401 - hook
 from harness.plugin.state import STATE_KEY, HarnessState, state_of
 
-pytest_plugins = ["harness.plugin.capture", "harness.plugin.skips"]  # captures; CapabilityMissing -> skip
+# per-test pcapng captures (--captures DIR); CapabilityMissing -> skip; JUnit XML properties;
+# pytest-html columns/extras (every pytest-html hook is optional: harmless without pytest-html)
+pytest_plugins = ["harness.plugin.capture", "harness.plugin.skips", "harness.plugin.junit",
+                  "harness.report.pytest_html_hooks"]
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -70,6 +74,7 @@ def pytest_sessionstart(session: pytest.Session) -> None:
             "profile_set": state.set_path, "harness_version": __version__,
             "started": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
         })
+        state.record_bench_start()
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
@@ -94,8 +99,7 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     state = state_of(session.config)
     if not state.is_worker and state.store_path:
-        state.finish_cycle({"exitstatus": int(exitstatus),
-                            "finished": _dt.datetime.now(_dt.timezone.utc).isoformat()})
+        state.record_bench_end(int(exitstatus))  # the cycle itself is closed only by harness run
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:

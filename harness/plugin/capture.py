@@ -6,11 +6,14 @@ ExchangeLog from the start of setup to the end of teardown and writes
 test and the bench). A test that exchanged no frame leaves no file. The record's ``capture``
 is the file's path relative to DIR's parent (the cycle's report folder under ``harness run``),
 with ``/`` separators, so the HTML report next to DIR links it as it is.
+With ``HARNESS_CAPTURES_KEEP=failed`` (``harness run`` without ``--all-captures``) only the
+captures of tests that did not pass (failed, bench error) are kept.
 """
 
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 from collections.abc import Generator
 from pathlib import Path
@@ -22,7 +25,7 @@ from harness.errors import CapabilityMissing
 from harness.plugin.fixtures import HARNESS_FIXTURES
 from harness.plugin.options import option
 from harness.plugin.state import STATE_KEY, HarnessState
-from harness.records import TestRecord
+from harness.records import NOT_FAILING, TestRecord
 
 MAX_NAME = 120
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
@@ -105,6 +108,9 @@ class CaptureSession:
 
 
 CAPTURE_KEY = pytest.StashKey[CaptureSession]()
+# "failed": keep the captures of failed tests and bench errors only (``harness run``'s default,
+# which keeps a cycle folder small); "all" (the default of a plain pytest run): every capture.
+KEEP_ENV = "HARNESS_CAPTURES_KEEP"
 
 
 def session_of(config: pytest.Config) -> CaptureSession | None:
@@ -115,9 +121,14 @@ def _name_captures_in_records(state: HarnessState, session: CaptureSession) -> N
     """Records are written by ``state.write``: fill in ``capture`` on the way."""
     original = state.write
 
+    keep_all = os.environ.get(KEEP_ENV, "all").strip().lower() != "failed"
+
     def write(record: TestRecord) -> None:
         if record.capture is None:
             record.capture = session.take(record.nodeid)
+            if record.capture and not keep_all and record.outcome in NOT_FAILING | {"skipped"}:
+                (session.root.parent / record.capture).unlink(missing_ok=True)  # keep failures' only
+                record.capture = None
         original(record)
 
     state.write = write  # type: ignore[method-assign]

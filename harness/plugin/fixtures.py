@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from harness.errors import BenchError
 from harness.plugin.item import item_state
 from harness.plugin.state import state_of
 from harness.records import Measurement
@@ -21,8 +22,8 @@ def bench(request: pytest.FixtureRequest) -> Any:
     state = state_of(request.config)
     try:
         return state.bench
-    except Exception as exc:  # a bench that cannot start errors every test that needs it
-        pytest.fail(f"bench could not start: {exc}", pytrace=False)
+    except Exception as exc:  # a bench that cannot start is a bench error of every test that needs it
+        raise BenchError(f"bench could not start: {exc}") from exc
 
 
 @pytest.fixture
@@ -68,6 +69,42 @@ ppmid = _role_fixture("PPMID")
 def clock(request: pytest.FixtureRequest) -> Any:
     """The bench clock: virtual on emulated benches; advance() raises CapabilityMissing on real ones."""
     return request.getfixturevalue("harness_fresh_bench").clock
+
+
+class _Power:
+    """The ``power`` fixture: ``power.switch(role)`` (skips the test when the bench declares no
+    switch for that role), ``power.has(role)``, ``power.events``."""
+
+    def __init__(self, bench_power: Any) -> None:
+        self.bench_power = bench_power
+
+    def has(self, role: str) -> bool:
+        return bool(self.bench_power.has(role))
+
+    def switch(self, role: str) -> Any:
+        from harness.errors import CapabilityMissing
+
+        try:
+            return self.bench_power.switch(role)
+        except CapabilityMissing as exc:
+            pytest.skip(str(exc))
+
+    @property
+    def events(self) -> list[Any]:
+        return list(self.bench_power.events)
+
+
+@pytest.fixture
+def power(request: pytest.FixtureRequest) -> Iterator[_Power]:
+    """DUT power switches of the bench (``lab.power`` in its profile, labgrid power drivers):
+    ``power.switch("ESME").cycle()``. See harness/lab/power.py."""
+    from harness.lab.power import BenchPower
+
+    bench_power = BenchPower.from_profile(state_of(request.config).profile)
+    try:
+        yield _Power(bench_power)
+    finally:
+        bench_power.close()
 
 
 @pytest.fixture

@@ -28,7 +28,11 @@ class ItemState:
 
 def item_state(item: pytest.Item) -> ItemState:
     state = item.stash.get(ITEM_KEY, None)
-    if state is None:
-        state = ItemState()
-        item.stash[ITEM_KEY] = state
+    return fresh_item_state(item) if state is None else state
+
+
+def fresh_item_state(item: pytest.Item) -> ItemState:
+    """Start the item's next attempt with an empty state."""
+    state = ItemState()
+    item.stash[ITEM_KEY] = state
     return state

@@ -7,8 +7,10 @@ held. A worker that finds no free bench waits (bounded) and then fails with a cl
 from __future__ import annotations
 
 import fcntl
+import getpass
 import hashlib
 import os
+import socket
 import tempfile
 import time
 from collections.abc import Callable, Sequence
@@ -56,6 +58,34 @@ class HeldLock:
         self.files.clear()
 
 
+def whoami() -> str:
+    """``user@host``: how a holder is named in lock files and lab reservations."""
+    try:
+        user = getpass.getuser()
+    except (KeyError, OSError):  # no passwd entry for this uid
+        user = str(os.getuid())
+    return f"{user}@{socket.gethostname()}"
+
+
+def holder(key: str, directory: Path | None = None) -> str | None:
+    """Who holds the lock of ``key`` (``user@host pid N``), or None when it is free."""
+    path = lock_path(key, directory)
+    try:
+        fh = open(path, encoding="utf-8")  # noqa: SIM115 - closed below
+    except OSError:
+        return None
+    with fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            parts = fh.readline().split()
+            if len(parts) >= 3:
+                return f"{parts[2]} pid {parts[0]}"
+            return f"pid {parts[0]}" if parts else "another process"
+        fcntl.flock(fh, fcntl.LOCK_UN)
+        return None
+
+
 def try_lock(keys: Sequence[str], directory: Path | None = None) -> HeldLock | None:
     """Take every lock of ``keys`` without waiting, or none of them."""
     held = HeldLock(keys[0])
@@ -70,7 +100,7 @@ def try_lock(keys: Sequence[str], directory: Path | None = None) -> HeldLock | N
             return None
         fh.seek(0)
         fh.truncate()
-        fh.write(f"{os.getpid()} {key}\n")
+        fh.write(f"{os.getpid()} {key} {whoami()}\n")
         fh.flush()
         held.files.append(fh)
     return held

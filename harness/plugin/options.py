@@ -25,14 +25,15 @@ def add_options(parser: pytest.Parser) -> None:
                     help="bench profile to run on (env HARNESS_BENCH; default: the emulated default bench)")
     group.addoption("--profile-set", dest="harness_profile_set", metavar="PATH", default=None,
                     help="profile set: each xdist worker locks one bench of the set (env HARNESS_PROFILE_SET)")
-    group.addoption("--cycle-store", dest="harness_cycle_store", metavar="PATH", default=None,
-                    help="SQLite cycle store to add every result record to")
+    group.addoption("--cycle-store", dest="harness_cycle_store", metavar="PATH|URL", default=None,
+                    help="cycle store to add every result record to: SQLite file or postgresql://USER@HOST/DB"
+                         " (env HARNESS_CYCLE_STORE)")
     group.addoption("--cycle-id", dest="harness_cycle_id", metavar="ID", default=None,
-                    help="test cycle id for the records (default: a timestamp)")
+                    help="test cycle id for the records (env HARNESS_CYCLE_ID; default: a timestamp)")
     group.addoption("--records", dest="harness_records", metavar="PATH", default=None,
-                    help="JSON Lines file receiving one result record per test (flushed per test)")
+                    help="JSON Lines file receiving one result record per test, flushed per test (env HARNESS_RECORDS)")
     group.addoption("--bench-wait", dest="harness_bench_wait", metavar="SECONDS", type=float, default=None,
-                    help=f"how long a worker waits for a free bench of the set (default {DEFAULT_BENCH_WAIT_S:g})")
+                    help=f"how long a worker waits for a free bench of the set (env HARNESS_BENCH_WAIT; default {DEFAULT_BENCH_WAIT_S:g})")
     group.addoption("--captures", dest="harness_captures", metavar="DIR", default=None,
                     help="write each test's exchanges to DIR/<bench>/<test>.pcapng (env HARNESS_CAPTURES)")
     group.addoption("--operator", dest="harness_operator", action="store_const", const="1", default=None,

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from harness.bench import identity
-from harness.errors import HarnessError
+from harness.errors import BenchError, HarnessError
 from harness.plugin import locks
 from harness.plugin.options import bench_wait, option
 from harness.records import TestRecord
@@ -66,6 +66,7 @@ class HarnessState:
         self._lock: locks.HeldLock | None = None
         self._store: Any = None
         self.bench_error: str | None = None
+        self._bench_cause: BaseException | None = None
 
     # -- choosing the bench -------------------------------------------------------------------
     def validate(self) -> None:
@@ -83,7 +84,7 @@ class HarnessState:
         """The bench profile this process runs on (locks one bench of a set on first use)."""
         if self._profile is None:
             if self.bench_error:
-                raise HarnessError(self.bench_error)
+                raise BenchError(self.bench_error)
             if self.set_path:
                 try:
                     self._take_from_set()
@@ -119,13 +120,14 @@ class HarnessState:
         """The live bench (built on first use; closed at the end of the session)."""
         if self._bench is None:
             if self.bench_error:
-                raise HarnessError(self.bench_error)
+                raise BenchError(self.bench_error) from self._bench_cause
             from harness.bench.bench import Bench
 
             try:
                 self._bench = Bench.from_profile(self.profile, path=self.bench_path)
             except HarnessError as exc:
                 self.bench_error = f"bench {self.bench_path}: {exc}"
+                self._bench_cause = exc  # every later test names the same cause (port, file:line)
                 raise
             from harness.plugin.realbench import attach
 
@@ -175,10 +177,24 @@ class HarnessState:
         if store is not None and hasattr(store, "start_cycle"):
             store.start_cycle(self.cycle_id, meta)
 
-    def finish_cycle(self, verdict: dict[str, Any]) -> None:
-        store = self.store
-        if store is not None and hasattr(store, "finish_cycle"):
-            store.finish_cycle(self.cycle_id, verdict)
+    def _single_bench(self) -> str | None:
+        """The bench name when this session runs one bench (not a set shared by xdist workers)."""
+        if self.set_path or self._profile is None:
+            return None
+        return self.bench_identity().get("name")
+
+    def record_bench_start(self) -> None:
+        store, name = self.store, self._single_bench()
+        if store is not None and name:
+            store.bench_started(self.cycle_id, name)
+
+    def record_bench_end(self, exitstatus: int) -> None:
+        """This session's bench ran to its end (or not: pytest's exit status says)."""
+        from harness.report.store import pytest_end_problem
+
+        store, name = self.store, self._single_bench()
+        if store is not None and name:
+            store.bench_ended(self.cycle_id, name, exitstatus=exitstatus, crashed=pytest_end_problem(exitstatus))
 
     def write(self, record: TestRecord) -> None:
         """Append the record to --records (locked, flushed) and to the cycle store."""

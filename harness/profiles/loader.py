@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -192,8 +193,15 @@ def _behaviours(s: Section) -> dict[str, Any]:
             out[key] = sec.integer(name, minimum=spec.minimum)
         elif spec.kind == "enum":
             out[key] = sec.choice(name, spec.choices)
+        elif spec.kind == "str":
+            out[key] = sec.text(name)
         else:
             out[key] = sec.text_list(name, choices=spec.choices)
+    if out.get("gpf_time_reliability") == "reliable" and not out.get("gpf_time_reliability_reason"):
+        # the seed (GFI 3.6) says the GPF's own time is unreliable; reliable 0x00 (seen in the
+        # RTDS) is a device-specific declaration and needs its reason
+        raise b.error("gpf_time_reliability", "'reliable' differs from the seed's 'unreliable': add "
+                      "gpf_time_reliability_reason saying why (e.g. the RTDS-observed 0x00)")
     return {k: v for k, v in out.items() if v is not None}
 
 
@@ -259,9 +267,12 @@ def _emulator(s: Section, role: Role) -> dict[str, Any]:
             if key == "debt_recovery" and not isinstance(value, dict):
                 raise sub.error(name, f"expected a mapping, got {S.type_name(value)}")
         out[key] = _plain(sub.node)
-    for key in ("clock_offset_s", "consumption_per_wake", "han_clock_tolerance_s"):
+    for key in ("clock_offset_s", "consumption_per_wake", "reply_latency_ms", "han_clock_tolerance_s"):
         if e.has(key):
             out[key] = e.integer(key, minimum=None if key == "clock_offset_s" else 0)
+    style = e.mapping("date_time_style", ("day_of_week", "hundredths_unspecified", "deviation"))
+    if style is not None:
+        out["date_time_style"] = _plain(style.node)
     if e.has("payment_mode"):
         out["payment_mode"] = e.choice("payment_mode", S.PAYMENT_MODES)
     codes = e.mapping("message_codes")
@@ -426,7 +437,41 @@ def _bench(node: YMap, path: Path) -> M.BenchProfile:
         devices.append(dev)
     return M.BenchProfile(name=name, description=s.text("description", default="") or "",
                         connection=connection, timeouts=timeouts, remote_parties=remote,
-                        devices=devices, source=path.resolve())
+                        devices=devices, source=path.resolve(), lab=_bench_lab(s))
+
+
+_TAG_KEY = re.compile(r"^[a-z][a-z0-9_]+$")
+
+
+def _bench_lab(s: Section) -> M.BenchLab:
+    lab = s.mapping("lab", S.BENCH_LAB_FIELDS)
+    if lab is None:
+        return M.BenchLab()
+    tags: dict[str, str] = {}
+    t = lab.mapping("tags")
+    if t is not None:
+        for key in t.node:
+            if not _TAG_KEY.match(key):
+                raise t.error(key, "a labgrid tag name is lower case, starts with a letter, 2+ of [a-z0-9_]")
+            tags[key] = t.text(key) or ""
+    power: dict[str, dict[str, Any]] = {}
+    p = lab.mapping("power")
+    if p is not None:
+        for role in p.node:
+            if role.upper() not in S.ROLES:
+                raise p.error(role, f"'{role}' is not a role: one of {', '.join(S.ROLES)}")
+            entry = p.mapping(role, S.POWER_FIELDS)
+            assert entry is not None
+            drivers = entry.mapping("drivers")
+            if drivers is None or not drivers.node:
+                raise entry.error("drivers", "a power switch names a labgrid power driver (e.g. NetworkPowerDriver)",
+                                  mark=p.node.mark(role))
+            entry.mapping("resources")
+            spec = _plain(entry.node)
+            if entry.has("off_s"):
+                spec["off_s"] = entry.number("off_s", 2.0, minimum=0.0)
+            power[role.upper()] = spec
+    return M.BenchLab(place=lab.text("place"), tags=tags, power=power)
 
 
 def _profile_set(node: YMap, path: Path) -> M.ProfileSet:
@@ -458,5 +503,7 @@ def _profile_set(node: YMap, path: Path) -> M.ProfileSet:
     m = s.mapping("defect_mask", S.SEVERITIES)
     if m is not None:
         mask = M.DefectMask(**{sev: m.integer(sev, minimum=0) for sev in S.SEVERITIES})
+    lab = s.mapping("lab", S.SET_LAB_FIELDS)
+    set_lab = M.SetLab(store=lab.text("store"), coordinator=lab.text("coordinator")) if lab else M.SetLab()
     return M.ProfileSet(name=name, benches=benches, description=s.text("description", default="") or "",
-                      defect_mask=mask, source=path.resolve())
+                      defect_mask=mask, source=path.resolve(), lab=set_lab)

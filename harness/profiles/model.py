@@ -226,6 +226,24 @@ class DeviceProfile:
         return {k: v for k, v in d.items() if k in known and (v != "" or k == "role")}
 
 
+@dataclass(frozen=True)
+class BenchLab:
+    """A bench's ``lab:``: its labgrid place and tags, and the power switch of each role
+    (``{role: {"resources": {...}, "drivers": {...}, "off_s": s}}``, labgrid target config)."""
+
+    place: str | None = None
+    tags: dict[str, str] = field(default_factory=dict)
+    power: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class SetLab:
+    """A profile set's ``lab:``: the shared cycle store URL and the labgrid coordinator."""
+
+    store: str | None = None
+    coordinator: str | None = None
+
+
 @dataclass
 class BenchProfile:
     """A bench: how it is reached, who speaks to it and which devices it has."""
@@ -237,6 +255,7 @@ class BenchProfile:
     timeouts: Timeouts = field(default_factory=Timeouts)
     remote_parties: RemoteParties = field(default_factory=RemoteParties)
     source: Path | None = None
+    lab: BenchLab = field(default_factory=BenchLab)
 
     def device(self, role: Role | str) -> DeviceProfile | None:
         r = Role(role)
@@ -256,7 +275,8 @@ class BenchProfile:
     def host_config_dict(self) -> dict[str, Any]:
         """The dict for ``harness.emulators`` ``HostConfig.from_dict``."""
         return {"devices": [d.host_config_entry() for d in self.devices
-                            if d.role.value in EMULATED_ROLES]}
+                            if d.role.value in EMULATED_ROLES],
+                "supplier": self.remote_parties.supplier}
 
     def identity(self) -> list[dict[str, Any]]:
         """The record's ``devices`` list."""
@@ -265,7 +285,7 @@ class BenchProfile:
     def bench_identity(self) -> dict[str, Any]:
         """The record's ``bench`` object."""
         return {"name": self.name, "path": display_path(self.source),
-                "connection": self.connection.type.value}
+                "connection": self.connection.type.value, "description": self.description}
 
 
 SEVERITIES = ("S1", "S2", "S3", "S4")
@@ -305,3 +325,4 @@ class ProfileSet:
     description: str = ""
     defect_mask: DefectMask | None = None
     source: Path | None = None
+    lab: SetLab = field(default_factory=SetLab)

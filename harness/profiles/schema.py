@@ -24,15 +24,21 @@ DEVICE_FIELDS = ("kind", "role", "eui", "name", "manufacturer", "model", "firmwa
                  "gbcs", "ch_variant", "capabilities", "keys", "behaviours", "waivers", "emulator")
 # A bench's device entry: a reference plus overrides, or an inline device.
 DEVICE_ENTRY_FIELDS = DEVICE_FIELDS + ("profile", "connection", "stimuli")
-BENCH_FIELDS = ("kind", "name", "description", "connection", "timeouts", "remote_parties", "devices")
-SET_FIELDS = ("kind", "name", "description", "benches", "defect_mask")
+BENCH_FIELDS = ("kind", "name", "description", "connection", "timeouts", "remote_parties", "devices", "lab")
+SET_FIELDS = ("kind", "name", "description", "benches", "defect_mask", "lab")
+# ``lab:`` of a bench (labgrid place, tags, power switches per role) and of a set (shared store,
+# coordinator); see docs/LAB.md.
+BENCH_LAB_FIELDS = ("place", "tags", "power")
+SET_LAB_FIELDS = ("store", "coordinator")
+POWER_FIELDS = ("resources", "drivers", "off_s")
 CONNECTION_FIELDS = ("type", "url", "path", "usb", "baudrate", "host", "port", "radio", "command")
 TIMEOUT_FIELDS = ("response_s", "han_s", "operator_s", "max_wait_s")
 REMOTE_PARTY_FIELDS = ("keystore", "supplier", "network_operator", "acb")
 WAIVER_FIELDS = ("requirement", "test", "reason")
 # The ``emulator`` mapping of a device: passed to the emulator's DeviceConfig as it is.
 EMULATOR_FIELDS = ("faults", "registers", "payment_mode", "clock_offset_s", "consumption_per_wake",
-                   "debt_recovery", "message_codes", "han_clock_tolerance_s")
+                   "debt_recovery", "message_codes", "reply_latency_ms", "date_time_style",
+                   "han_clock_tolerance_s")
 PAYMENT_MODES = ("credit", "prepayment")
 
 # What a bench can do to one of its devices (``stimuli:`` of a bench's device entry): each event
@@ -74,7 +80,13 @@ BEHAVIOURS: dict[str, Behaviour] = {b.name: b for b in (
     Behaviour("ch_clock", "enum", ("reliable", "unreliable", "invalid"), compliant="reliable"),
     Behaviour("never_populated_read", "enum", ("invalid_time", "unsupported_attribute"),
               compliant="invalid_time"),
-    Behaviour("gsme_clock", "enum", ("reliable", "unreliable"), compliant="reliable"),
+    # invalid: the GSME reports ReadingSnapshotTime 0xFFFFFFFF (its clock is invalid)
+    Behaviour("gsme_clock", "enum", ("reliable", "unreliable", "invalid"), compliant="reliable"),
+    # GSME clock minus CH clock, seconds (either sign): the snapshot time a compliant GSME reports
+    # is the bench time of its push plus this offset; the GPF must copy it exactly
+    Behaviour("clock_offset_s", "int", minimum=-86_400 * 366),
+    # why the GPF marks its own time reliable (0x00, as the RTDS shows) where the seed says unreliable
+    Behaviour("gpf_time_reliability_reason", "str"),
     Behaviour("debt_update_modes", "enum_list", ("credit", "prepayment"),
               compliant=["credit", "prepayment"], clause="S1SR 18.7(i)"),
     Behaviour("prepayment_config_update_modes", "enum_list", ("credit", "prepayment"),

@@ -21,9 +21,10 @@ from markupsafe import Markup
 from harness import __version__
 from harness.errors import HarnessError
 from harness.gbcs.datetime import DateTime
+from harness.records import BENCH_ERROR
 from harness.report.chart import pass_rate_svg
-from harness.report.mask import SEVERITIES, DefectMask, severity_of
-from harness.report.store import FAILING, CycleStore, bench_name, final_outcomes, record_key
+from harness.report.mask import SEVERITIES, headline, judge, severity_of
+from harness.report.store import FAILING, NOT_FAILING, CycleStore, bench_name, final_outcomes, record_key
 
 TEMPLATES = Path(__file__).with_name("templates")
 NO_REQUIREMENT = "(no requirement)"
@@ -151,7 +152,7 @@ def _device_rows(records: Sequence[Mapping[str, Any]]) -> dict[str, dict[str, An
         entry = benches.setdefault(
             name,
             {"name": name, "path": _text(bench.get("path")), "connection": _text(bench.get("connection")),
-             "devices": [], "_seen": set()},
+             "description": _text(bench.get("description")), "devices": [], "_seen": set()},
         )
         for device in record.get("devices") or []:
             if not isinstance(device, Mapping):
@@ -169,9 +170,39 @@ def _device_rows(records: Sequence[Mapping[str, Any]]) -> dict[str, dict[str, An
     return benches
 
 
+def _exchange(x: Mapping[str, Any], full: bool) -> dict[str, Any]:
+    """One exchange for the page: in full (hex, decoded tree, date-times in words) for a test that
+    did not pass; its one-line summary for a passed one (its bytes stay in the store and the
+    records: a full PIT cycle's decoded traffic in full is ~25 MB of HTML)."""
+    out: dict[str, Any] = {k: _text(x.get(k)) for k in ("direction", "use_case", "time", "summary")}
+    if not full:
+        return out
+    out.update(hex=_text(x.get("hex")), tree=tree_text(x.get("decoded")), datetimes=_datetimes(x.get("decoded")))
+    return out
+
+
+def traffic_summary(exchanges: Sequence[Mapping[str, Any]]) -> str:
+    """A passed test's traffic in one line: ``12 exchanges: ECS19 tx 3 / rx 3, ECS07r tx 1 / rx 1``."""
+    counts: dict[str, dict[str, int]] = {}
+    for x in exchanges:
+        per = counts.setdefault(_text(x.get("use_case")) or "?", {})
+        direction = _text(x.get("direction")) or "?"
+        per[direction] = per.get(direction, 0) + 1
+    parts = [f"{uc} " + " / ".join(f"{d} {n}" for d, n in per.items()) for uc, per in counts.items()]
+    return f"{len(exchanges)} exchange{'s' if len(exchanges) != 1 else ''}: " + ", ".join(parts)
+
+
+def _flaky(outcomes: Sequence[str]) -> bool:
+    """Passed (or waived) in the end after a failing attempt: a rerun changed the result."""
+    return bool(outcomes) and outcomes[-1] in NOT_FAILING and any(o in FAILING for o in outcomes[:-1])
+
+
 def _cell_verdict(outcomes: Sequence[str]) -> str:
+    """Failed beats inconclusive (a bench error) beats waived beats passed beats skipped."""
     if any(o in FAILING for o in outcomes):
         return "failed"
+    if any(o in (BENCH_ERROR, "inconclusive") for o in outcomes):
+        return "inconclusive"
     if "waived" in outcomes:
         return "waived"
     if "passed" in outcomes:
@@ -179,7 +210,8 @@ def _cell_verdict(outcomes: Sequence[str]) -> str:
     return "skipped"
 
 
-SYMBOLS = {"passed": "\u2713", "failed": "\u2717", "error": "E", "waived": "W", "skipped": "\u2013"}
+SYMBOLS = {"passed": "\u2713", "failed": "\u2717", "error": "E", "waived": "W", "skipped": "\u2013",
+           BENCH_ERROR: "B"}
 
 
 def _trace_rows(requirement: str, by_bench: Mapping[str, Sequence[Mapping[str, str]]],
@@ -212,7 +244,8 @@ def build_context(cycle: Mapping[str, Any], records: Sequence[Mapping[str, Any]]
 
     benches = _device_rows(records)
     for name in meta.get("bench_names") or []:
-        benches.setdefault(str(name), {"name": str(name), "path": "", "connection": "", "devices": []})
+        benches.setdefault(str(name), {"name": str(name), "path": "", "connection": "", "description": "",
+                                       "devices": []})
     bench_list = sorted(benches.values(), key=lambda b: b["name"])
     roles: list[str] = []
     for entry in bench_list:
@@ -229,6 +262,7 @@ def build_context(cycle: Mapping[str, Any], records: Sequence[Mapping[str, Any]]
         failure = record.get("failure") if isinstance(record.get("failure"), Mapping) else None
         waiver = record.get("waiver") if isinstance(record.get("waiver"), Mapping) else None
         duration = record.get("duration_s")
+        full = _text(record.get("outcome")) not in ("passed", "skipped", "waived")
         tests.append(
             {
                 "anchor": f"t{i}",
@@ -241,6 +275,7 @@ def build_context(cycle: Mapping[str, Any], records: Sequence[Mapping[str, Any]]
                 "started": _text(record.get("started")),
                 "duration": f"{float(duration):.3f} s" if isinstance(duration, (int, float)) else _text(duration),
                 "attempts": len(attempts.get(key, [])),
+                "flaky": _flaky(attempts.get(key, [])),
                 "attempt_outcomes": attempts.get(key, []),
                 "skip_reason": _text(record.get("skip_reason")),
                 "capture": capture_href(record.get("capture")),
@@ -252,18 +287,10 @@ def build_context(cycle: Mapping[str, Any], records: Sequence[Mapping[str, Any]]
                     {k: _text(m.get(k)) for k in ("name", "value", "units", "low", "high", "expected", "verdict")}
                     for m in record.get("measurements") or [] if isinstance(m, Mapping)
                 ],
-                "exchanges": [
-                    {
-                        "direction": _text(x.get("direction")),
-                        "use_case": _text(x.get("use_case")),
-                        "time": _text(x.get("time")),
-                        "summary": _text(x.get("summary")),
-                        "hex": _text(x.get("hex")),
-                        "tree": tree_text(x.get("decoded")),
-                        "datetimes": _datetimes(x.get("decoded")),
-                    }
-                    for x in record.get("exchanges") or [] if isinstance(x, Mapping)
-                ],
+                "full_traffic": full,
+                "compact": _text(record.get("outcome")) == "passed" and not _flaky(attempts.get(key, [])),
+                "traffic": traffic_summary([x for x in record.get("exchanges") or [] if isinstance(x, Mapping)]),
+                "exchanges": [_exchange(x, full) for x in record.get("exchanges") or [] if isinstance(x, Mapping)],
             }
         )
 
@@ -293,15 +320,9 @@ def build_context(cycle: Mapping[str, Any], records: Sequence[Mapping[str, Any]]
         matrix.append({"requirement": requirement, "cells": cells, "verdict": req_verdict, "verdict_words": words,
                        "tests": _trace_rows(requirement, by_requirement[requirement], bench_list)})
 
-    verdict = cycle.get("verdict")
-    cycle_capture = capture_href(verdict.get("capture")) if isinstance(verdict, Mapping) else ""
-    note = ""
-    if not verdict or "met" not in verdict:
-        limits = (meta.get("mask") or {}) if isinstance(meta.get("mask"), Mapping) else {}
-        verdict = DefectMask.from_mapping(limits, source="cycle meta").evaluate(records)
-        note = "computed from the stored records (no verdict from harness run stored)"
-    elif verdict.get("bench_errors"):
-        note = "bench runs incomplete"
+    stored = cycle.get("verdict")
+    cycle_capture = capture_href(stored.get("capture")) if isinstance(stored, Mapping) else ""
+    verdict = judge(cycle, records)
     outcome_counts: dict[str, int] = {}
     for record in finals.values():
         outcome = _text(record.get("outcome"))
@@ -316,19 +337,31 @@ def build_context(cycle: Mapping[str, Any], records: Sequence[Mapping[str, Any]]
         "cycle_capture": cycle_capture,
         "benches": bench_list,
         "roles": roles,
-        "totals": {"total": len(finals), "outcomes": sorted(outcome_counts.items())},
-        "verdict": {"met": bool(verdict.get("met")), "counts": verdict.get("counts") or {},
-                    "limits": verdict.get("limits") or {}, "exceeded": verdict.get("exceeded") or [],
-                    "bench_errors": verdict.get("bench_errors") or []},
-        "verdict_note": note,
+        "totals": {"total": len(finals), "outcomes": sorted(outcome_counts.items()),
+                   "flaky": sum(1 for t in tests if t["flaky"])},
+        "verdict": verdict,
+        "headline": headline(verdict),
+        "state": _text(cycle.get("state")),
+        "resume_command": _text(meta.get("resume_command")) or f"harness run --resume {_text(cycle.get('id'))}",
+        "bench_error_reasons": _bench_error_reasons(verdict["bench_errors"]),
         "severities": SEVERITIES,
         "matrix": matrix,
         "waivers": sorted(waivers, key=lambda w: (w["nodeid"], w["bench"])),
         "tests": tests,
         "chart_svg": Markup(pass_rate_svg(history)),  # noqa: S704 - pass_rate_svg escapes every label
+        "chart_scope": _text(meta.get("profile_set")) or "benches " + ", ".join(
+            str(b) for b in meta.get("bench_names") or []),
         "css": css,
         "csp": csp,
     }
+
+
+def _bench_error_reasons(errors: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """Bench errors grouped by (bench, reason): one line per cause, with the tests it hit."""
+    grouped: dict[tuple[str, str], list[str]] = {}
+    for e in errors:
+        grouped.setdefault((_text(e.get("bench")), _text(e.get("reason"))), []).append(_text(e.get("nodeid")))
+    return [{"bench": b, "reason": r, "tests": len(t)} for (b, r), t in grouped.items()]
 
 
 def render_html(cycle: Mapping[str, Any], records: Sequence[Mapping[str, Any]],
@@ -337,14 +370,24 @@ def render_html(cycle: Mapping[str, Any], records: Sequence[Mapping[str, Any]],
     return _environment().get_template("report.html").render(**build_context(cycle, records, history))
 
 
+def profile_set_key(cycle: Mapping[str, Any]) -> str:
+    """What makes cycles comparable in the history chart: the same profile set, or (benches
+    given directly) the same bench names."""
+    meta = cycle.get("meta") or {}
+    if meta.get("profile_set"):
+        return f"set:{meta['profile_set']}"
+    return "benches:" + ",".join(sorted(str(b) for b in meta.get("bench_names") or []))
+
+
 def render_cycle(store: CycleStore, cycle_id: str, out: str | Path | None = None) -> str:
     """Render cycle ``cycle_id`` from the store alone; write it to ``out`` when given."""
     cycle = store.cycle(cycle_id)
     if cycle is None:
         raise KeyError(f"no cycle {cycle_id!r} in {store.path}")
     records = store.records(cycle_id)
+    same_set = [c for c in store.cycles() if profile_set_key(c) == profile_set_key(cycle)]
     history = {
-        requirement: store.history(requirement, until=cycle_id, last=CHART_CYCLES)
+        requirement: store.history(requirement, until=cycle_id, last=CHART_CYCLES, cycles=same_set)
         for requirement in store.requirements([cycle_id])
     }
     page = render_html(cycle, records, history)

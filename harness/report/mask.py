@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from harness.errors import ProfileError
+from harness.records import BENCH_ERROR
 from harness.report.store import DEFAULT_SEVERITY, FAILING, final_outcomes, record_key
 
 SEVERITIES = ("S1", "S2", "S3", "S4")
@@ -88,3 +89,78 @@ class DefectMask:
 
     def describe(self) -> str:
         return ",".join(f"{s}={self.limits.get(s, 0)}" for s in SEVERITIES)
+
+
+# Exit statuses of `harness run` (and of every command that judges a cycle).
+EXIT_MET, EXIT_NOT_MET, EXIT_USAGE, EXIT_INCONCLUSIVE = 0, 1, 2, 3
+STATUS_WORDS = {"met": "MET", "not_met": "NOT MET", "inconclusive": "INCONCLUSIVE", "running": "RUNNING"}
+
+
+def judge(cycle: Mapping[str, Any], records: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
+    """The verdict of a stored cycle, the same for ``harness run``, ``cycles`` and the report.
+
+    ``status`` is ``met`` / ``not_met`` only for a *complete* cycle without bench errors;
+    ``inconclusive`` when the cycle is incomplete (killed, a bench never ran or crashed) or a
+    test ended in a bench error (those never count against the mask: the harness could not
+    ask); ``running`` while ``harness run`` is still at work. ``met`` is True only for ``met``.
+    ``mask_met`` is the mask over the tests that did run (an inconclusive cycle that already
+    exceeds its mask will not be met). ``exit`` is the command's exit status."""
+    records = list(records)
+    meta = cycle.get("meta") or {}
+    limits = meta.get("mask") if isinstance(meta.get("mask"), Mapping) else {}
+    verdict = DefectMask.from_mapping(limits, source="cycle meta").evaluate(records)
+    lifecycle = cycle.get("lifecycle") or {"state": cycle.get("state") or "incomplete", "missing": [], "reason": ""}
+    bench_errors = []
+    inconclusive: set[str] = set()
+    for record in final_outcomes(records).values():
+        if record.get("outcome") != BENCH_ERROR:
+            continue
+        bench, nodeid = record_key(record)
+        raw = record.get("failure")
+        failure: Mapping[str, Any] = raw if isinstance(raw, Mapping) else {}
+        requirements = [str(r) for r in record.get("requirements") or []]
+        inconclusive.update(requirements)
+        reason = str(failure.get("message") or "bench error")
+        reason = reason[len("bench error: "):] if reason.startswith("bench error: ") else reason
+        bench_errors.append({"bench": bench, "nodeid": nodeid, "reason": reason,
+                             "requirements": requirements})
+    state = str(lifecycle.get("state") or "incomplete")
+    if state == "running":
+        status = "running"
+    elif state != "complete" or bench_errors:
+        status = "inconclusive"
+    else:
+        status = "met" if verdict["met"] else "not_met"
+    verdict.update({
+        "mask_met": verdict["met"],
+        "met": status == "met",
+        "status": status,
+        "state": state,
+        "state_reason": str(lifecycle.get("reason") or ""),
+        "missing_benches": list(lifecycle.get("missing") or []),
+        "bench_errors": bench_errors,
+        "inconclusive_requirements": sorted(inconclusive),
+        "exit": {"met": EXIT_MET, "not_met": EXIT_NOT_MET}.get(status, EXIT_INCONCLUSIVE),
+    })
+    return verdict
+
+
+def headline(verdict: Mapping[str, Any]) -> str:
+    """One line for a terminal or a banner: ``defect mask MET`` / ``NOT MET`` / ``INCONCLUSIVE: ...``."""
+    status = str(verdict.get("status"))
+    if status in ("met", "not_met"):
+        return f"defect mask {STATUS_WORDS[status]}"
+    reasons = []
+    if verdict.get("state") == "running":
+        reasons.append("cycle still running")
+    elif verdict.get("state") != "complete":
+        missing = verdict.get("missing_benches") or []
+        reasons.append("incomplete: " + (f"{len(missing)} bench(es) did not run to the end"
+                                         if missing else str(verdict.get("state_reason") or "not closed by harness run")))
+    errors = verdict.get("bench_errors") or []
+    if errors:
+        reasons.append(f"bench error in {len(errors)} test(s), {len({e['bench'] for e in errors})} bench(es)")
+    if not verdict.get("mask_met"):
+        reasons.append("the tests that ran already exceed the mask")
+    word = "RUNNING" if status == "running" else "INCONCLUSIVE"
+    return f"defect mask {word}: " + "; ".join(reasons)

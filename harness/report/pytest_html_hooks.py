@@ -1,8 +1,10 @@
 """pytest-html 4 hooks: our summary above pytest-html's table and requirement/severity columns.
 
-Loaded by ``harness run`` into each bench's pytest with ``-p harness.report.pytest_html_hooks``
-(harmless without pytest-html: every pytest-html hook is optional). pytest-html inserts these
-strings as HTML, so every value is escaped here.
+Loaded with the harness plugin (its ``pytest_plugins``), so any ``pytest --html`` run gets the
+columns and extras without ``-p`` (``harness run`` also passes ``-p``: loaded once). Harmless
+without pytest-html: every pytest-html hook is optional. pytest-html inserts these strings as
+HTML, so every value is escaped here, and the test-id and links cells pytest-html builds itself
+from raw strings are rebuilt escaped (the log it escapes already).
 """
 
 from __future__ import annotations
@@ -59,8 +61,34 @@ def pytest_html_results_table_header(cells: list[str]) -> None:
     cells.insert(3, "<th>Severity</th>")
 
 
+_LINK = '<a target="_blank" href="{href}" class="col-links__extra {kind}">{name}</a>'
+
+
+def _safe_href(value: Any) -> str:
+    """An extra's link target without a script scheme (pytest-html puts it in as it is)."""
+    text = str(value or "")
+    scheme = text.split(":", 1)[0].strip().lower() if ":" in text else ""
+    return "" if scheme in ("javascript", "vbscript") else escape(text)
+
+
+def _escape_cells(report: Any, cells: list[str]) -> None:
+    """pytest-html 4 builds the test-id and links cells from raw strings (a test id or an extra's
+    name holding ``<img onerror=...>`` runs in the browser): rebuild both escaped."""
+    for i, cell in enumerate(cells):
+        if cell.startswith('<td class="col-testId">'):
+            test_id = str(report.nodeid) + ("" if report.when == "call" else f"::{report.when}")
+            cells[i] = f'<td class="col-testId">{escape(test_id)}</td>'
+        elif cell.startswith('<td class="col-links">'):
+            links = [e for e in getattr(report, "extras", []) or []
+                     if isinstance(e, dict) and e.get("format_type") in ("json", "text", "url")]
+            cells[i] = '<td class="col-links">' + "".join(
+                _LINK.format(href=_safe_href(e.get("content")), kind=escape(str(e.get("format_type"))),
+                             name=escape(str(e.get("name") or ""))) for e in links) + "</td>"
+
+
 @pytest.hookimpl(optionalhook=True)
 def pytest_html_results_table_row(report: Any, cells: list[str]) -> None:
+    _escape_cells(report, cells)
     requirements = getattr(report, "harness_requirements", []) or []
     cells.insert(2, f"<td>{escape(', '.join(requirements))}</td>")
     cells.insert(3, f"<td>{escape(str(getattr(report, 'harness_severity', '')))}</td>")

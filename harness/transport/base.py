@@ -7,6 +7,7 @@ error messages (port, tail of undecoded bytes, log path).
 
 from __future__ import annotations
 
+import logging
 import time
 from abc import ABC, abstractmethod
 from collections import deque
@@ -14,7 +15,7 @@ from typing import Protocol
 
 from harness.errors import DeviceError, TransportError, TransportTimeout
 from harness.transport.framing import Frame, FrameDecoder, FrameKind, encode_frame
-from harness.transport.log import ExchangeLog
+from harness.transport.log import ExchangeLog, port_logger
 
 
 class FrameHandler(Protocol):
@@ -84,7 +85,7 @@ class Transport(ABC):
                 self._feed(chunk)
             elif not self._blocking:
                 break
-        raise self.timeout_error(timeout)
+        raise self.timeout_error(timeout, level=logging.DEBUG)  # callers poll: not an error yet
 
     def exchange(self, frame: Frame, timeout: float, *, skip_other_kinds: bool = False,
                  raise_on_error: bool = True) -> Frame:
@@ -106,6 +107,7 @@ class Transport(ABC):
                 self.log.note(self.name, f"set aside unsolicited {reply.kind.name} frame")
                 continue
             if reply.kind == FrameKind.ERROR and raise_on_error:
+                self._warn("device side reported an error: %s", reply.text())
                 raise DeviceError(f"{self.name}: device side reported an error: {reply.text()}"
                                   + (f" [log: {self.log.path}]" if self.log.path else ""))
             return reply
@@ -143,15 +145,24 @@ class Transport(ABC):
         return f"{type(self).__name__}({self.name!r})"
 
     # --- helpers for subclasses ---------------------------------------------------------
-    def timeout_error(self, timeout: float, what: str = "no complete frame") -> TransportTimeout:
+    def timeout_error(self, timeout: float, what: str = "no complete frame", *,
+                      level: int = logging.WARNING) -> TransportTimeout:
         extra = f"; {self.decoder.dropped} chunk(s) dropped, last: {self.decoder.last_drop}" \
             if self.decoder.dropped else ""
+        self._warn("%s within %g s (%d bytes received%s)", what, timeout, self.bytes_in, extra, level=level)
         return TransportTimeout(f"{what} within {timeout:g} s ({self.bytes_in} bytes received{extra})",
                                 port=self.name, log_path=self.log.path, tail=self.decoder.tail())
 
     def error(self, cls: type[TransportError], message: str) -> TransportError:
         """A transport error of type ``cls`` naming this port, the tail and the log path."""
+        self._warn("%s: %s", cls.__name__, message)
         return cls(message, port=self.name, log_path=self.log.path, tail=self.decoder.tail())
+
+    def _warn(self, message: str, *args: object, level: int = logging.WARNING) -> None:
+        """An error on this port at WARNING on its ``harness.transport.<port>`` logger."""
+        logger = port_logger(self.name)
+        if logger.isEnabledFor(level):
+            logger.log(level, message, *args)
 
     def _feed(self, chunk: bytes) -> None:
         self.bytes_in += len(chunk)

@@ -3,12 +3,19 @@
 Events live in memory (``events``) and, when a path is given, in a JSON Lines file written and
 flushed one event at a time, so a crash never loses what was already logged. Listeners
 (callbacks) see each event as it is recorded (pcapng capture, result records).
+
+Every event also goes to the standard ``logging`` logger of its port,
+``harness.transport.<port>`` (dots in the port become ``_``: ``harness.transport.tcp://127_0_0_1:5000``):
+frames and notes at DEBUG (``tx GBCS command 0x0074 GCS13a ...``, with ``extra`` fields
+``direction``, ``port``, ``kind``, ``frame_hex``), dropped chunks at WARNING. The summary is only
+built when the logger is enabled for DEBUG, so logging costs one ``isEnabledFor`` per frame when off.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
 import json
+import logging
 import os
 import threading
 import time
@@ -18,6 +25,33 @@ from pathlib import Path
 from typing import IO, Any
 
 DIRECTIONS = ("tx", "rx", "drop", "note")
+_LOGGERS: dict[str, logging.Logger] = {}
+
+
+def port_logger(port: str) -> logging.Logger:
+    """The ``harness.transport.<port>`` logger (one per port, cached)."""
+    logger = _LOGGERS.get(port)
+    if logger is None:
+        logger = _LOGGERS[port] = logging.getLogger("harness.transport." + (port.replace(".", "_") or "-"))
+    return logger
+
+
+def _log(port: str, direction: str, kind: str, data: bytes, note: str) -> None:
+    logger = port_logger(port)
+    if direction == "drop":
+        if logger.isEnabledFor(logging.WARNING):
+            logger.warning("drop %d bytes: %s", len(data), note,
+                           extra={"direction": direction, "port": port, "kind": kind, "frame_hex": data.hex()})
+        return
+    if not logger.isEnabledFor(logging.DEBUG):
+        return
+    if direction == "note":
+        logger.debug("note %s", note, extra={"direction": direction, "port": port, "kind": "", "frame_hex": ""})
+        return
+    from harness.transport.summary import frame_summary
+
+    logger.debug("%s %s%s", direction, frame_summary(kind, data), f" ({note})" if note else "",
+                 extra={"direction": direction, "port": port, "kind": kind, "frame_hex": data.hex()})
 
 
 @dataclass(frozen=True)
@@ -103,6 +137,7 @@ class ExchangeLog:
                 if self._fsync:
                     os.fsync(self._file.fileno())
             listeners = list(self._listeners)
+        _log(port, direction, kind, data, note)
         for cb in listeners:
             cb(ev)
         return ev

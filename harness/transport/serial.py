@@ -28,6 +28,8 @@ class SerialTransport(Transport):
     def __init__(self, url: str, baudrate: int = 115200, exclusive: bool = True, *,
                  write_timeout: float = 2.0, log: ExchangeLog | None = None, **serial_opts: Any) -> None:
         super().__init__(url, log)
+        if url.lower().startswith("rfc2217://"):  # a port shared by a labgrid exporter / ser2net
+            write_timeout = None  # type: ignore[assignment]  # pyserial's RFC 2217 client refuses one
         try:
             self.serial = serial.serial_for_url(url, baudrate=baudrate, exclusive=exclusive, timeout=0,
                                                 write_timeout=write_timeout, **serial_opts)

@@ -96,7 +96,7 @@ def test_a_mismatch_is_rejected_by_the_emulator(tmp_path: Path, overridden_side:
         expected = CODES["GCS04r"] if overridden_side == "client" else CATALOGUE.by_id("GCS04r").message_code
         assert sent_codes(bench) == [expected]
         assert ex.response is None and ex.error is not None
-        assert ex.error.startswith("rejected: alert") and "0x8f84" in ex.error  # unknown message code
+        assert ex.error.startswith("rejected: alert") and "0x8ff0" in ex.error  # unknown message code (provisional code)
         assert "provisional" in ex.error and f"0x{expected:04X}" in ex.error
         assert bench.control("get_state", device="GSME")["state"]["debt"]["TDR1"] == 111  # nothing changed
     finally:

@@ -55,7 +55,8 @@ def test_exchanges_written_and_read_back(tmp_path: Path) -> None:
     assert section_comments(path) == ["cycle 7: test_gcs13a"]
 
 
-def test_file_is_plain_pcapng_with_user_dlts(tmp_path: Path) -> None:
+def test_file_is_plain_pcapng_with_stock_link_types(tmp_path: Path) -> None:
+    """GBCS as an exported PDU (252) naming gbcs_message; HAN as 802.15.4 (230); others 252."""
     path = tmp_path / "x.pcapng"
     log = ExchangeLog()
     with CaptureWriter(path, "c") as w:
@@ -70,9 +71,11 @@ def test_file_is_plain_pcapng_with_user_dlts(tmp_path: Path) -> None:
         if btype == 1:
             link_types.append(struct.unpack_from("<H", raw, off + 8)[0])
         if btype == 6:
-            assert raw[off + 28:off + 28 + len(GBCS_CMD)] == GBCS_CMD
+            packet = raw[off + 28:off + blen - 4]
+            tags = struct.pack(">HH", 12, 12) + b"gbcs_message" + struct.pack(">HH", 0, 0)
+            assert packet.startswith(tags + GBCS_CMD)
         off += blen
-    assert link_types == [147, 148, 149]
+    assert link_types == [252, 230, 252]
 
 
 def test_packets_are_flushed_as_written(tmp_path: Path) -> None:

@@ -24,6 +24,7 @@ from harness.report.html import capture_href, render_html
 pytest.importorskip("pcapng")
 
 from harness.capture import read_capture, section_comments  # noqa: E402
+from tests.capture.tshark import tshark_available, tshark_fields  # noqa: E402
 
 SUITE = '''
 import pytest
@@ -149,7 +150,8 @@ def test_harness_run_captures_every_bench_and_links_the_cycle_file(tmp_path: Pat
     (suite / "test_tiny.py").write_text(SUITE, encoding="utf-8")
     reports = tmp_path / "reports"
     status = main(["run", "--bench", str(default_bench_path()), "--suites", str(suite), "--cycle-id", "CAPRUN",
-                   "--store", str(tmp_path / "cycles.sqlite"), "--reports", str(reports), "--parallel", "1"])
+                   "--store", str(tmp_path / "cycles.sqlite"), "--reports", str(reports), "--parallel", "1",
+                   "--all-captures"])  # the default keeps only failed tests' captures (issue 12)
     capsys.readouterr()
     assert status == 0
     out = reports / "CAPRUN"
@@ -163,3 +165,40 @@ def test_harness_run_captures_every_bench_and_links_the_cycle_file(tmp_path: Pat
     linked = [r["capture"] for r in records if r["capture"]]
     assert sorted(out / c for c in linked) == per_test
     assert all(f'href="{c}"' in page for c in linked)
+    if not tshark_available():
+        return  # the rest is checked in CI, where scripts/setup installs tshark
+    # the cycle capture of a real `harness run` opens decoded in stock tshark, no configuration
+    rows = tshark_fields(out / CYCLE_CAPTURE, tmp_path / "home")
+    assert len(rows) == len(merged) and all("Malformed" not in r["_ws.col.Info"] for r in rows)
+    gbcs = [r["_ws.col.Info"] for r in rows if "gbcs_message" in r["frame.protocols"]]
+    assert "Command, GCS13a Read GSME Consumption Register" in gbcs
+    assert "Response, GCS13a Read GSME Consumption Register" in gbcs
+
+
+def test_harness_run_keeps_only_failed_tests_captures_by_default(tmp_path: Path,
+                                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    from harness.cli import main
+    from harness.profiles import default_bench_path
+
+    suite = tmp_path / "suite"
+    suite.mkdir()
+    (suite / "test_tiny.py").write_text(SUITE + '''
+
+def test_fails_after_talking(gpf, gsme):
+    gsme.push()
+    gpf.send("GCS13a")
+    assert False, "the device did something wrong"
+''', encoding="utf-8")
+    reports = tmp_path / "reports"
+    status = main(["run", "--bench", str(default_bench_path()), "--suites", str(suite), "--cycle-id", "CAPFAIL",
+                   "--store", str(tmp_path / "cycles.sqlite"), "--reports", str(reports), "--parallel", "1"])
+    capsys.readouterr()
+    assert status == 1
+    kept = sorted(p.name for p in (reports / "CAPFAIL" / "captures").rglob("*.pcapng"))
+    assert len(kept) == 1 and "test_fails_after_talking" in kept[0]
+    records = [json.loads(line) for line in (reports / "CAPFAIL" / "records.jsonl").read_text().splitlines()]
+    assert [r["name"] for r in records if r["capture"]] == ["test_fails_after_talking"]
+    failed = next(r for r in records if r["name"] == "test_fails_after_talking")
+    passed = next(r for r in records if r["outcome"] == "passed" and r["exchanges"])
+    assert all("decoded" in x for x in failed["exchanges"])  # in full for a failure ...
+    assert not any("decoded" in x for x in passed["exchanges"])  # ... hex and summary for a pass

@@ -3,12 +3,31 @@ in :mod:`harness.checks`; this only binds them to the plugin's fixtures."""
 
 from __future__ import annotations
 
+import os
+import random
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 
 from harness.checks import hygiene_problems
+
+#: The seed this process draws test values from (register values, push times): ``HARNESS_SEED``
+#: repeats a run; printed in the header and stored in every record (measurement ``seed``).
+SEED = int(os.environ.get("HARNESS_SEED") or str(random.SystemRandom().randrange(1 << 31)), 0)
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    return f"compliance values drawn from HARNESS_SEED={SEED}"
+
+
+@pytest.fixture
+def draw(request: pytest.FixtureRequest, measure: Callable[..., Any]) -> random.Random:
+    """A random source for the test's values (seeded from ``SEED`` and the test name), so a
+    suite never relies on special values such as round numbers on round minutes; the seed goes
+    into the record."""
+    measure("seed", SEED)
+    return random.Random(f"{SEED}:{request.node.name}")
 
 #: Every response a suite gets through ``send_checked`` passes the clock-status hygiene rules.
 HYGIENE_REQUIREMENT = "SECMP0015-CR4"
@@ -26,8 +45,7 @@ def send_checked(request: pytest.FixtureRequest) -> Callable[..., Any]:
             response = exchange.require()
         except AssertionError as exc:
             raise AssertionError(f"{requirement} {use_case}: {exc}") from None
-        gpf_eui = _gpf_eui(request)
-        problems = hygiene_problems(response, gpf_eui=gpf_eui)
+        problems = hygiene_problems(response, gpf_eui=_eui(request, "gpf"), gsme_eui=_eui(request, "gsme"))
         if problems:
             lines = "\n".join(f"  {p}" for p in problems)
             raise AssertionError(f"{HYGIENE_REQUIREMENT} {use_case} (while checking {requirement}): "
@@ -37,13 +55,14 @@ def send_checked(request: pytest.FixtureRequest) -> Callable[..., Any]:
     return send
 
 
-def _gpf_eui(request: pytest.FixtureRequest) -> bytes | None:
-    """The GPF's EUI when the test uses the GPF (bit 2 is only legal on its responses); a test
-    that does not use the ``gpf`` fixture cannot have sent it anything."""
-    if "gpf" not in request.fixturenames:
+def _eui(request: pytest.FixtureRequest, role: str) -> bytes | None:
+    """The EUI of the test's ``role`` handle (``gpf``/``gsme``) when the test uses it (bit 2 is
+    only legal on responses from the GPF, or the GSME EUI it answers for); a test that does not
+    use the fixture cannot have sent that device anything."""
+    if role not in request.fixturenames:
         return None
-    gpf = request.getfixturevalue("gpf")
-    eui = getattr(gpf, "eui", None)
+    handle = request.getfixturevalue(role)
+    eui = getattr(handle, "eui", None)
     if isinstance(eui, str):
         return bytes.fromhex(eui)
     return bytes(eui) if eui is not None else None

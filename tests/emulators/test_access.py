@@ -8,16 +8,19 @@ from harness.emulators.access import (
     ALERT_ROLE_NOT_AUTHORISED,
     ALERT_SIGNATURE_INVALID,
 )
-from harness.gbcs.security import verify_mac
+from harness.gbcs.security import verify_signature
 
 from .conftest import Client, make_host
 
 
 def assert_rejected(client, reply, code, fuel="esme"):
+    """Refused with a critical alert (0x8F..): a Generic Critical Alert 0x1000, signed by the
+    device (the RTDS GCA 0x8F30 shape), whatever the payload family."""
     assert reply.response is None and reply.is_alert, reply.frames
     assert reply.alert_code == code
     assert reply.message.originator == reply.command.recipient
-    assert verify_mac(reply.message, client.keystore) == "valid"
+    assert reply.message.message_code == 0x1000 and reply.message.mac is None
+    assert verify_signature(reply.message, client.keystore) == "valid"
 
 
 @pytest.mark.parametrize("tamper,code", [("unsigned", ALERT_SIGNATURE_INVALID),

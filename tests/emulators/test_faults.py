@@ -133,6 +133,123 @@ def test_reset_changes_balance(make_client, role, uc, fuel, balance):
     assert client.state(fuel)["registers"][balance] != before
 
 
+def test_old_gpf_answers_gcs60a(make_client):
+    compliant = make_client({"GPF": {"secmp0015": False}})
+    refused = compliant.send("GCS60a", "GPF")
+    assert refused.response is None and refused.is_alert
+    client = faulty(make_client, "GPF", "old_gpf_answers_gcs60a", secmp0015=False)
+    assert client.send("GCS60a", "GPF").ok().date_time is not None
+
+
+def test_snapshot_stamped_at_receipt(make_client):
+    client = make_client({"GPF": {"faults": ["snapshot_stamped_at_receipt"]}, "GSME": {"clock_offset_s": -90}})
+    client.control("push")
+    resp = client.send("GCS13a", "GPF").ok()
+    assert resp.clock_status.raw == 0x04 and resp.date_time.to_datetime() == T0  # the CH time, not T0 - 90 s
+
+
+def test_invalid_gsme_time_used(make_client):
+    client = make_client({"GPF": {"faults": ["invalid_gsme_time_used"]}, "GSME": {"gsme_clock": "invalid"}})
+    client.control("push")
+    resp = client.send("GCS14", "GPF").ok()
+    assert resp.clock_status.raw == 0x04 and resp.date_time.year == 2136
+
+
+def test_own_time_marked_reliable(make_client):
+    client = faulty(make_client, "GPF", "own_time_marked_reliable")
+    assert client.send("GCS13a", "GPF").ok().clock_status.raw == 0x00  # compliant: 0x02
+
+
+def test_gsme_eui_status_unspecified(make_client):
+    client = faulty(make_client, "GPF", "gsme_eui_status_unspecified")
+    client.control("push")
+    assert client.send("GCS13a", "GPF").ok().clock_status.raw == 0x04
+    assert client.send("GCS13a", "GSME").ok().clock_status.raw == 0xFF
+
+
+@pytest.mark.parametrize("role,uc,fuel", [("GSME", "GCS04r", "gsme"), ("ESME", "ECS07r", "esme")])
+def test_replay_equal_counter_accepted(make_client, role, uc, fuel):
+    client = faulty(make_client, role, "replay_equal_counter_accepted")
+    client.send(uc, role, register="TDR1", counter=100).ok()
+    assert client.send(uc, role, register="TDR1", counter=100).ok().success
+    assert client.send(uc, role, register="TDR1", counter=99).is_alert
+
+
+@pytest.mark.parametrize("role,uc,change,fuel", [("GSME", "GCS04r", "GCS04", "gsme"),
+                                                 ("ESME", "ECS07r", "ECS07", "esme")])
+def test_replay_counter_per_use_case(make_client, role, uc, change, fuel):
+    client = faulty(make_client, role, "replay_counter_per_use_case")
+    client.send(change, role, tdr1=5, counter=500).ok()
+    assert client.send(uc, role, register="TDR1", counter=400).ok().success  # per party: refused
+    compliant = make_client()
+    compliant.send(change, role, tdr1=5, counter=500).ok()
+    assert compliant.send(uc, role, register="TDR1", counter=400).is_alert
+
+
+def test_foreign_signature_accepted(make_client):
+    compliant = make_client()
+    assert compliant.send("ECS07r", "ESME", register="TDR2", tamper="foreign_signature").is_alert
+    client = faulty(make_client, "ESME", "foreign_signature_accepted")
+    assert client.send("ECS07r", "ESME", register="TDR2", tamper="foreign_signature").ok().success
+
+
+@pytest.mark.parametrize("originator", ["network_operator", "acb"])
+def test_role_not_checked(make_client, originator):
+    compliant = make_client()
+    assert compliant.send("GCS04r", "GSME", register="PDR", originator=originator).is_alert
+    client = faulty(make_client, "GSME", "role_not_checked")
+    assert client.send("GCS04r", "GSME", register="PDR", originator=originator).ok().success
+
+
+def test_any_supplier_accepted(make_client):
+    compliant = make_client()
+    reply = compliant.send("ECS07r", "ESME", register="PDR", originator="second_supplier")
+    assert reply.is_alert and reply.alert_code == 0x8F30
+    client = faulty(make_client, "ESME", "any_supplier_accepted")
+    assert client.send("ECS07r", "ESME", register="PDR", originator="second_supplier").ok().success
+
+
+def test_command_mac_not_checked(make_client):
+    assert make_client().send("GCS04r", "GSME", register="PDR", tamper="bad_mac").is_alert
+    client = faulty(make_client, "GSME", "command_mac_not_checked")
+    assert client.send("GCS04r", "GSME", register="PDR", tamper="bad_mac").ok().success
+
+
+def test_refusal_alert_non_critical(make_client):
+    client = faulty(make_client, "ESME", "refusal_alert_non_critical")
+    reply = client.send("ECS07r", "ESME", register="PDR", tamper="unsigned")
+    assert reply.alert_code == 0x8F3D and reply.message.message_code == 0x1001 and reply.message.mac
+
+
+def test_refusal_alert_code_wrong(make_client):
+    client = faulty(make_client, "ESME", "refusal_alert_code_wrong")
+    assert client.send("ECS07r", "ESME", register="PDR", originator="network_operator").alert_code == 0x8F3D
+
+
+@pytest.mark.parametrize("role,uc,fuel", [("GSME", "GCS04r", "gsme"), ("ESME", "ECS07r", "esme")])
+def test_reset_reverts_on_wake(make_client, role, uc, fuel):
+    for faults, expect_back in (([], False), (["reset_reverts_on_wake"], True)):
+        client = make_client({role: {"faults": faults}})
+        before = client.state(fuel)["debt"]["PDR"]
+        client.send(uc, role, register="PDR").ok()
+        client.control("restart", device=fuel)
+        assert client.state(fuel)["debt"]["PDR"] == 0
+        client.control("advance", seconds=3700)
+        assert client.state(fuel)["debt"]["PDR"] == (before if expect_back else 0)
+
+
+@pytest.mark.parametrize("role,uc,fuel", [("GSME", "GCS04r", "gsme"), ("ESME", "ECS07r", "esme")])
+def test_reset_lost_on_restart(make_client, role, uc, fuel):
+    for faults, expect_back in (([], False), (["reset_lost_on_restart"], True)):
+        client = make_client({role: {"faults": faults}})
+        before = client.state(fuel)["debt"]["TDR2"]
+        client.send(uc, role, register="TDR2").ok()
+        client.control("advance", seconds=3700)
+        assert client.state(fuel)["debt"]["TDR2"] == 0
+        client.control("restart", device=fuel)
+        assert client.state(fuel)["debt"]["TDR2"] == (before if expect_back else 0)
+
+
 def test_every_fault_has_a_test_and_a_valid_table_entry():
     from . import test_dp093_chf, test_s1sr_behaviours  # the S1SR and DP093 faults are tested there
 

@@ -127,3 +127,38 @@ def test_console_script_subprocess() -> None:
                           capture_output=True, text=True, timeout=60, check=False)
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["mac"] == "valid"
+
+
+def _with_header_date_time(path: Path, date_time: bytes) -> str:
+    """The RTDS message with its header date-time replaced (MAC no longer matches: no keys)."""
+    from harness.gbcs.frame import parse_message
+
+    raw = bytes.fromhex(_hex(path))
+    old = parse_message(raw).date_time
+    assert old is not None
+    at = raw.index(old.to_bytes())
+    return (raw[:at] + date_time + raw[at + 12:]).hex()
+
+
+# 9999-12-31 23:59:59, deviation +600 minutes: a valid encoding past what a datetime can hold.
+YEAR_9999 = bytes.fromhex("270F0C1FFF173B3BFF025800")
+MONTH_13 = bytes.fromhex("07EA0D01FF0C0000FF800000")
+
+
+@pytest.mark.parametrize(("date_time", "words"), [
+    (YEAR_9999, ("year 9999", "deviation 600", "out of range")),
+    (MONTH_13, ("month 13", "not a calendar date-time")),
+], ids=["year_9999_plus_deviation", "month_13"])
+def test_an_impossible_date_time_renders_its_raw_fields_and_the_reason_and_decode_goes_on(
+        date_time: bytes, words: tuple[str, ...], capsys: pytest.CaptureFixture[str]) -> None:
+    from harness.gbcs.decode import decode
+
+    odd = _with_header_date_time(GCS13A, date_time)
+    decoded = decode(bytes.fromhex(odd))
+    text = decoded.to_text()
+    assert all(w in text for w in words), text
+    assert decoded.message.date_time is not None and decoded.message.date_time.to_json()["problem"]
+    json.dumps(decoded.to_json())
+    assert main(["decode", "--hex", odd, "--hex", _hex(ECS82)]) == 0  # the later input is decoded too
+    out = capsys.readouterr()
+    assert out.err == "" and all(w in out.out for w in words) and "ECS82" in out.out

@@ -1,9 +1,10 @@
 """Mutation fuzz of parse_message + decode over corrupted RTDS frames: whatever the bytes, only
-DecodeError may escape. Deterministic (fixed seeds); about 100,000 frames without keys plus a
+DecodeError may escape, and whatever decodes renders (to_json and to_text) without an exception. Deterministic (fixed seeds); about 100,000 frames without keys plus a
 keyed slice, and a hypothesis property on arbitrary bytes."""
 
 from __future__ import annotations
 
+import json
 import random
 import traceback
 from collections.abc import Callable, Iterator
@@ -86,7 +87,9 @@ def _run(frames: Iterator[bytes], keystore: Keystore | None) -> tuple[int, int, 
     for data in frames:
         try:
             parse_message(data)
-            decode(data, keystore).to_json()
+            decoded = decode(data, keystore)
+            json.dumps(decoded.to_json(), default=str)  # rendering never crashes either
+            assert isinstance(decoded.to_text(), str)
             accepted += 1
         except DecodeError as exc:
             assert exc.offset >= 0 and exc.field
@@ -126,3 +129,4 @@ def test_arbitrary_bytes_raise_only_decode_error(data: bytes) -> None:
         assert 0 <= exc.offset <= len(data) + 3 and exc.field
         return
     assert decoded.roundtrip == (decoded.message.to_bytes() == data)
+    assert isinstance(decoded.to_text(), str) and json.dumps(decoded.to_json(), default=str)

@@ -191,9 +191,13 @@ def test_records_go_to_the_cycle_store(suite: pytest.Pytester) -> None:
 
 
 def test_exchanges_are_attached_to_the_html_report(suite: pytest.Pytester) -> None:
-    suite.runpytest("--html", "out/report.html", "-k", "gcs13a")
+    """A failed test's exchanges go into pytest-html; a passed test's do not (size: issue 12)."""
+    suite.runpytest("--html", "passed/report.html", "-k", "gcs13a")
+    assert "GBCS exchanges" not in (suite.path / "passed" / "report.html").read_text()
+    # the old GSME gives the GPF no snapshot time: GCS13a fails there
+    suite.runpytest("--html", "out/report.html", "-k", "gcs13a", "--bench", str(BENCHES / "pit-sbch-chnew-gsmeold.yaml"))
     html = (suite.path / "out" / "report.html").read_text()
     assert "GBCS exchanges" in html
     assets = "".join(p.read_text(errors="replace") for p in (suite.path / "out").rglob("*") if p.is_file()
                      and p.suffix in (".txt", ".json"))
-    assert "GCS13a rx 2026-01-01 00:00:00 (from GSME, reliable)" in assets
+    assert "GCS13a rx" in assets and "GCS13a tx to GPF" in assets

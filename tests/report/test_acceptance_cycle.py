@@ -118,3 +118,27 @@ def test_a_cycle_that_misses_the_mask_exits_non_zero(
     assert (lab / "reports" / "CB" / "report.html").is_file()
     page = (lab / "reports" / "CB" / "report.html").read_text(encoding="utf-8")
     assert "Defect mask NOT MET" in page and "bit2_never_set" in page
+
+
+def test_a_bench_with_a_missing_port_is_inconclusive_never_a_device_defect(tmp_path: Path) -> None:
+    port = "/dev/ttyHARNESS-ABSENT-ADAPTER0"
+    devices = REPO / "device_profiles" / "devices"
+    bench = tmp_path / "absent.yaml"
+    bench.write_text(f"kind: bench\nname: absent-adapter\nconnection:\n  type: serial\n  path: {port}\ndevices:\n"
+                     + "".join(f"  - profile: {devices / d}.yaml\n"
+                               for d in ("chf-sbch-new", "gpf-sbch-new", "gsme-new", "esme")), encoding="utf-8")
+    done = run_cycle(tmp_path, "CPORT", "--bench", str(bench))
+    assert done.returncode == 3, done.stdout + done.stderr
+    assert "defect mask INCONCLUSIVE" in done.stdout and f"bench error on absent-adapter: PortVanished: {port}" \
+        in done.stdout.replace("bench error: ", "")
+    page = (tmp_path / "reports" / "CPORT" / "report.html").read_text(encoding="utf-8")
+    banner = page[page.index('id="verdict"'):page.index('id="mask"')]
+    assert "Inconclusive: bench error" in banner and "MET" not in banner
+    assert "inconclusive: bench error" in page and port in page
+    matrix = page[page.index('id="traceability"'): page.index('id="waivers"')]
+    assert 'class="o-failed">failed' not in matrix  # 0 requirements marked failed
+    with CycleStore(tmp_path / "cycles.sqlite") as store:
+        records = store.records("CPORT")
+        cycle = store.cycle("CPORT")
+    assert records and {r["outcome"] for r in records} <= {"bench_error", "skipped"}
+    assert cycle is not None and cycle["state"] == "complete" and cycle["verdict"]["open_failures"] == []

@@ -53,7 +53,7 @@ def _harness(*argv: str, cwd: Path = REPO) -> subprocess.CompletedProcess[bytes]
 @pytest.fixture(scope="module")
 def cycle_outputs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, subprocess.CompletedProcess[bytes]]:
     lab = tmp_path_factory.mktemp("keys")
-    done = _harness("run", "--bench", "device_profiles/benches/emulated-default.yaml",
+    done = _harness("run", "--all-captures", "--bench", "device_profiles/benches/emulated-default.yaml",
                     "--suites", "tests/compliance/secmp0002", "--suites", "tests/compliance/secmp0015",
                     "--cycle-id", "CKEYS", "--store", str(lab / "cycles.sqlite"), "--reports", str(lab / "reports"))
     return lab, done

@@ -31,7 +31,8 @@ def test_compare_categories(store: CycleStore) -> None:
     assert _keys(got["new_tests"]) == ["brand_new_bad", "brand_new_ok"]
     assert _keys(got["removed_tests"]) == ["goes_away"]
     assert got["flaky"] == []
-    assert got["new_failures"][1] == {"bench": "bench-a", "nodeid": "t.py::breaks", "before": "passed", "after": "failed"}
+    assert got["new_failures"][1] == {"bench": "bench-a", "nodeid": "t.py::breaks", "before": "passed", "after": "failed",
+                                        "attempts": ["failed"]}
 
 
 def test_keys_include_the_bench(store: CycleStore) -> None:

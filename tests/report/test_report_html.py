@@ -39,11 +39,12 @@ def _scan(page: str) -> _Scan:
 
 
 def _seed(store: CycleStore) -> None:
-    store.start_cycle("C1", {"bench_names": ["bench-a"], "mask": {"S3": 1}})
+    store.start_cycle("C1", {"bench_names": ["bench-a"], "mask": {"S3": 1}, "profile_set": "sets/pit.yaml"})
     store.add_record("C1", record("t.py::test_ok", "passed", requirements=("SECMP0015-FR4",)))
     store.add_record("C1", record("t.py::test_bad", "failed", requirements=("SECMP0015-FR4",)))
-    store.finish_cycle("C1", {"met": True, "counts": {"S3": 1}, "limits": {"S1": 0, "S2": 0, "S3": 1, "S4": 0}})
-    store.start_cycle("C2", {"bench_names": ["bench-a", "bench-b"]})
+    store.finish_cycle("C1", {"met": True, "counts": {"S3": 1}, "limits": {"S1": 0, "S2": 0, "S3": 1, "S4": 0}},
+                       state="complete")
+    store.start_cycle("C2", {"bench_names": ["bench-a", "bench-b"], "profile_set": "sets/pit.yaml"})
     store.add_record("C2", record(
         "t.py::test_ok", "passed", requirements=("SECMP0015-FR4",),
         measurements=[{"name": "snapshot age", "value": 12, "units": "s", "low": 0, "high": 1800,
@@ -59,7 +60,7 @@ def _seed(store: CycleStore) -> None:
     store.add_record("C2", record("t.py::test_skip", "skipped", bench="bench-b", requirements=("SECMP0002-R1",),
                                   skip_reason="bench lacks capability debt_register_reset"))
     store.finish_cycle("C2", {"met": True, "counts": {"S1": 0, "S2": 0, "S3": 0, "S4": 0},
-                              "limits": {"S1": 0, "S2": 0, "S3": 0, "S4": 0}})
+                              "limits": {"S1": 0, "S2": 0, "S3": 0, "S4": 0}}, state="complete")
 
 
 def test_first_screen_traceability_and_tests(store: CycleStore, tmp_path: Path) -> None:
@@ -79,11 +80,20 @@ def test_first_screen_traceability_and_tests(store: CycleStore, tmp_path: Path) 
     waivers = page[page.index('id="waivers"'): page.index('id="chart"')]
     assert "ESME firmware 1.2 clears PDR late (DEV-42)" in waivers
     tests = page[page.index('id="tests"'):]
+    assert "bench lacks capability debt_register_reset" in tests
+    # A passed test is one row: its measurements and its traffic in one line (size: issue 12).
+    passed = tests[tests.index('id="passed-tests"'):]
+    assert "snapshot age = 12 s" in passed and "1 exchange: GCS60a rx 1" in passed and "DD0000AB" not in page
+    # A failed test's traffic is shown in full: summary, date-times in words, hex, decoded tree.
+    exchange = store.records("C2")[0]["exchanges"]
+    store.start_cycle("C5", {"bench_names": ["bench-a"]})
+    store.add_record("C5", record("t.py::test_bad", "failed", exchanges=exchange))
+    tests = render_cycle(store, "C5")
+    tests = tests[tests.index('id="tests"'):]
     assert "ReadingSnapshotTime 2024-05-01 09:30:00Z status reliable, source GSME" in tests
     assert "2024-05-01T09:30:00Z status: reliable, from GSME" in tests  # date-time with its status in words
     assert "2024-05-01 09:30:00 (from GSME, reliable) [07E80501FF091E0000800004]" in tests  # decoded from hex
-    assert "DD0000AB" in tests and "snapshot age" in tests and "1800" in tests
-    assert "bench lacks capability debt_register_reset" in tests
+    assert "DD0000AB" in tests
 
 
 def test_chart_is_an_svg_with_one_bar_per_cycle_and_requirement(store: CycleStore) -> None:
@@ -96,18 +106,58 @@ def test_chart_is_an_svg_with_one_bar_per_cycle_and_requirement(store: CycleStor
     assert scan.tags.count("rect") == 4
     assert "SECMP0015-FR4 in C1: 50% of 2 executed" in chart
     assert "SECMP0002-R1 in C2: nothing executed" in chart
+    assert "C1 (incomplete)" not in chart and 'class="axis"' in chart and "C2" in chart  # labelled x-axis
+    # Another profile set's cycle stays out of this chart; an incomplete cycle is marked.
+    store.start_cycle("C3", {"bench_names": ["bench-z"], "profile_set": "sets/other.yaml"})
+    store.add_record("C3", record("t.py::test_ok", "failed", requirements=("SECMP0015-FR4",)))
+    store.start_cycle("C4", {"bench_names": ["bench-a"], "profile_set": "sets/pit.yaml"})
+    store.add_record("C4", record("t.py::test_ok", "passed", requirements=("SECMP0015-FR4",)))
+    store.finish_cycle("C4", {}, state="incomplete")
+    page = render_cycle(store, "C4")
+    chart = page[page.index('id="chart"'): page.index('id="tests"')]
+    assert "C3" not in chart and "C4 (incomplete)" in chart and 'stroke-dasharray="2 2"' in chart
+    assert "SECMP0015-FR4 in C4: 100% of 1 executed (incomplete cycle)" in chart
     # Rebuilding the older cycle shows only the history it had.
     old = render_cycle(store, "C1")
     assert _scan(old[old.index('id="chart"'): old.index('id="tests"')]).tags.count("rect") == 1
 
 
-def test_verdict_of_an_unfinished_cycle_is_computed_from_its_mask(store: CycleStore) -> None:
-    store.start_cycle("C9", {"mask": {"S3": 1}})
+def test_an_unfinished_cycle_never_shows_met(store: CycleStore) -> None:
+    store.start_cycle("C9", {"mask": {"S3": 1}, "bench_names": ["bench-a", "bench-b"]})
     store.add_record("C9", record("t.py::test_bad", "failed"))
     page = render_cycle(store, "C9")
-    assert "Defect mask MET" in page and "not finished" in page
+    banner = page[page.index('id="verdict"'):page.index('id="mask"')]
+    assert "MET" not in banner and "Running" in banner and "not finished" in page
+    store.finish_cycle("C9", {}, state="incomplete")
+    page = render_cycle(store, "C9")
+    banner = page[page.index('id="verdict"'):page.index('id="mask"')]
+    assert "MET" not in banner and "Inconclusive" in banner and "cycle incomplete" in banner
+    incomplete = page[page.index('id="incomplete"'):]
+    assert "bench-a" in incomplete and "bench-b" in incomplete and "never started" in incomplete
+    assert "harness run --resume C9" in incomplete
     store.add_record("C9", record("t.py::test_worse", "failed"))
-    assert "Defect mask NOT MET" in render_cycle(store, "C9")
+    assert "already exceed" in render_cycle(store, "C9")
+
+
+def test_bench_errors_are_inconclusive_never_failures(store: CycleStore) -> None:
+    store.start_cycle("CB", {"bench_names": ["bench-a"]})
+    store.bench_started("CB", "bench-a")
+    store.bench_ended("CB", "bench-a", exitstatus=1)
+    for i in range(3):
+        store.add_record("CB", record(f"t.py::test_{i}", "bench_error", requirements=("SECMP0002-R6",),
+                                      failure={"message": "bench error: /dev/ttyNOPE: no such port", "text": ""}))
+    store.add_record("CB", record("t.py::test_ok", "passed", requirements=("SECMP0015-FR4",)))
+    store.finish_cycle("CB", {}, state="complete")
+    page = render_cycle(store, "CB")
+    banner = page[page.index('id="verdict"'):page.index('id="mask"')]
+    assert "Inconclusive: bench error" in banner and "MET" not in banner
+    errors = page[page.index('id="bench-errors"'):page.index('class="kv"')]
+    assert "inconclusive: bench error" in errors and "/dev/ttyNOPE: no such port (3 tests)" in errors
+    assert "SECMP0002-R6" in errors
+    matrix = page[page.index('id="traceability"'): page.index('id="waivers"')]
+    assert '<div class="o-inconclusive">inconclusive</div>' in matrix and 'td class="o-failed"' not in matrix
+    mask = page[page.index('id="mask"'):page.index('</table>', page.index('id="mask"'))]
+    assert ">1<" not in mask and ">3<" not in mask  # no open failures counted
 
 
 def test_every_record_value_is_escaped(store: CycleStore) -> None:
@@ -133,3 +183,20 @@ def test_csp_forbids_scripts_and_allows_only_our_stylesheet(store: CycleStore) -
     assert directives["default-src"] == "'none'" and directives["script-src"] == "'none'"
     assert directives["style-src"].startswith("'sha256-") and "unsafe-inline" not in scan.csp
     assert not [k for k, _ in scan.attrs if k == "style"]  # inline style attributes would be blocked
+
+
+def test_a_failed_test_shows_every_failure_line_and_no_green_measurement(store: CycleStore) -> None:
+    store.start_cycle("CM", {"bench_names": ["bench-a"]})
+    store.add_record("CM", record(
+        "t.py::test_every_push", "failed",
+        failure={"message": "push 1: ok\npush 2: ReadingSnapshotTime missing\npush 3: ok", "text": "Traceback"},
+        measurements=[{"name": "pushes", "value": 3, "units": None, "low": 1, "high": None, "expected": None,
+                       "verdict": "pass"}],
+        bench={"name": "bench-a", "path": "b.yaml", "connection": "emulated", "description": "Rig 7 " + XSS_IMG}))
+    page = render_cycle(store, "CM")
+    tests = page[page.index('id="tests"'):]
+    assert "push 1: ok\npush 2: ReadingSnapshotTime missing\npush 3: ok" in tests
+    row = tests[tests.index("<td>pushes</td>"):tests.index("</tr>", tests.index("<td>pushes</td>"))]
+    assert "o-passed" not in row and "within limits (the test failed)" in row
+    devices = page[page.index('id="devices"'):page.index('id="traceability"')]
+    assert "Rig 7 &lt;img" in devices  # the bench description, escaped

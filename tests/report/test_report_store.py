@@ -65,10 +65,11 @@ def test_start_cycle_merges_meta_and_finish_merges_verdict(store: CycleStore) ->
     store.start_cycle("C1", {"bench_names": ["b"], "profile_set": "other.yaml", "bench": "b.yaml"})
     meta = store.cycle("C1")["meta"]
     assert meta["bench_names"] == ["a", "b"] and meta["profile_set"] == "set.yaml" and meta["bench"] == "b.yaml"
-    store.finish_cycle("C1", {"exitstatus": 1})
-    store.finish_cycle("C1", {"met": False})
+    assert store.cycle("C1")["state"] == "running"  # this process owns it and is alive
+    store.finish_cycle("C1", {"exitstatus": 1}, state="incomplete")
+    store.finish_cycle("C1", {"met": False}, state="complete")
     cycle = store.cycle("C1")
-    assert cycle["verdict"] == {"exitstatus": 1, "met": False} and cycle["finished"]
+    assert cycle["verdict"] == {"exitstatus": 1, "met": False} and cycle["finished"] and cycle["state"] == "complete"
 
 
 def test_sigkilled_writer_keeps_every_finished_record_and_report_rebuilds(tmp_path: Path) -> None:
@@ -87,6 +88,9 @@ def test_sigkilled_writer_keeps_every_finished_record_and_report_rebuilds(tmp_pa
         got = store.records("CKILL")
         assert [r["nodeid"] for r in got] == [f"t.py::test_{i}" for i in range(5)]
         assert store.cycle("CKILL")["finished"] is None
+        lifecycle = store.lifecycle("CKILL")
+        assert lifecycle["state"] == "incomplete" and "is gone" in lifecycle["reason"]
+        assert lifecycle["missing"] == [{"bench": "bench-a", "reason": "never started"}]
     raw = sqlite3.connect(path)
     assert raw.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     raw.close()
@@ -97,8 +101,9 @@ def test_sigkilled_writer_keeps_every_finished_record_and_report_rebuilds(tmp_pa
     for i in range(5):
         assert f"t.py::test_{i}" in page
     assert "half.py" not in page
-    assert "NOT MET" in page  # two S2 failures against the default all-zero mask
-    assert "not finished" in page
+    assert "Defect mask NOT MET" not in page and "Defect mask MET" not in page
+    assert "Inconclusive" in page and "already exceed" in page  # two S2 failures against the all-zero mask
+    assert "not finished" in page and "harness run --resume CKILL" in page
 
 
 def test_report_command_names_a_missing_cycle(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
@@ -113,10 +118,10 @@ def test_cycles_command_lists_and_shows(tmp_path: Path, capsys) -> None:  # type
     with CycleStore(path) as store:
         store.start_cycle("C1", {"bench_names": ["bench-a"]})
         store.add_record("C1", record("a.py::test_1", "failed", severity="S4"))
-        store.finish_cycle("C1", {"met": False})
+        store.finish_cycle("C1", {"met": False}, state="complete")
     assert main(["cycles", "--store", str(path), "list"]) == 0
     out = capsys.readouterr().out
-    assert "C1" in out and "1 failed" in out and "NOT MET" in out
-    assert main(["cycles", "--store", str(path), "--json", "show", "C1"]) == 0
+    assert "C1" in out and "1 failed" in out and "complete  mask NOT MET" in out
+    assert main(["cycles", "--store", str(path), "--json", "show", "C1"]) == 1
     shown = json.loads(capsys.readouterr().out)
     assert shown["records"][0]["nodeid"] == "a.py::test_1" and shown["verdict"]["met"] is False

@@ -70,13 +70,14 @@ S1SR_TESTS = "test_s1sr_*.py"
 
 
 def run_suite(suite: str | list[str], bench: Path, out_dir: Path, name: str | None = None,
-              extra: Sequence[str] = ()) -> SuiteRun:
+              extra: Sequence[str] = (), tests: list[str] | None = None) -> SuiteRun:
     """Run ``suite`` (a path under the repository, or several) on ``bench`` in a fresh pytest
-    process (``extra``: more pytest arguments, e.g. ``--maxfail=1``)."""
+    process (``extra``: more pytest arguments, e.g. ``--maxfail=1``); only the node ids
+    ``tests`` when given."""
     label = name or bench.stem
     records = out_dir / f"{label}.jsonl"
-    paths = [suite] if isinstance(suite, str) else list(suite)
-    cmd = [sys.executable, "-m", "pytest", *paths, "-p", "no:cacheprovider", "-q", "-p", "no:randomly",
+    targets = list(tests) if tests else ([suite] if isinstance(suite, str) else list(suite))
+    cmd = [sys.executable, "-m", "pytest", *targets, "-p", "no:cacheprovider", "-q", "-p", "no:randomly",
            "--bench", str(bench), "--records", str(records), "-W", "ignore::UserWarning", *extra]
     if _have_xdist():
         cmd += ["-p", "no:xdist"]
@@ -87,14 +88,16 @@ def run_suite(suite: str | list[str], bench: Path, out_dir: Path, name: str | No
 
 
 def run_many(suite: str | list[str], benches: dict[str, Path], out_dir: Path,
-             extra: tuple[str, ...] = ()) -> dict[str, SuiteRun]:
-    """Run ``suite`` on every named bench, a few processes at a time."""
+             extra: tuple[str, ...] = (), tests: dict[str, list[str]] | None = None) -> dict[str, SuiteRun]:
+    """Run ``suite`` on every named bench (only ``tests[name]`` when given), a few processes at
+    a time."""
     jobs = list(benches.items())
     if not jobs:
         return {}
     workers = max(2, min(len(jobs), (os.cpu_count() or 2) * 2))
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        results = list(pool.map(lambda job: run_suite(suite, job[1], out_dir, job[0], extra), jobs))
+        results = list(pool.map(lambda job: run_suite(suite, job[1], out_dir, job[0], extra,
+                                                      tests=(tests or {}).get(job[0])), jobs))
     return {name: result for (name, _), result in zip(jobs, results)}
 
 

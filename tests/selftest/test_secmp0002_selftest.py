@@ -41,6 +41,11 @@ REQUIREMENT_PREFIX = "SECMP0002-"
 DEBT_FAULT_PREFIXES = ("SECMP0002-",)
 
 
+#: GSME fields that change only its clock (SECMP0015 variants), not its debt behaviour: benches
+#: differing only in these are one debt bench.
+CLOCK_ONLY_FIELDS = frozenset({"name", "gsme_clock", "clock_offset_s"})
+
+
 def compliant_debt_benches() -> dict[str, Path]:
     """The default bench, then one in-process emulated bench per distinct ESME/GSME device set."""
     from harness.profiles import load_bench
@@ -55,7 +60,8 @@ def compliant_debt_benches() -> dict[str, Path]:
         if bench.connection.type.value != "emulated":
             continue
         meters = [bench.device(role) for role in ("ESME", "GSME")]
-        key = repr([m.host_config_entry() if m is not None else None for m in meters])
+        key = repr([{k: v for k, v in m.host_config_entry().items() if k not in CLOCK_ONLY_FIELDS}
+                    if m is not None else None for m in meters])
         if key not in seen:
             seen.add(key)
             chosen[path.stem] = path

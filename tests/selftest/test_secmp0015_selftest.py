@@ -163,6 +163,21 @@ def test_hygiene_accepts_compliant(use_case: str, status: int | None, code: int,
     assert hygiene_problems(make_response(use_case, status, code=code, originator=originator), gpf_eui=GPF) == []
 
 
+GSME = bytes.fromhex("00DB12345678E0A1")
+
+
+def test_hygiene_requires_a_status_whatever_eui_answers() -> None:
+    """W6: 0xFF is never allowed on a response to the five use cases, also when the GPF answers
+    a read addressed to the GSME EUI (originator = GSME EUI, as in the RTDS); bit 2 is legal on
+    those, not on another device's response."""
+    flagged = hygiene_problems(make_response("GCS13a", 0xFF, code=0x0074, originator=GSME), gpf_eui=GPF)
+    assert "not-specified" in {p.rule for p in flagged}
+    assert hygiene_problems(make_response("GCS14", 0x04, code=0x0075, originator=GSME), gpf_eui=GPF,
+                            gsme_eui=GSME) == []
+    assert "bit2-out-of-scope" in {p.rule for p in hygiene_problems(
+        make_response("GCS14", 0x04, code=0x0075, originator=ESME), gpf_eui=GPF, gsme_eui=GSME)}
+
+
 def test_hygiene_flags_a_frame_that_does_not_parse() -> None:
     r = make_response("GCS13a", 0x04, code=0x0074)
     r.raw = r.raw[:-3]

@@ -188,6 +188,21 @@ class Keystore:
         """The RTDS 4.5.0 test keystore shipped in ``harness/data/keystore`` (test keys only)."""
         return cls.from_folder(Path(__file__).resolve().parents[2] / "data" / "keystore")
 
+    @classmethod
+    def packaged_with_emulators(cls) -> Keystore:
+        """The RTDS test keystore plus the *public* keys of the emulated devices
+        (``harness/data/emulator-keys``, test only), so what the emulated bench sends verifies."""
+        store = cls.packaged()
+        folder = Path(__file__).resolve().parents[2] / "data" / "emulator-keys"
+        devices = cls.from_folder(folder)
+        for file in sorted(folder.glob("*.pem")):
+            match = _NAME.match(file.name)
+            public = devices.public(match.group(1), match.group(2)) if match else None
+            if match and public is not None:
+                store.add_public(match.group(1), match.group(2), public, role="device")
+        store.source = f"{store.source} + {folder}"
+        return store
+
     # -- lookups ------------------------------------------------------------------------------
     def private(self, eui: bytes | str, usage: str) -> ec.EllipticCurvePrivateKey | None:
         key = (_eui(eui), usage)

@@ -1,6 +1,6 @@
 """ECDSA P-256 / SHA-256 signatures of GBCS messages: raw r||s (64 bytes) over
 ``msg.signed_bytes()`` (after the DF tag through the last content byte), made with the grouping
-originator's DS key."""
+originator's DS key. Verification is over the bytes as received (``received_signed_bytes``)."""
 
 from __future__ import annotations
 
@@ -59,4 +59,4 @@ def verify_signature(msg: GbcsMessage, keys: Keystore | ec.EllipticCurvePublicKe
             return UNKNOWN
     else:
         public = keys
-    return VALID if verify_bytes(msg.signed_bytes(), msg.signature, public) else INVALID
+    return VALID if verify_bytes(msg.received_signed_bytes(), msg.signature, public) else INVALID

@@ -37,23 +37,36 @@ R_RESPONSE = "SECMP0002-R6"  # response echoes the counter; signature/MAC valid
 R_MODE = "SECMP0002-R7"  # payment-mode dependence as the profile declares
 R_LOG = "SECMP0002-R8"  # the reset is recorded in the device's log
 R_RECOVERY = "SECMP0002-R9"  # recovery after a reset collects nothing from the reset register
+R_PERSIST = "SECMP0002-R10"  # a reset persists: next wake, restart, power cycle
 
 FUELS = [pytest.param("ESME", marks=pytest.mark.device("ESME"), id="ESME"),
          pytest.param("GSME", marks=pytest.mark.device("GSME"), id="GSME")]
 #: ``pytestmark`` of a reset test module: needs the reset capability, runs once per fuel.
 RESET_TEST_MARKS = [pytest.mark.capability("debt_register_reset"), pytest.mark.parametrize("fuel", FUELS)]
-#: Distinct non-zero values the suite sets before a reset.
+#: Distinct non-zero values the suite sets before a reset (the fallback: tests draw their own,
+#: :func:`draw_targets`).
 TARGETS: dict[str, int] = {"TDR1": 11_000, "TDR2": 22_000, "PDR": 33_000}
+
+
+def draw_targets(rng: Any) -> dict[str, int]:
+    """Three distinct, non-round, non-zero debt values (pence) drawn from ``rng``."""
+    values: set[int] = set()
+    while len(values) < 3:
+        v = rng.randint(1_001, 199_999)
+        if v % 100:
+            values.add(v)
+    return dict(zip(DEBT_REGISTERS, rng.sample(sorted(values), 3)))
 PAYMENT_MODES = ("credit", "prepayment")
 
 
 class DebtMeter:
     """A meter under test: ``fuel`` is ``ESME`` or ``GSME``."""
 
-    def __init__(self, bench: Any, handle: Any, fuel: str) -> None:
+    def __init__(self, bench: Any, handle: Any, fuel: str, targets: dict[str, int] | None = None) -> None:
         self.bench = bench
         self.handle = handle
         self.fuel = fuel
+        self.targets = dict(targets or TARGETS)
         self.read_use_case = READ_USE_CASE[fuel]
         self.change_use_case = CHANGE_USE_CASE[fuel]
         self.reset_use_case = RESET_USE_CASE[fuel]
@@ -146,7 +159,7 @@ class DebtMeter:
 
     def prepare(self, requirement: str, targets: dict[str, int] | None = None) -> dict[str, int]:
         """All three debt registers at distinct non-zero values; returns the state."""
-        return self.change(dict(targets or TARGETS), requirement)
+        return self.change(dict(targets or self.targets), requirement)
 
     def reset(self, register: str, **kw: Any) -> Any:
         """Send the reset use case for ``register`` (``originator``, ``counter``, ``tamper`` pass
@@ -267,11 +280,11 @@ def assert_reset_done(meter: DebtMeter, requirement: str, register: str, before:
 
 
 def assert_rejected(requirement: str, what: str, before: dict[str, int], after: dict[str, int],
-                    *exchanges: Any) -> None:
-    """The last of ``exchanges`` was refused (no response or a failure response) and nothing
-    changed from ``before``."""
+                    *exchanges: Any, alert: int | None = None) -> None:
+    """The last of ``exchanges`` was refused (no response or a failure response; an alert, when
+    one came, with code ``alert`` in its class) and nothing changed from ``before``."""
     __tracebackhide__ = True
-    problems = rejection_problems(exchanges[-1])
+    problems = rejection_problems(exchanges[-1], alert)
     if problems:
         raise AssertionError(failure_text(requirement, what, problems, before, after, before, exchanges))
     assert_state(requirement, what, before, after, before, *exchanges)

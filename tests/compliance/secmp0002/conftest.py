@@ -7,12 +7,15 @@ from typing import Any
 
 import pytest
 
-from ._support import DebtMeter
+from ._support import DebtMeter, draw_targets
 
 
 @pytest.fixture
-def meter(request: pytest.FixtureRequest, bench: Any, fuel: str) -> DebtMeter:
+def meter(request: pytest.FixtureRequest, bench: Any, fuel: str, draw: Any, measure: Any) -> DebtMeter:
     handle = request.getfixturevalue(fuel.lower())
-    m = DebtMeter(bench, handle, fuel)
+    targets = draw_targets(draw)
+    for register, value in targets.items():
+        measure(f"{register}_target", value)
+    m = DebtMeter(bench, handle, fuel, targets)
     m.use_update_mode()
     return m

@@ -1,7 +1,18 @@
-"""SECMP0002: the reset is a critical command. Unsigned, wrongly signed, sent by a remote party
-whose role may not run it (Network Operator) or replayed with an old originator counter, it is
-rejected and nothing changes. An accepted reset's response echoes the command's originator
-counter and carries a valid signature; every MACed response's MAC verifies."""
+"""SECMP0002: the reset is a critical command. Every way it can be illegitimate is refused and
+changes nothing: unsigned, a corrupted signature, a corrupted MAC, a valid signature made with
+another remote party's key (the Network Operator's on a Supplier command), a remote party whose
+role may not run it (Network Operator, ACB), a supplier that is not the device's, and a replayed
+originator counter (equal to the last accepted, below it, or between the last reset's and the
+last accepted command's: the counter is kept per remote party, not per use case). Where the
+device answers with an alert and GBCS names the code, the code and its alert class are checked
+(0x8F3D Trusted Source Authentication Failure, 0x8F30 Source Does not have Authority for
+Command; both critical: Generic Critical Alert 0x1000). An accepted reset's response echoes the
+command's originator counter and carries a valid signature; every MACed response's MAC verifies.
+
+Counters: gbcs-facts §6.2 reads GBCS as keeping, per remote party that may originate commands,
+the highest accepted originator counter, and accepting only a strictly greater one; the RTDS
+agrees (a command's grouping counter belongs to its remote party, one sequence across use cases).
+So a device that keeps one counter per use case fails ``between``."""
 
 from __future__ import annotations
 
@@ -9,7 +20,8 @@ from typing import Any
 
 import pytest
 
-from harness.checks_debt import failure_text, security_problems
+from harness.checks_debt import CHANGE_USE_CASE, failure_text, security_problems
+from harness.gbcs.alerts import AUTHENTICATION_FAILURE, SOURCE_NOT_AUTHORISED
 
 from ._support import (
     DEBT_REGISTERS,
@@ -24,10 +36,15 @@ from ._support import (
 
 pytestmark = RESET_TEST_MARKS
 REGISTER = "PDR"
-ATTACKS: dict[str, dict[str, Any]] = {
-    "unsigned": {"tamper": "unsigned"},
-    "bad_signature": {"tamper": "bad_signature"},
-    "network_operator": {"originator": "network_operator"},
+#: attack -> (send parameters, the alert code GBCS names for the refusal)
+ATTACKS: dict[str, tuple[dict[str, Any], int]] = {
+    "unsigned": ({"tamper": "unsigned"}, AUTHENTICATION_FAILURE),
+    "bad_signature": ({"tamper": "bad_signature"}, AUTHENTICATION_FAILURE),
+    "bad_mac": ({"tamper": "bad_mac"}, AUTHENTICATION_FAILURE),
+    "network_operator_key": ({"tamper": "foreign_signature"}, AUTHENTICATION_FAILURE),
+    "network_operator": ({"originator": "network_operator"}, SOURCE_NOT_AUTHORISED),
+    "acb": ({"originator": "acb"}, SOURCE_NOT_AUTHORISED),
+    "second_supplier": ({"originator": "second_supplier"}, SOURCE_NOT_AUTHORISED),
 }
 
 
@@ -35,27 +52,50 @@ ATTACKS: dict[str, dict[str, Any]] = {
 @pytest.mark.severity("S1")
 @pytest.mark.parametrize("attack", sorted(ATTACKS))
 def test_unauthorised_reset_is_rejected(meter: DebtMeter, attack: str) -> None:
+    params, alert = ATTACKS[attack]
     before = meter.prepare(R_ACCESS)
-    exchange = meter.reset(REGISTER, **ATTACKS[attack])
+    exchange = meter.reset(REGISTER, **params)
     after = meter.read(R_ACCESS)
     what = f"{meter.reset_use_case} reset {REGISTER} {attack.replace('_', ' ')}"
-    assert_rejected(R_ACCESS, what, before, after, exchange)
+    assert_rejected(R_ACCESS, what, before, after, exchange, alert=alert)
+
+
+def _last_accepted(meter: DebtMeter) -> int:
+    """The highest originator counter of a replay-protected command (change or reset) the meter
+    executed in this test: the bench's last accepted counter as Supplier."""
+    protected = (CHANGE_USE_CASE[meter.fuel], meter.reset_use_case)
+    counters = [e.command.originator_counter for e in meter.exchanges
+                if e.use_case in protected and e.response is not None and e.response.success]
+    assert counters, f"{R_ACCESS}: set-up executed no replay-protected command"
+    return max(counters)
 
 
 @pytest.mark.requirement(R_ACCESS)
 @pytest.mark.severity("S1")
-def test_replayed_reset_is_rejected(meter: DebtMeter) -> None:
-    """A reset accepted once, the register raised again, then a reset with the first reset's
-    (now old) originator counter: rejected, the register keeps its new value."""
+@pytest.mark.parametrize("replay", ["equal", "below", "between"])
+def test_replayed_reset_is_rejected(meter: DebtMeter, replay: str) -> None:
+    """A reset accepted once, the registers raised again (Change Debt, a later counter), then a
+    reset whose counter is not above the last accepted: ``equal`` to it, ``below`` the first
+    reset's, or ``between`` the first reset's and the last accepted (above the last *reset*, so
+    only a per-remote-party counter refuses it). Refused; the registers keep their values."""
     meter.prepare(R_ACCESS)
     first = meter.reset(REGISTER)
     assert_executed(R_ACCESS, first, meter.read(R_ACCESS))
     before = meter.prepare(R_ACCESS)
-    old = first.command.originator_counter
-    replay = meter.reset(REGISTER, counter=old)
+    reset_counter = first.command.originator_counter
+    last = _last_accepted(meter)
+    if replay == "equal":
+        counter = last
+    elif replay == "below":
+        counter = reset_counter - 1
+    else:
+        assert last - reset_counter >= 2, f"{R_ACCESS}: no counter between {reset_counter} and {last}"
+        counter = last - 1
+    exchange = meter.reset(REGISTER, counter=counter)
     after = meter.read(R_ACCESS)
-    what = f"{meter.reset_use_case} reset {REGISTER} replayed with old originator counter {old}"
-    assert_rejected(R_ACCESS, what, before, after, first, replay)
+    what = (f"{meter.reset_use_case} reset {REGISTER} with originator counter {counter} ({replay}: last "
+            f"accepted from this Supplier {last}, last reset {reset_counter})")
+    assert_rejected(R_ACCESS, what, before, after, first, exchange)
 
 
 @pytest.mark.requirement(R_RESPONSE, R_ACCESS)

@@ -22,6 +22,7 @@ from harness.checks import (
     ZCL_UNSUPPORTED_ATTRIBUTE,
     assert_date_time_equals,
     assert_time_status,
+    describe_date_time,
     response_date_time,
 )
 from harness.gbcs.datetime import ClockSource, Reliability
@@ -81,6 +82,12 @@ def supports_secmp0015(handle: Any) -> bool:
     return "reading_snapshot_time" in set(handle.capabilities())
 
 
+def supports_gcs60a(handle: Any) -> bool:
+    """GCS60a is SECMP0015's *new* use case (new message code 0x012A), sent "where supported by
+    the Device": a CH has it when it declares SECMP0015 or the ``gcs60a`` capability."""
+    return supports_secmp0015(handle) or "gcs60a" in set(handle.capabilities())
+
+
 @dataclass(frozen=True)
 class Secmp0015Case:
     """The bench's compatibility case and the expected GPF behaviour in it."""
@@ -88,16 +95,32 @@ class Secmp0015Case:
     gpf_new: bool
     gsme_new: bool
     ch_clock: str  # reliable | unreliable | invalid
-    gpf_time_reliability: str  # reliable | unreliable | undeclared: the fallback time's reliability
+    gpf_time_reliability: str  # reliable | unreliable (the seed's default): the fallback time's reliability
     never_populated_read: str  # invalid_time | unsupported_attribute
     wake_interval: _dt.timedelta
     gsme_clock: str = "reliable"  # invalid: the GSME reports 0xFFFFFFFF as its snapshot time
+    gcs60a: bool = True  # the CH has GCS60a (an old CH refuses it; GCS60 is its read)
+    gsme_offset: _dt.timedelta = _dt.timedelta(0)  # GSME clock minus CH (bench) clock, as declared
     gsme_local_time: bool = False  # the GSME stamps UK local time (S1SR; profile local_time_instead_of_utc)
 
     def gsme_instant(self, stamp: _dt.datetime, reference: _dt.datetime) -> StampReading:
         """The UTC instant a GSME-sourced stamp stands for (local-time GSME: the UK wall-clock
         reading nearest ``reference``, so both clock changes are read right)."""
         return read_stamp(stamp, local_time=self.gsme_local_time, reference=reference)
+
+    def gsme_now(self, now: _dt.datetime) -> _dt.datetime:
+        """The GSME's clock at bench time ``now``."""
+        return (now if now.tzinfo else now.replace(tzinfo=_dt.timezone.utc)) + self.gsme_offset
+
+    def latest_report(self, got: _dt.datetime, pushed_at: _dt.datetime, now: _dt.datetime) -> bool:
+        """Whether ``got`` is the GSME time of the push at ``pushed_at`` (to the second, bench
+        latency allowed) or of a later wake of the GSME by itself (after that push, not after
+        the GSME's clock now): a snapshot time the GSME can have reported. The GPF's own time
+        of receipt is neither once the two clocks differ."""
+        start = pushed_at.replace(microsecond=0)
+        if abs(got - start) <= PUSH_TIME_TOLERANCE:
+            return True
+        return start < got <= self.gsme_now(now) + PUSH_TIME_TOLERANCE
 
     @property
     def name(self) -> str:
@@ -119,16 +142,21 @@ class Secmp0015Case:
 
     @property
     def fallback_reliabilities(self) -> tuple[Reliability, ...]:
-        """Acceptable reliabilities of the GPF's own time: an invalid CH clock -> invalid; an
-        unreliable one -> unreliable; else as the profile declares (either, when it does not:
-        GFI marks it unreliable, the RTDS has both)."""
+        """The reliability of the GPF's own time: an invalid CH clock -> invalid; an unreliable
+        one -> unreliable; else unreliable as the seed says (GFI 3.6: own time "unreliable"),
+        unless the profile declares the RTDS-observed reliable 0x00 (with a reason)."""
         if self.ch_clock == "invalid":
             return (Reliability.INVALID,)
         if self.ch_clock == "unreliable":
             return (Reliability.UNRELIABLE,)
-        if self.gpf_time_reliability in ("reliable", "unreliable"):
-            return (Reliability(self.gpf_time_reliability),)
-        return (Reliability.RELIABLE, Reliability.UNRELIABLE)
+        if self.gpf_time_reliability == "reliable":
+            return (Reliability.RELIABLE,)
+        return (Reliability.UNRELIABLE,)
+
+    def read_use_case(self, use_case: str) -> str:
+        """The use case that reads what ``use_case`` reads on this CH: GCS60 for GCS60a on an
+        old CH (which refuses GCS60a), else ``use_case`` itself."""
+        return "GCS60" if use_case == "GCS60a" and not self.gcs60a else use_case
 
     def expected_source(self, pushed_with_time: bool = True) -> ClockSource:
         return ClockSource.GSME if self.gsme_sourced and pushed_with_time else ClockSource.RESPONDER
@@ -170,6 +198,12 @@ def check_date_time(response: Any, case: Secmp0015Case, use_case: str, *, pushed
 
     ``pushed_at``: when the GSME last pushed with its snapshot time (None: never). ``snapshot``: the
     GPF's copy read over the HAN, when the bench has a reader (preferred to ``pushed_at``)."""
+    if use_case == "GCS60":  # an old CH's meter-balance read: no date-time at all (COMP2, CR5)
+        if response.date_time is not None:
+            raise AssertionError(f"SECMP0015-COMP2 GCS60: the response must carry no date-time (the "
+                                 f"pre-SECMP0015 structure), got {describe_date_time(response.date_time)} "
+                                 f"[{case.describe()}]")
+        return
     gsme_time = case.gsme_sourced and pushed_at is not None
     source = case.expected_source(gsme_time)
     reliability = case.expected_reliability(gsme_time)
@@ -180,7 +214,19 @@ def check_date_time(response: Any, case: Secmp0015Case, use_case: str, *, pushed
         if snapshot is not None:
             assert_date_time_equals(response, snapshot, requirement, use_case=use_case,
                                     what="the GPF's ReadingSnapshotTime read over the HAN")
-        assert_gsme_time(response, case, pushed_at, requirement, use_case)
+        got = response_date_time(response, requirement, use_case)
+        reading = case.gsme_instant(got, pushed_at)
+        if reading.utc is not None and case.latest_report(reading.utc, pushed_at, now):
+            return
+        later = f"(or of a later wake up to the GSME's clock now, {case.gsme_now(now):%H:%M:%S})"
+        if not case.gsme_local_time:
+            assert_date_time_equals(response, pushed_at, requirement, use_case=use_case,
+                                    what=f"the time of the GSME's latest push {later}",
+                                    tolerance=PUSH_TIME_TOLERANCE)
+            return
+        problem = instant_problem(reading, pushed_at, PUSH_TIME_TOLERANCE) or f"got {reading.describe()}"
+        raise AssertionError(f"{requirement} {use_case}: expected the time of the GSME's latest push "
+                             f"{pushed_at:%Y-%m-%d %H:%M:%S} UTC {later}, {problem} [{case.describe()}]")
         return
     if case.fallback_reliabilities == (Reliability.INVALID,):
         return  # an invalid CH clock: the value is meaningless, only its marking is checked
@@ -194,44 +240,37 @@ def check_date_time(response: Any, case: Secmp0015Case, use_case: str, *, pushed
                              f"({offset:+.0f} s) [{case.describe()}]")
 
 
-def assert_gsme_time(response: Any, case: Secmp0015Case, pushed_at: _dt.datetime, requirement: str,
-                     use_case: str) -> None:
-    """The GSME-sourced date-time stands for the instant of the GSME's latest push (within the
-    bench latency), read as UTC or, for a local-time GSME, as UK local time."""
-    if not case.gsme_local_time:
-        assert_date_time_equals(response, pushed_at, requirement, use_case=use_case,
-                                what="the time of the GSME's latest push", tolerance=PUSH_TIME_TOLERANCE)
-        return
-    reading = case.gsme_instant(response_date_time(response, requirement, use_case), pushed_at)
-    problem = instant_problem(reading, pushed_at, PUSH_TIME_TOLERANCE)
-    if problem:
-        raise AssertionError(f"{requirement} {use_case}: expected the time of the GSME's latest push "
-                             f"{pushed_at:%Y-%m-%d %H:%M:%S} UTC, {problem} [{case.describe()}]")
-
-
 def expected_read(case: Secmp0015Case, pushed_at: _dt.datetime | None) -> tuple[str, str]:
     """(requirement, expectation in words) for a HAN read in ``case``."""
     if not case.gpf_new:
         return "SECMP0015-COMP3", "UNSUPPORTED_ATTRIBUTE (0x86) from a GPF without SECMP0015"
-    if case.gsme_new and pushed_at is not None:
+    if case.gsme_sourced and pushed_at is not None:
         return "SECMP0015-FR3", f"the latest push time {pushed_at:%Y-%m-%d %H:%M:%S}"
+    if case.gsme_new and pushed_at is not None:  # the GSME reported 0xFFFFFFFF (invalid clock)
+        return "SECMP0015-FR3", "0xFFFFFFFF (invalid time): the GSME's own snapshot time, copied"
     if case.never_populated_read == "unsupported_attribute":
         return "SECMP0015-CR3", "UNSUPPORTED_ATTRIBUTE (0x86): never populated (profile: unsupported_attribute)"
     return "SECMP0015-CR3", "0xFFFFFFFF (invalid time): the GSME never supplied a snapshot time"
 
 
-def check_read(read: SnapshotRead, case: Secmp0015Case, pushed_at: _dt.datetime | None) -> None:
+def check_read(read: SnapshotRead, case: Secmp0015Case, pushed_at: _dt.datetime | None,
+               now: _dt.datetime | None = None) -> None:
     requirement, words = expected_read(case, pushed_at)
     fail = f"{requirement}: HAN read of ReadingSnapshotTime: expected {words}, got {read.describe()} [{case.name}]"
-    if not case.gpf_new or (not (case.gsme_new and pushed_at is not None)
-                            and case.never_populated_read == "unsupported_attribute"):
+    supplied = case.gsme_new and pushed_at is not None  # the GSME has reported the attribute
+    if not case.gpf_new or (not supplied and case.never_populated_read == "unsupported_attribute"):
         assert read.status == ZCL_UNSUPPORTED_ATTRIBUTE, fail
         return
     assert read.status == 0, fail
-    if case.gsme_new and pushed_at is not None:
+    if case.gsme_sourced and pushed_at is not None:
         assert read.when is not None, fail
-        problem = instant_problem(case.gsme_instant(read.when, pushed_at), pushed_at, PUSH_TIME_TOLERANCE)
-        assert problem is None, f"{fail}: {problem}"
+        reading = case.gsme_instant(read.when, pushed_at)
+        if now is not None:
+            assert reading.utc is not None and case.latest_report(reading.utc, pushed_at, now), \
+                f"{fail}: {reading.describe()}"
+        else:
+            problem = instant_problem(reading, pushed_at, PUSH_TIME_TOLERANCE)
+            assert problem is None, f"{fail}: {problem}"
     else:
         assert read.raw == INVALID_UTC_TIME, fail
 

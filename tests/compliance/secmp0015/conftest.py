@@ -17,6 +17,7 @@ from ._support import (
     PUSH_TIME_TOLERANCE,
     Secmp0015Case,
     SnapshotRead,
+    supports_gcs60a,
     supports_secmp0015,
 )
 
@@ -48,10 +49,12 @@ def case(gpf: Any, gsme: Any, chf_or_none: Any) -> Secmp0015Case:
         gpf_new=supports_secmp0015(gpf),
         gsme_new=supports_secmp0015(gsme),
         ch_clock=str(_behaviour(handles, "ch_clock", "reliable")),
-        gpf_time_reliability=str(_behaviour(handles, "gpf_time_reliability", "undeclared")),
+        gpf_time_reliability=str(_behaviour(handles, "gpf_time_reliability", "unreliable")),
         never_populated_read=str(_behaviour([gpf, chf_or_none], "never_populated_read", "invalid_time")),
         wake_interval=_dt.timedelta(seconds=float(wake)) if wake else DEFAULT_WAKE_INTERVAL,
         gsme_clock=str(gsme.behaviour("gsme_clock", "reliable")),
+        gcs60a=supports_gcs60a(gpf),
+        gsme_offset=_dt.timedelta(seconds=float(gsme.behaviour("clock_offset_s", 0) or 0)),
         gsme_local_time=bool(gsme.behaviour("local_time_instead_of_utc", False)),
     )
 

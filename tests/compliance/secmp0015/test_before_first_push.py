@@ -23,7 +23,8 @@ from ._support import USE_CASES, Secmp0015Case, check_date_time, check_read
 def test_gpf_time_before_first_push(use_case: str, gpf: Any, gsme: Any, clock: Any, pristine_gpf: None,
                                     record_case: Secmp0015Case, send_checked: Any, measure: Any) -> None:
     case = record_case
-    clock.advance(_dt.timedelta(seconds=20))
+    use_case = case.read_use_case(use_case)
+    clock.advance(min(_dt.timedelta(seconds=20), case.wake_interval / 2))  # before the GSME's first wake
     response = send_checked(gpf, use_case, requirement="SECMP0015-CR2")
     try:
         check_date_time(response, case, use_case, pushed_at=None, now=clock.now(), measure=measure)
@@ -36,7 +37,7 @@ def test_gpf_time_before_first_push(use_case: str, gpf: Any, gsme: Any, clock: A
 @pytest.mark.severity("S3")
 def test_han_read_before_first_push(clock: Any, pristine_gpf: None, record_case: Secmp0015Case,
                                     read_snapshot_time: Any) -> None:
-    clock.advance(_dt.timedelta(seconds=20))
+    clock.advance(min(_dt.timedelta(seconds=20), record_case.wake_interval / 2))  # before the first wake
     read = read_snapshot_time()
     if read is None:
         pytest.skip("the bench has no HAN device to read the GPF with")

@@ -28,7 +28,7 @@ def test_every_push_carries_snapshot_time(gpf: Any, clock: Any, push: Any, recor
     for n in range(PUSHES):
         clock.advance(after_push(case, _dt.timedelta(minutes=2, seconds=n)))
         pushed_at = push()
-        use_case = SECMP0015_USE_CASES[n % len(SECMP0015_USE_CASES)]
+        use_case = case.read_use_case(SECMP0015_USE_CASES[n % len(SECMP0015_USE_CASES)])
         response = send_checked(gpf, use_case, requirement="SECMP0015-FR1")
         try:
             check_date_time(response, case, use_case, pushed_at=pushed_at, now=clock.now(), measure=measure,

@@ -23,12 +23,14 @@ from ._support import TRACKED_REGISTER, USE_CASES, Secmp0015Case, after_push, ch
 @pytest.mark.severity("S1")
 @pytest.mark.parametrize("use_case", USE_CASES)
 def test_date_time_source(use_case: str, gpf: Any, clock: Any, push: Any, record_case: Secmp0015Case,
-                          send_checked: Any, read_snapshot_time: Any, measure: Any) -> None:
+                          send_checked: Any, read_snapshot_time: Any, measure: Any, draw: Any) -> None:
     """After a push: GSME snapshot time with 0x04 (new CH + new GSME), else the CH time with bit 2
     clear and the declared (or invalid) reliability."""
     case = record_case
+    use_case = case.read_use_case(use_case)
+    clock.advance(min(_dt.timedelta(seconds=draw.randint(1, 59)), case.wake_interval / 4))  # not on a round minute
     pushed_at = push()
-    clock.advance(after_push(case, _dt.timedelta(seconds=7)))  # reading happens later than the push
+    clock.advance(after_push(case, min(_dt.timedelta(seconds=draw.randint(1, 20)), case.wake_interval / 4)))  # read later than the push
     snapshot = read_snapshot_time() if case.gsme_sourced else None
     now = clock.now()
     response = send_checked(gpf, use_case, requirement=case.requirement)
@@ -41,26 +43,47 @@ def test_date_time_source(use_case: str, gpf: Any, clock: Any, push: Any, record
 @pytest.mark.severity("S2")
 @pytest.mark.parametrize("use_case", USE_CASES)
 def test_values_and_time_from_same_push(use_case: str, gpf: Any, gsme: Any, clock: Any, push: Any,
-                                        record_case: Secmp0015Case, send_checked: Any, measure: Any) -> None:
+                                        record_case: Secmp0015Case, send_checked: Any, measure: Any,
+                                        draw: Any) -> None:
     """The payload's values are those of the push whose time stamps the response: changing the
     GSME's registers without a push changes neither; the next push changes both."""
     case = record_case
     name = TRACKED_REGISTER[use_case]
-    first = 1_000 + 17 * len(use_case)
-    second = first + 1_000_000  # far above anything the GSME adds by itself between pushes
+    use_case = case.read_use_case(use_case)
+    first = draw.randint(1_001, 899_999)
+    second = first + draw.randint(1_000_000, 2_000_000)  # far above anything the GSME adds by itself
     gsme.set_state(**{name: first})
     t1 = push()
-    gsme.set_state(**{name: second})  # the GSME's register moves on; no push yet
-    clock.advance(_dt.timedelta(minutes=5))
+    gsme.set_state(**{name: second})  # the GSME's register moves on; no push from the bench yet
+    clock.advance(min(_dt.timedelta(minutes=5), case.wake_interval / 3))
     r1 = send_checked(gpf, use_case, requirement="SECMP0015-FR2")
-    _assert_value(r1, name, first, second, use_case, "the value of the latest push, made before the change")
-    check_date_time(r1, case, use_case, pushed_at=t1, now=clock.now(), measure=measure, label="_1")
+    if _is_value(r1, name, first, second):
+        check_date_time(r1, case, use_case, pushed_at=t1, now=clock.now(), measure=measure, label="_1")
+    else:  # the GSME woke by itself meanwhile (short wake interval): then time and value are both newer
+        _assert_value(r1, name, second, None, use_case, "the value of the GSME's own wake after the change")
+        _assert_later(r1, case, t1, use_case)
 
-    clock.advance(_dt.timedelta(minutes=1))
+    clock.advance(_dt.timedelta(seconds=1))
     t2 = push()
     r2 = send_checked(gpf, use_case, requirement="SECMP0015-FR2")
     _assert_value(r2, name, second, None, use_case, "the value of the latest push, made after the change")
     check_date_time(r2, case, use_case, pushed_at=t2, now=clock.now(), measure=measure, label="_2")
+
+
+def _is_value(response: Any, name: str, low: int, below: int) -> bool:
+    """``name`` holds the value set before the push (``low`` or a little more, below ``below``)."""
+    got = response.values.get(name)
+    return isinstance(got, int) and low <= got < below
+
+
+def _assert_later(response: Any, case: Secmp0015Case, t1: _dt.datetime, use_case: str) -> None:
+    """A GSME-sourced date-time later than ``t1`` (the newer values came with a newer push)."""
+    if not case.gsme_sourced or response.date_time is None:
+        return
+    when = response.date_time.to_datetime()
+    if when is None or when <= t1.replace(microsecond=0):
+        raise AssertionError(f"SECMP0015-FR2 {use_case}: values of a later GSME wake but date-time "
+                             f"{when} not later than the push at {t1:%Y-%m-%d %H:%M:%S}")
 
 
 def _assert_value(response: Any, name: str, low: int, below: int | None, use_case: str, what: str) -> None:
@@ -84,6 +107,7 @@ def test_values_and_time_match_the_han_mirror(use_case: str, gpf: Any, clock: An
     HAN (the register and ReadingSnapshotTime) and its GCS response agree, value and time."""
     case = record_case
     name = TRACKED_REGISTER[use_case]
+    use_case = case.read_use_case(use_case)  # GCS60 on an old CH (it refuses GCS60a)
     cluster, attribute = _han_attribute(name)
     for _attempt in range(2):  # a push landing between the HAN read and the response: read again
         pushed_at = push()

@@ -1,0 +1,53 @@
+"""SECMP0002: a reset persists. After the meter's next wake (a GSME's next push, a mains meter's
+next hour) and after a restart (power cycle) the reset register still reads zero, for every
+register (the Payment Debt Register too); the others may move by time-based recovery meanwhile. A meter that
+keeps the reset only in volatile memory shows the old value again."""
+
+from __future__ import annotations
+
+import datetime as _dt
+from typing import Any
+
+import pytest
+
+from ._support import (
+    DEBT_REGISTERS,
+    R_PERSIST,
+    RESET_TEST_MARKS,
+    DebtMeter,
+    assert_reset_done,
+    assert_state,
+)
+
+pytestmark = RESET_TEST_MARKS
+EVENTS = ("next_wake", "restart")
+
+
+def _next_wake(meter: DebtMeter, clock: Any) -> str:
+    """Let the meter's next periodic event pass: past the GSME's declared wake interval (default
+    30 min, the seed's), and past the next full hour (a mains meter's tick)."""
+    wake = meter.handle.behaviour("wake_interval_s", None) if meter.fuel == "GSME" else None
+    wait = max(_dt.timedelta(seconds=float(wake or 1800)), _dt.timedelta(hours=1)) + _dt.timedelta(minutes=1)
+    clock.advance(wait)
+    return f"{wait} later (past the next wake)"
+
+
+def _restart(meter: DebtMeter, clock: Any) -> str:
+    meter.control("restart", "restart the meter (power cycle)", device=meter.fuel)
+    clock.advance(_dt.timedelta(seconds=30))
+    return "after a restart (power cycle)"
+
+
+@pytest.mark.requirement(R_PERSIST)
+@pytest.mark.severity("S1")
+@pytest.mark.parametrize("event", EVENTS)
+@pytest.mark.parametrize("register", DEBT_REGISTERS)
+def test_reset_persists(meter: DebtMeter, clock: Any, register: str, event: str) -> None:
+    before = meter.prepare(R_PERSIST)
+    exchange = meter.reset(register)
+    after = assert_reset_done(meter, R_PERSIST, register, before, exchange)
+    when = (_next_wake if event == "next_wake" else _restart)(meter, clock)
+    later = meter.read(R_PERSIST)
+    # only the reset register is judged: time-based recovery may lower the others meanwhile
+    assert_state(R_PERSIST, f"{meter.reset_use_case} reset {register}, read {when}", after, later, after, exchange,
+                 names=(register,))
