@@ -9,6 +9,7 @@ path as the emulator's ``restart``), so a meter keeping its reset in volatile me
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -100,6 +101,12 @@ def supplied(power_backend: PowerBackend) -> Iterator[tuple[PowerBackend, Emulat
     supply.close()
 
 
+def _outcomes(tmp_path: Path) -> list[str]:
+    """The result records' outcomes (a failure, not a bench error, for a faulty meter)."""
+    lines = (tmp_path / "records.jsonl").read_text(encoding="utf-8").splitlines()
+    return [json.loads(line)["outcome"] for line in lines if line.strip()]
+
+
 def _switchings(backend: PowerBackend) -> dict[str, list[int]]:
     return {role: [v for _, i, v in backend.log if i == index] for index, role in OUTLETS.items()}
 
@@ -112,6 +119,7 @@ def test_reset_survives_a_power_cycle_through_labgrid(tmp_path: Path, supplied: 
     out = run.stdout[-3000:] + run.stderr[-2000:]
     assert run.returncode == 0, out
     assert "6 passed" in run.stdout, out
+    assert _outcomes(tmp_path) == ["passed"] * 6
     assert not backend.errors
     # three registers per meter, each one power cycle: off then on, on each meter's own outlet
     assert _switchings(backend) == {"ESME": [0, 1] * 3, "GSME": [0, 1] * 3}
@@ -130,7 +138,12 @@ def test_reset_lost_on_restart_fails_on_the_power_cycle(tmp_path: Path,
     out = run.stdout[-3000:] + run.stderr[-2000:]
     assert run.returncode == 1, out
     assert "6 failed" in run.stdout and " passed" not in run.stdout, out
-    assert "SECMP0002-R10" in run.stdout and "after a power cycle" in run.stdout, out
+    assert _outcomes(tmp_path) == ["failed"] * 6
+    for fuel, use_case in (("ESME", "ECS07r"), ("GSME", "GCS04r")):
+        for register in ("TDR1", "TDR2", "PDR"):
+            assert (f"SECMP0002-R10 {use_case} reset {register}, read after a power cycle ({OFF_S:g} s off, "
+                    f"NetworkPowerDriver lab.power.{fuel})") in run.stdout, out
+    assert "changed 0 -> " in run.stdout, out  # the old value is back
     assert _switchings(backend) == {"ESME": [0, 1] * 3, "GSME": [0, 1] * 3}
 
 
