@@ -76,6 +76,11 @@ class DeviceError(HarnessError):
     """A device answered in a way the harness cannot use (error response, unexpected message)."""
 
 
+class DeviceNotBack(DeviceError):
+    """A device that was power-cycled (restarted) did not answer again within the bench's
+    ``timeouts.restart_s``; names the device, how it was restarted and the last answer."""
+
+
 class BenchError(HarnessError):
     """The harness could not ask the device (the bench could not start, the emulator died, ...):
     bench trouble, never a device defect. A test ending in one is a *bench error*."""

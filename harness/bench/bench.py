@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as _dt
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from harness.bench import identity, stimuli
 from harness.bench.api import Alert, Verdict
@@ -29,6 +29,9 @@ from harness.transport import (
     decode_control,
     transport_for,
 )
+
+if TYPE_CHECKING:
+    from harness.lab.power import BenchPower
 
 EMULATOR_KEYS = Path(__file__).resolve().parent.parent / "data" / "emulator-keys"
 _TIME_OPS = frozenset({"advance", "reset", "set_time", "push", "restart_at"})
@@ -195,10 +198,12 @@ class Bench:
         self.timeouts_han = float(identity.get(timeouts, "han_s", 60.0))
         self.timeouts_operator = float(identity.get(timeouts, "operator_s", 300.0))
         self.timeouts_max_wait = float(identity.get(timeouts, "max_wait_s", 900.0))
+        self.timeouts_restart = float(identity.get(timeouts, "restart_s", 120.0))
         self.operator: stimuli.Operator | None = None  # set by the plugin with --operator
         self.progress: Any = None  # callable(text): progress of real waits (the plugin's terminal)
         self._handles: dict[str, BenchDevice] = {}
         self._device_transports: dict[str, Transport] = {}  # role -> its own connection's transport
+        self._power: BenchPower | None = None
         for dev in identity.devices(profile):
             self._handles[identity.role_name(dev)] = handle_for(self, dev)
 
@@ -346,6 +351,15 @@ class Bench:
                 return stimuli.Stimulus(declared)
         return stimuli.Stimulus.CONTROL if self.emulated else stimuli.Stimulus.WAIT
 
+    @property
+    def power(self) -> BenchPower:
+        """The bench's DUT power switches (``lab.power``, labgrid drivers), made on first use."""
+        if self._power is None:
+            from harness.lab.power import BenchPower
+
+            self._power = BenchPower.from_profile(self.profile)
+        return self._power
+
     def control(self, op: str, **kw: Any) -> dict[str, Any]:
         """One bench-control op (emulated benches); the reply object. Raises CapabilityMissing on
         real benches and DeviceError when the emulator refuses."""
@@ -420,6 +434,8 @@ class Bench:
 
     def close(self) -> None:
         try:
+            if self._power is not None:
+                self._power.close()
             for t in reversed(self.transports):
                 t.close()
         finally:

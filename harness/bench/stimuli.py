@@ -7,8 +7,8 @@ of a bench's device entry, see docs/PROFILES.md) and the strategies behind them.
 * ``operator``: the engineer does it when prompted (``--operator``; Enter answers, a timeout
   skips the test with the reason);
 * ``switch``: an external switch driver named by ``stimuli.switch`` (registered with
-  :func:`register_switch` or the ``harness.switches`` entry-point group; labgrid power and RF
-  switches plug in here);
+  :func:`register_switch` or the ``harness.switches`` entry-point group; RF switches plug in
+  here); for ``restart``, the meter's labgrid power switch in ``lab.power`` (harness/bench/restart.py);
 * ``none``: the bench cannot; a test needing it is skipped naming the profile key.
 
 Undeclared stimuli default to ``control`` on emulated benches; elsewhere a GSME push is
@@ -23,6 +23,7 @@ from typing import Any, Protocol
 
 from harness.bench import identity
 from harness.errors import CapabilityMissing
+from harness.profiles.schema import POWER_SWITCHED
 
 
 class Stimulus(str, enum.Enum):
@@ -40,6 +41,7 @@ STRATEGIES: dict[str, tuple[Stimulus, ...]] = {
     "clock": (Stimulus.CONTROL, Stimulus.WAIT),
     "state": (Stimulus.CONTROL,),
     "power_loss": (Stimulus.CONTROL, Stimulus.SWITCH),
+    "restart": (Stimulus.CONTROL, Stimulus.OPERATOR, Stimulus.SWITCH),
 }
 
 
@@ -65,6 +67,8 @@ def missing(bench: Any, role: str, name: str, what: str, strategy: Stimulus | No
     have = strategy.value if strategy is not None else declared(bench, role, name).value
     key = f"devices[{role}].stimuli.{name}: {' | '.join(options)}" if options else \
         f"an emulated bench (connection.type: emulated | emulated-process) with devices[{role}].stimuli.{name}: control"
+    if name in POWER_SWITCHED:
+        key += f" (switch: the meter's supply switch in lab.power.{role})"
     return CapabilityMissing(f"bench '{bench.name}' cannot {what} ({role} stimulus '{name}' is '{have}')",
                              profile_key=key)
 

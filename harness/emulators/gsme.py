@@ -53,8 +53,9 @@ class Gsme(DebtMeter):
         return self.clock.now() + self.clock_offset
 
     def _wake(self) -> None:
-        self.ledger.periodic()
-        self.push()
+        if self.powered:
+            self.ledger.periodic()
+            self.push()
         self._wake_handle = self.clock.call_later(_dt.timedelta(seconds=self.cfg.wake_interval_s), self._wake)
 
     def stop(self) -> None:
@@ -63,7 +64,10 @@ class Gsme(DebtMeter):
 
     # -- pushes ---------------------------------------------------------------------------------
     def push(self) -> bool:
-        """Wake now and push instantaneous values; False when the HAN is out (push lost)."""
+        """Wake now and push instantaneous values; False when the HAN is out (push lost) or the
+        GSME has no supply (nothing pushed)."""
+        if not self.powered:
+            return False
         self.pushes += 1
         self.registers["CurrentSummationDelivered"] += self.cfg.consumption_per_wake
         snapshot: int | None = None

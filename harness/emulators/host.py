@@ -137,6 +137,8 @@ class EmulatorHost:
             raise KeyError(f"no KA private key for {msg.recipient.hex().upper()}")
         uc = self.catalogue.by_code(msg.message_code)
         server = self._server_for(dev, uc)
+        if server != "GPF" and not self._powered(dev):
+            return []  # a meter without supply answers nothing (the GPF still serves a GSME's reads)
         if uc is None or server is None:
             return [self._alert(dev, msg, ALERT_UNSUPPORTED)]
         try:
@@ -148,6 +150,10 @@ class EmulatorHost:
         if dev.cfg.reply_latency_ms:
             self.clock.advance(_dt.timedelta(milliseconds=dev.cfg.reply_latency_ms))  # time to answer
         return [Frame.gbcs(self._respond(dev, msg, uc, server))]
+
+    @staticmethod
+    def _powered(dev: Device) -> bool:
+        return bool(getattr(dev.model, "powered", True))
 
     def _server_for(self, dev: Device, uc: UseCase | None) -> str | None:
         if uc is None:
@@ -345,6 +351,18 @@ class EmulatorHost:
             dev.model.restart()
             done.append(dev.cfg.name)
         return {"restarted": done, "now": self.clock.now().isoformat()}
+
+    def _op_supply(self, req: dict[str, Any]) -> dict[str, Any]:
+        """Switch a meter's supply (``device``, ``on``), as a lab's power switch does: off, it
+        answers nothing; on again, it boots like ``restart`` (persistent state only)."""
+        dev = self.device(str(req.get("device", "")))
+        if not isinstance(dev.model, (Gsme, Esme)):
+            raise ValueError(f"supply applies to meters, not {dev.cfg.role}")
+        on = req.get("on")
+        if not isinstance(on, bool):
+            raise ValueError(f"supply wants on: true | false, got {on!r}")
+        restarted = dev.model.supply(on)
+        return {"device": dev.cfg.name, "on": on, "restarted": restarted, "now": self.clock.now().isoformat()}
 
     def _op_reset(self, req: dict[str, Any]) -> dict[str, Any]:
         self._restart()

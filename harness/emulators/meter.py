@@ -38,6 +38,7 @@ class DebtMeter:
     events: list[Event]
     ledger: DebtLedger
     _tick_handle: int
+    powered: bool = True  # the meter's supply (the emulated bench's power switch)
 
     def _init_meter(self, cfg: DeviceConfig, clock: VirtualClock, defaults: Mapping[str, int],
                     debt_keys: dict[str, str], balance_key: str) -> None:
@@ -100,6 +101,9 @@ class DebtMeter:
             self.ledger.set_rate(reg, int(rate.get("amount", 0)), str(rate.get("per", "hour")))
 
     def _hourly(self) -> None:
+        if not self.powered:  # an unpowered meter neither ticks nor recovers debt
+            self._tick_handle = self.clock.call_at(_next_hour(self.clock.now()), self._hourly)
+            return
         if self.role == "ESME":
             self.ledger.periodic()  # a mains meter's periodic event is its hourly tick
         taken = self.ledger.collect(self.clock.now(), self.payment_mode == "prepayment")
@@ -111,6 +115,20 @@ class DebtMeter:
         """A restart (power cycle): registers, payment mode and log are persistent."""
         self.ledger.restart()
         self.log("restart")
+
+    def supply(self, on: bool) -> bool:
+        """Switch the meter's supply. Off: it answers nothing until switched on again; on after
+        off: it boots (:meth:`restart`, volatile state lost). True when it restarted."""
+        if not on:
+            if self.powered:
+                self.powered = False
+                self.log("power_off")
+            return False
+        if self.powered:
+            return False
+        self.powered = True
+        self.restart()
+        return True
 
     def log(self, what: str, **detail: Any) -> None:
         self.events.append(Event(self.clock.now().isoformat(), what, detail))

@@ -32,10 +32,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from harness.errors import CapabilityMissing, HarnessError
+from harness.profiles.schema import SAME_SUPPLY
 
 DEFAULT_OFF_S = 2.0
-# The CH is one device: its GPF has no supply of its own.
-SAME_SUPPLY = {"GPF": "CHF"}
 
 
 @dataclass(frozen=True)

@@ -149,8 +149,9 @@ def _stimuli(s: Section, role: Role) -> dict[str, str]:
         if roles is not None and role.value not in roles:
             raise st.error(key, f"a {role.value} has no '{key}' stimulus (only {', '.join(roles)})")
         out[key] = st.choice(key, S.STIMULI[key]) or "none"
-    if "switch" in out.values() and not out.get("switch"):
-        key = next(k for k, v in out.items() if v == "switch")
+    needs_driver = [k for k, v in out.items() if v == "switch" and k not in S.POWER_SWITCHED]
+    if needs_driver and not out.get("switch"):
+        key = needs_driver[0]
         raise st.error(key, "'switch' needs 'stimuli.switch: <driver name>' (the external switch driver)")
     return out
 
@@ -403,7 +404,8 @@ def _bench(node: YMap, path: Path) -> M.BenchProfile:
     defaults = M.Timeouts()
     timeouts = M.Timeouts(t.number("response_s", defaults.response_s), t.number("han_s", defaults.han_s),
                           t.number("operator_s", defaults.operator_s),
-                          t.number("max_wait_s", defaults.max_wait_s)) if t is not None else defaults
+                          t.number("max_wait_s", defaults.max_wait_s),
+                          t.number("restart_s", defaults.restart_s)) if t is not None else defaults
     remote = M.RemoteParties()
     r = s.mapping("remote_parties", S.REMOTE_PARTY_FIELDS)
     if r is not None:
@@ -435,9 +437,28 @@ def _bench(node: YMap, path: Path) -> M.BenchProfile:
         roles[dev.role], euis[dev.eui] = i, i
         _check_stimuli(node, items, i, dev, connection)
         devices.append(dev)
+    lab = _bench_lab(s)
+    for i, dev in enumerate(devices):
+        _check_power_switched(items, i, dev, lab)
     return M.BenchProfile(name=name, description=s.text("description", default="") or "",
                         connection=connection, timeouts=timeouts, remote_parties=remote,
-                        devices=devices, source=path.resolve(), lab=_bench_lab(s))
+                        devices=devices, source=path.resolve(), lab=lab)
+
+
+def _check_power_switched(items: YList, i: int, dev: M.DeviceProfile, lab: M.BenchLab) -> None:
+    """A ``restart: switch`` needs the device's power switch in ``lab.power`` (the GPF's is the CHF's)."""
+    role = dev.role.value
+    supply = S.SAME_SUPPLY.get(role, role)
+    for key in S.POWER_SWITCHED:
+        if dev.stimuli.get(key) != "switch" or role in lab.power or supply in lab.power:
+            continue
+        item = items[i]
+        st_node = item.get("stimuli") if isinstance(item, YMap) else None
+        file, line = st_node.mark(key) if isinstance(st_node, YMap) and key in st_node else items.mark(i)
+        declared = ", ".join(sorted(lab.power)) or "none"
+        raise ProfileError(f"'switch' cycles the {role}'s supply through the bench's labgrid power switch: declare "
+                           f"lab.power.{supply} (resources and a power driver; declared: {declared})",
+                           file=file, line=line, field=f"devices[{i}].stimuli.{key}")
 
 
 _TAG_KEY = re.compile(r"^[a-z][a-z0-9_]+$")

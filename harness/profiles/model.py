@@ -126,6 +126,7 @@ class Timeouts:
     han_s: float = 60.0  # HAN exchanges (GSME wake, HAN reads)
     operator_s: float = 300.0  # how long an operator prompt waits for Enter
     max_wait_s: float = 900.0  # the longest real wait one step of a test may take on this bench
+    restart_s: float = 120.0  # how long a power-cycled device may take to answer again
 
 
 @dataclass(frozen=True)

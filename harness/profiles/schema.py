@@ -31,8 +31,10 @@ SET_FIELDS = ("kind", "name", "description", "benches", "defect_mask", "lab")
 BENCH_LAB_FIELDS = ("place", "tags", "power")
 SET_LAB_FIELDS = ("store", "coordinator")
 POWER_FIELDS = ("resources", "drivers", "off_s")
+# Devices without a supply of their own: the CH is one device, its GPF powered with the CHF.
+SAME_SUPPLY = {"GPF": "CHF"}
 CONNECTION_FIELDS = ("type", "url", "path", "usb", "baudrate", "host", "port", "radio", "command")
-TIMEOUT_FIELDS = ("response_s", "han_s", "operator_s", "max_wait_s")
+TIMEOUT_FIELDS = ("response_s", "han_s", "operator_s", "max_wait_s", "restart_s")
 REMOTE_PARTY_FIELDS = ("keystore", "supplier", "network_operator", "acb")
 WAIVER_FIELDS = ("requirement", "test", "reason")
 # The ``emulator`` mapping of a device: passed to the emulator's DeviceConfig as it is.
@@ -52,9 +54,13 @@ STIMULI: dict[str, tuple[str, ...]] = {
     "clock": ("control", "wait", "none"),  # time passing
     "state": ("control", "none"),  # set/read state directly (payment mode, recovery, event log)
     "power_loss": ("control", "switch", "none"),  # power lost during a command (a switch driver times it)
+    # the meter restarted (power-cycled); its ``switch`` is the bench's labgrid power switch (lab.power)
+    "restart": ("control", "operator", "switch", "none"),
 }
 STIMULUS_ROLES: dict[str, tuple[str, ...]] = {"push": ("GSME",), "han_outage": ("GSME",),
-                                              "power_loss": ("ESME", "GSME")}
+                                              "power_loss": ("ESME", "GSME"), "restart": ("ESME", "GSME")}
+#: Stimuli whose ``switch`` is the bench's ``lab.power`` switch of the device, not ``stimuli.switch``.
+POWER_SWITCHED = ("restart",)
 STIMULUS_FIELDS = (*STIMULI, "switch")
 
 # Capabilities the suites ask for (marker ``capability(...)``); others must be snake_case.

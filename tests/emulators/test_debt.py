@@ -88,3 +88,28 @@ def test_commands_to_the_gsme_during_han_outage_get_no_answer(client):
     client.control("han_outage", active=True)
     reply = client.send("GCS04r", "GSME", register="PDR")
     assert reply.frames == [] and debt(client, "gsme")["PDR"] == 5000
+
+
+@pytest.mark.parametrize("fuel,uc,read,to", [("gsme", "GCS04r", "GCS14", "GSME"), ("esme", "ECS07r", "ECS19", "ESME")])
+def test_a_meter_without_supply_answers_nothing_and_boots_when_switched_on(make_client, fuel, uc, read, to):
+    for faults, kept in (([], True), (["reset_lost_on_restart"], False)):
+        client = make_client({to: {"faults": faults}})
+        before = debt(client, fuel)["PDR"]
+        client.send(uc, to, register="PDR").ok()
+        assert client.control("supply", device=fuel, on=False)["restarted"] is False
+        assert client.send(uc, to, register="TDR1").frames == []  # silent, and the command is lost
+        assert debt(client, fuel)["TDR1"] != 0
+        if fuel == "gsme":
+            assert client.send(read, to).ok().success  # the GPF answers from its mirror
+            assert client.control("push")["delivered"] is False
+        else:
+            assert client.send(read, to).frames == []
+        assert client.control("supply", device=fuel, on=True)["restarted"] is True
+        assert client.control("supply", device=fuel, on=True)["restarted"] is False  # already on: no boot
+        assert debt(client, fuel)["PDR"] == (0 if kept else before)
+        assert client.send(read, to).ok().success
+        assert [e["what"] for e in client.state(fuel)["events"]][-2:] == ["power_off", "restart"]
+    with pytest.raises(ValueError, match="supply applies to meters"):
+        client.control("supply", device="gpf", on=False)
+    with pytest.raises(ValueError, match="on: true | false"):
+        client.control("supply", device="esme", on="off")

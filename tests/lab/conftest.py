@@ -10,7 +10,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -67,11 +67,15 @@ def coordinator(tmp_path: Path) -> Iterator[str]:
 
 
 class PowerBackend:
-    """``GET /relay/<index>/<0|1>`` switches, ``GET /relay/<index>`` reads (labgrid simplerest)."""
+    """``GET /relay/<index>/<0|1>`` switches, ``GET /relay/<index>`` reads (labgrid simplerest).
+    ``listeners`` (``listener(index, value)``) see each switching before the request is answered,
+    as the load behind a relay loses its supply before the relay reports."""
 
     def __init__(self) -> None:
         self.log: list[tuple[float, int, int]] = []  # (time.time(), index, value)
         self.state: dict[int, int] = {}
+        self.listeners: list[Callable[[int, int], None]] = []
+        self.errors: list[str] = []
         backend = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -81,6 +85,13 @@ class PowerBackend:
                     index, value = int(parts[1]), int(parts[2])
                     backend.log.append((time.time(), index, value))
                     backend.state[index] = value
+                    try:
+                        for listener in backend.listeners:
+                            listener(index, value)
+                    except Exception as exc:  # noqa: BLE001 - the relay's client sees a 500, the test the log
+                        backend.errors.append(f"{type(exc).__name__}: {exc}")
+                        self.send_error(500, str(exc))
+                        return
                     body = b"ok"
                 elif len(parts) == 2 and parts[0] == "relay":
                     body = str(backend.state.get(int(parts[1]), 0)).encode()

@@ -39,8 +39,9 @@ MIN_RUN_SHARE = 0.55
 NEEDS_CONTROL = {
     "reset_half_applied_on_error": "needs a power loss injected into a reset (stimulus power_loss: control "
                                    "or a switch driver)",
-    "reset_lost_on_restart": "needs a restart of the meter (stimulus power_loss: control or a switch driver) "
-                             "or an hour of real waiting for the next-wake case",
+    "reset_lost_on_restart": "needs a restart of the meter (stimulus restart: control, operator or switch with "
+                             "lab.power; tests/lab/test_restart_power.py catches it through a labgrid power "
+                             "switch) or an hour of real waiting for the next-wake case",
     "own_time_marked_reliable": "shows only where the GPF answers from its own time: before the first push "
                                 "or in a HAN outage (stimulus han_outage: control or operator)",
     "snapshot_stamped_at_receipt": "without control it shows only as the push-timing measurement "

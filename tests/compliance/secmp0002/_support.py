@@ -1,8 +1,8 @@
 """SECMP0002 suite support: requirement ids, the fuel parametrisation and :class:`DebtMeter`, a
 thin wrapper over a meter handle (ESME or GSME) that reads, sets and resets the debt registers
 through the use cases of its fuel and turns every unusable response into a failure naming a
-requirement. Bench control (payment mode, power loss, event log) is used where the bench offers
-it; a bench without it skips the test with the reason."""
+requirement. Bench control (payment mode, power loss, event log) and the restart stimulus are used
+where the bench offers them; a bench without them skips the test with the reason."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from harness.bench.observe import PushNotObserved
+from harness.bench.restart import restart
 from harness.bench.stimuli import Stimulus, missing, use_switch
 from harness.checks_debt import (
     ALL_VALUES,
@@ -222,6 +223,21 @@ class DebtMeter:
         else:
             raise missing(self.bench, self.fuel, "power_loss", "cut the meter's power during a command "
                           "(an operator cannot time a cut into one command)", strategy)
+
+    def restart(self) -> str:
+        """Restart (power-cycle) the meter as the bench's ``restart`` stimulus allows: ``control``
+        (the emulator's restart), ``switch`` (its supply cycled through the bench's labgrid power
+        switch, ``lab.power``), ``operator`` (prompted); else the test is skipped naming the key.
+        After a power cycle the meter is probed until it answers. Returns how, for failure texts."""
+        return restart(self.bench, self.fuel, self._probe)
+
+    def _probe(self) -> str | None:
+        """None when the meter answers its read use case, else why not. (A GSME's reads are the
+        GPF's, from its mirror: the gas read after a restart then waits for the GSME's push.)"""
+        exchange = self.handle.send(self.read_use_case)
+        if exchange.response is not None or exchange.alert_message_code is not None:
+            return None
+        return exchange.error or "no response"
 
     def restore_power(self) -> None:
         if self.bench.stimulus(self.fuel, "power_loss") is Stimulus.SWITCH:

@@ -1,7 +1,8 @@
 """SECMP0002: a reset persists. After the meter's next wake (a GSME's next push, a mains meter's
-next hour) and after a restart (power cycle) the reset register still reads zero, for every
-register (the Payment Debt Register too); the others may move by time-based recovery meanwhile. A meter that
-keeps the reset only in volatile memory shows the old value again."""
+next hour) and after a restart (power cycle: the bench's ``restart`` stimulus, e.g. the meter's
+labgrid power switch) the reset register still reads zero, for every register (the Payment Debt
+Register too); the others may move by time-based recovery meanwhile. A meter that keeps the reset
+only in volatile memory shows the old value again."""
 
 from __future__ import annotations
 
@@ -33,9 +34,11 @@ def _next_wake(meter: DebtMeter, clock: Any) -> str:
 
 
 def _restart(meter: DebtMeter, clock: Any) -> str:
-    meter.control("restart", "restart the meter (power cycle)", device=meter.fuel)
+    """Restart the meter as the bench's ``restart`` stimulus says (control, its power switch, the
+    operator), then let it run 30 s."""
+    how = meter.restart()
     clock.advance(_dt.timedelta(seconds=30))
-    return "after a restart (power cycle)"
+    return how
 
 
 @pytest.mark.requirement(R_PERSIST)
