@@ -15,7 +15,6 @@ from __future__ import annotations
 import hashlib
 import sys
 from dataclasses import dataclass, fields, replace
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -110,7 +109,8 @@ def parse_yaml(text: str) -> list[UseCase]:
 
 
 def _yaml_text() -> str:
-    return resources.files("harness.gbcs").joinpath("catalogue.yaml").read_text(encoding="utf-8")
+    # Next to this module, as write_compiled() writes (importlib.resources costs ms to import).
+    return Path(__file__).with_name("catalogue.yaml").read_text(encoding="utf-8")
 
 
 def yaml_digest(text: str) -> str:
