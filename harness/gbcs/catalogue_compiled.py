@@ -1,6 +1,7 @@
 """Generated from catalogue.yaml by ``python3 -m harness.gbcs.catalogue``: do not edit."""
 
 YAML_SHA256 = '6df346fd37a54fb3f082b1d7f7c2ca4766ca184d0a95c78a74a13bac457d14b8'
+YAML_FINGERPRINT = (30118, 3388163666)  # (length, CRC-32): the start-up check
 FIELDS = ('id', 'name', 'message_code', 'family', 'target', 'critical', 'replay_protected', 'response_date_time', 'kind', 'provisional')
 USE_CASES = (
     ('CCS02', 'Remove device from CHF device log', 2, 'dlms', 'CHF', False, False, False, 'command', False),
