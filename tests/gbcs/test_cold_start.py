@@ -99,3 +99,18 @@ def test_a_gbz_decode_imports_neither_the_dlms_nor_the_asn1_codec() -> None:
     out = subprocess.run([sys.executable, "-I", "-c", f"import sys; sys.path.insert(0, {str(ROOT)!r}); {code}"],
                          capture_output=True, text=True, check=True, cwd=ROOT)
     assert out.stdout.split() == ["0", "True", "False", "False"]
+
+
+def test_an_unsigned_message_decode_makes_no_ecdsa_object() -> None:
+    """ECDSA(SHA-256) imports cryptography's OpenSSL backend: made only when a signature is checked."""
+    unsigned = ROOT / "tests" / "data" / "rtds" / "RTDS-4.5.0" / "11.2_ECS52" / "ECS52_11.2_ERROR_COMMAND_GBCS.HEX"
+    code = (
+        "import sys, io, contextlib; from harness.cli import main\n"
+        "out = io.StringIO()\n"
+        f"with contextlib.redirect_stdout(out): rc = main(['decode', '--keys', 'default', {str(unsigned)!r}])\n"
+        "print(rc, 'MAC: valid; signature: none' in out.getvalue(),"
+        " 'cryptography.hazmat.backends.openssl.backend' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         cwd=ROOT, env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
+    assert out.stdout.split() == ["0", "True", "False"]
