@@ -1,6 +1,7 @@
 """Generated from catalogue.yaml by ``python3 -m harness.gbcs.catalogue``: do not edit."""
 
 YAML_SHA256 = 'b664cfe0fd727eb4f500cf90b0db02e4838b3b73adbb9be7ee3772a74ae9b31e'
+YAML_FINGERPRINT = (30826, 287770242)  # (length, CRC-32): the start-up check
 FIELDS = ('id', 'name', 'message_code', 'family', 'target', 'critical', 'replay_protected', 'response_date_time', 'kind', 'provisional')
 USE_CASES = (
     ('CCS02', 'Remove device from CHF device log', 2, 'dlms', 'CHF', False, False, False, 'command', False),

@@ -12,16 +12,17 @@ from typing import TYPE_CHECKING, Any, TypeAlias
 
 from harness.errors import DecodeError
 from harness.gbcs.cipher import ContentCipher
-from harness.gbcs.dlms import TAG_ACCESS_REQUEST, TAG_ACCESS_RESPONSE, TAG_DATA_NOTIFICATION, parse_dlms
 
-if TYPE_CHECKING:  # the GBZ (with ZCL) and ASN.1 codecs are imported when a payload needs them
+if TYPE_CHECKING:  # each family's codec (GBZ with ZCL, DLMS, ASN.1) is imported when a payload needs it
     from harness.gbcs.asn1 import Asn1Payload
     from harness.gbcs.dlms import AccessRequest, AccessResponse, DataNotification
     from harness.gbcs.gbz import GbzAlert, GbzPayload
 
 GBZ, DLMS, ASN1, RAW = "gbz", "dlms", "asn1", "raw"
 ASN1_FIRST_BYTES = (0x30, 0x02, 0x04, 0x05)
-DLMS_FIRST_BYTES = (TAG_ACCESS_REQUEST, TAG_ACCESS_RESPONSE, TAG_DATA_NOTIFICATION)
+# dlms.TAG_ACCESS_REQUEST, TAG_ACCESS_RESPONSE, TAG_DATA_NOTIFICATION (spelled out so a GBZ or
+# ASN.1 decode does not import the DLMS codec; tests/gbcs/test_cold_start.py checks they agree)
+DLMS_FIRST_BYTES = (0xD9, 0xDA, 0x0F)
 MAX_CONTENT = 1 << 20
 
 Node: TypeAlias = "GbzPayload | GbzAlert | AccessRequest | AccessResponse | DataNotification | Asn1Payload"
@@ -80,6 +81,8 @@ def decode_payload(content: bytes, *, message_code: int | None = None,
 
             node = parse_gbz(content, cipher, alert=None if cra is None else cra == 3)
         elif family == DLMS:
+            from harness.gbcs.dlms import parse_dlms
+
             node = parse_dlms(content, cipher)
         elif family == ASN1:
             from harness.gbcs.asn1 import parse_asn1

@@ -1,5 +1,6 @@
 """Cold start of `harness decode`: the compiled catalogue is catalogue.yaml, and a decode imports
-only what it uses (no YAML, no other command, no certificate parser, no bitstring)."""
+only what it uses (no YAML, no other command, no certificate parser, no bitstring, no store or
+serial or lab libraries)."""
 
 from __future__ import annotations
 
@@ -62,9 +63,12 @@ def test_harness_decode_imports_only_what_it_uses() -> None:
                          cwd=ROOT, env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
     loaded = set(eval(out.stdout))  # noqa: S307 - our own subprocess's printed list
     for unwanted in ("yaml", "jinja2", "multiprocessing", "concurrent", "harness.commands.run",
-                     "harness.report", "harness.emulators", "harness.bench", "bitstring"):
+                     "harness.report", "harness.emulators", "harness.bench", "bitstring", "sqlalchemy",
+                     "serial", "zigpy", "labgrid", "pytest", "logging", "harness.profiles"):
         assert unwanted not in loaded, f"harness decode imported {unwanted}"
     assert "cryptography.x509" not in loaded, "the packaged keystore index spares certificate parsing"
+    for second_openssl in ("hmac", "hashlib"):  # _hashlib loads a second OpenSSL: cryptography has one
+        assert second_openssl not in loaded, f"harness decode imported {second_openssl}"
     assert "harness.gbcs.catalogue_compiled" in loaded
 
 
@@ -74,3 +78,39 @@ def test_clock_status_bits_without_bitstring_equal_bitstring() -> None:
     for raw in range(256):
         status = ClockStatus(raw)
         assert [status.bit(n) for n in range(8)] == [bool(status.bits[7 - n]) for n in range(8)]
+
+
+def test_payload_dispatch_knows_the_dlms_tags_without_importing_dlms() -> None:
+    from harness.gbcs import dlms, payload
+
+    assert payload.DLMS_FIRST_BYTES == (dlms.TAG_ACCESS_REQUEST, dlms.TAG_ACCESS_RESPONSE,
+                                        dlms.TAG_DATA_NOTIFICATION)
+
+
+def test_a_gbz_decode_imports_neither_the_dlms_nor_the_asn1_codec() -> None:
+    gbz = ROOT / "tests" / "data" / "rtds" / "RTDS-4.5.0" / "1.2.1_GCS01b" / \
+        "GCS01b_1.2.1_CANCELLATION_BLOCK_SUCCESS_COMMAND_GBCS.HEX"
+    code = (
+        "import sys, io, contextlib; from harness.cli import main\n"
+        f"with contextlib.redirect_stdout(io.StringIO()): rc = main(['decode', '--keys', 'default', {str(gbz)!r}])\n"
+        "print(rc, 'harness.gbcs.gbz' in sys.modules, 'harness.gbcs.dlms' in sys.modules,"
+        " 'harness.gbcs.asn1' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-I", "-c", f"import sys; sys.path.insert(0, {str(ROOT)!r}); {code}"],
+                         capture_output=True, text=True, check=True, cwd=ROOT)
+    assert out.stdout.split() == ["0", "True", "False", "False"]
+
+
+def test_an_unsigned_message_decode_makes_no_ecdsa_object() -> None:
+    """ECDSA(SHA-256) imports cryptography's OpenSSL backend: made only when a signature is checked."""
+    unsigned = ROOT / "tests" / "data" / "rtds" / "RTDS-4.5.0" / "11.2_ECS52" / "ECS52_11.2_ERROR_COMMAND_GBCS.HEX"
+    code = (
+        "import sys, io, contextlib; from harness.cli import main\n"
+        "out = io.StringIO()\n"
+        f"with contextlib.redirect_stdout(out): rc = main(['decode', '--keys', 'default', {str(unsigned)!r}])\n"
+        "print(rc, 'MAC: valid; signature: none' in out.getvalue(),"
+        " 'cryptography.hazmat.backends.openssl.backend' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         cwd=ROOT, env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
+    assert out.stdout.split() == ["0", "True", "False"]

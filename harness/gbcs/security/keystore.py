@@ -10,24 +10,24 @@ certificate whose subject x500UniqueIdentifier / SAN hardwareModuleName names a 
 quirk where ``90b3d51f30000007-ka.*`` holds the pair of ``90B3D51F30030000``.
 
 Start-up: a folder may carry ``keystore-index.json`` (``python3 -m harness.gbcs.security
-DIR`` writes it; the packaged keystore has one): each file's identity (certificate EUI, role) and
-public point, with a SHA-256 over every key file's name and bytes. When the digest matches, the
-keystore is built from the index without parsing a certificate (``cryptography.x509`` is not even
-imported) and private keys are read on first use; otherwise every file is parsed as before.
+DIR`` writes it; both packaged folders have one): each file's identity (certificate EUI, role),
+public point and SHA-256. When the index names exactly the folder's key files, the keystore is
+built from it without reading a key file or parsing a certificate (``cryptography.x509`` is not
+even imported); a key is read on first use and checked against its SHA-256 then. A stale index
+(other file names, or a used file whose bytes differ) is ignored: every file is parsed as before
+(at load, or at that first use, before the lookup answers).
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import re
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from types import ModuleType
+from typing import TYPE_CHECKING, Any, NamedTuple
 
-from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from harness.errors import KeystoreError
@@ -37,7 +37,7 @@ if TYPE_CHECKING:
 
 USAGES = ("ka", "ds", "pp-ka")
 INDEX_NAME = "keystore-index.json"
-INDEX_VERSION = 1
+INDEX_VERSION = 2
 _NAME = re.compile(r"^([0-9a-fA-F]{16})-(ka|ds|pp-ka)\.(pem|key)$")
 _HARDWARE_MODULE_NAME = "1.3.6.1.5.5.7.8.4"
 _X500_UNIQUE_IDENTIFIER = "2.5.4.45"
@@ -57,6 +57,35 @@ ROLE_NAMES = {
 ACB_ROLE = "ACB"
 
 Key = tuple[bytes, str]  # (eui, usage)
+KeyFile = tuple[str, bytes, str, str]  # (file name, EUI, usage, kind)
+PACKAGED = Path(__file__).resolve().parents[2] / "data" / "keystore"
+PACKAGED_EMULATORS = Path(__file__).resolve().parents[2] / "data" / "emulator-keys"
+
+
+class _StaleIndex(Exception):
+    """A key file's bytes are not those its folder's index was written from."""
+
+
+class _Indexed:
+    """A key file the index describes, not read yet. ``point`` is the X9.62 public point of a
+    ``.pem`` (None for a ``.key``); :meth:`read` checks the bytes against the index's SHA-256."""
+
+    __slots__ = ("path", "sha256", "point")
+
+    def __init__(self, path: str, sha256: str, point: bytes | None) -> None:
+        self.path = path  # a str: 400 Paths cost milliseconds at start-up
+        self.sha256 = sha256
+        self.point = point
+
+    def read(self) -> bytes:
+        try:
+            with open(self.path, "rb") as handle:
+                data = handle.read()
+        except OSError:
+            raise _StaleIndex(str(self.path)) from None
+        if _sha256(data) != self.sha256:
+            raise _StaleIndex(str(self.path))
+        return data
 
 
 def _eui(value: bytes | str) -> bytes:
@@ -135,28 +164,34 @@ class Keystore:
     key is unknown. Key material is never shown by ``repr``."""
 
     def __init__(self) -> None:
-        # Values not yet loaded: an X9.62 point (public, from the index) or the file (private).
-        self._public: dict[Key, ec.EllipticCurvePublicKey | bytes] = {}
-        self._private: dict[Key, ec.EllipticCurvePrivateKey | Path] = {}
+        # Values not yet loaded (from an index) are _Indexed files, read on first use.
+        self._public: dict[Key, ec.EllipticCurvePublicKey | _Indexed] = {}
+        self._private: dict[Key, ec.EllipticCurvePrivateKey | _Indexed] = {}
         self._roles: dict[bytes, int] = {}  # certificate OU role codes
         self._devices: set[bytes] = set()  # device certificates and registered device keys
         self._files: dict[Key, list[str]] = {}
         self.source: str | None = None
         self._acb: tuple[bytes | None] | None = None  # memo of ``acb``; None = not computed
+        # How to build this keystore again without indexes (set when an index was used), and the
+        # keys registered since, replayed after such a rebuild.
+        self._rebuild: Callable[[], Keystore] | None = None
+        self._registered: list[tuple[str, tuple[Any, ...]]] = []
 
     # -- loading ------------------------------------------------------------------------------
     @classmethod
-    def from_folder(cls, path: str | Path) -> Keystore:
+    def from_folder(cls, path: str | Path, *, use_index: bool = True) -> Keystore:
         """Load every ``<eui>-<usage>.<pem|key>`` file of ``path``. Other files are ignored.
-        A matching ``keystore-index.json`` spares the parsing (see the module docstring)."""
+        A matching ``keystore-index.json`` spares the reading (see the module docstring)."""
         folder = Path(path)
         if not folder.is_dir():
             raise KeystoreError(f"keystore folder {folder} does not exist")
         files = _key_files(folder)
-        entries = _entries_from_index(folder, files)
-        if entries is None:
-            entries = [_parse_entry(file, eui, usage, kind) for file, eui, usage, kind in files]
+        entries = _entries_from_index(folder, files) if use_index else None
         store = cls()
+        if entries is None:
+            entries = [_parse_entry(folder / name, eui, usage, kind) for name, eui, usage, kind in files]
+        else:
+            store._rebuild = lambda: cls.from_folder(folder, use_index=False)
         store.source = str(folder)
         aliases: list[_Entry] = []
         for entry in entries:
@@ -186,36 +221,72 @@ class Keystore:
     @classmethod
     def packaged(cls) -> Keystore:
         """The RTDS 4.5.0 test keystore shipped in ``harness/data/keystore`` (test keys only)."""
-        return cls.from_folder(Path(__file__).resolve().parents[2] / "data" / "keystore")
+        return cls.from_folder(PACKAGED)
 
     @classmethod
-    def packaged_with_emulators(cls) -> Keystore:
+    def packaged_with_emulators(cls, *, use_index: bool = True) -> Keystore:
         """The RTDS test keystore plus the *public* keys of the emulated devices
         (``harness/data/emulator-keys``, test only), so what the emulated bench sends verifies."""
-        store = cls.packaged()
-        folder = Path(__file__).resolve().parents[2] / "data" / "emulator-keys"
-        devices = cls.from_folder(folder)
-        for file in sorted(folder.glob("*.pem")):
-            match = _NAME.match(file.name)
-            public = devices.public(match.group(1), match.group(2)) if match else None
-            if match and public is not None:
-                store.add_public(match.group(1), match.group(2), public, role="device")
+        store = cls.from_folder(PACKAGED, use_index=use_index)
+        folder = PACKAGED_EMULATORS
+        devices = cls.from_folder(folder, use_index=use_index)
+        for name in sorted(os.listdir(folder)):
+            match = _NAME.match(name)
+            if match and match.group(3) == "pem":
+                key = (bytes.fromhex(match.group(1)), match.group(2))
+                public = devices._public.get(key)  # an _Indexed file stays unread until used
+                if public is None:
+                    public = devices.public(*key)
+                if public is not None:
+                    store._adopt_public(key, public)
+        if store._rebuild is not None or devices._rebuild is not None:
+            store._rebuild = lambda: cls.packaged_with_emulators(use_index=False)
         store.source = f"{store.source} + {folder}"
         return store
+
+    def _adopt_public(self, key: Key, public: ec.EllipticCurvePublicKey | _Indexed) -> None:
+        """``add_public(*key, public, role="device")`` for a key perhaps not read yet."""
+        self._acb = None
+        self._public[key] = public
+        self._register_role(key[0], "device")
+
+    def _reload(self) -> None:
+        """An index turned out stale: rebuild from the files as if there were none, then replay
+        the keys registered since loading."""
+        assert self._rebuild is not None
+        fresh = self._rebuild()
+        registered = self._registered
+        source = self.source
+        self.__dict__.update(fresh.__dict__)
+        self.source = source
+        self._registered = []
+        for method, args in registered:
+            getattr(self, method)(*args)
 
     # -- lookups ------------------------------------------------------------------------------
     def private(self, eui: bytes | str, usage: str) -> ec.EllipticCurvePrivateKey | None:
         key = (_eui(eui), usage)
         found = self._private.get(key)
-        if isinstance(found, Path):
-            found = self._private[key] = _load_private(found)
-        return found
+        if type(found) is _Indexed:
+            try:
+                data = found.read()
+            except _StaleIndex:
+                self._reload()
+                return self.private(eui, usage)
+            found = self._private[key] = _load_private(Path(found.path), data)
+        return found  # type: ignore[return-value]
 
     def public(self, eui: bytes | str, usage: str) -> ec.EllipticCurvePublicKey | None:
         key = (_eui(eui), usage)
         found = self._public.get(key)
-        if type(found) is bytes:
-            found = self._public[key] = ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP256R1(), found)
+        if type(found) is _Indexed:
+            try:
+                found.read()
+            except _StaleIndex:
+                self._reload()
+                return self.public(eui, usage)
+            assert found.point is not None
+            found = self._public[key] = ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP256R1(), found.point)
         elif found is None:
             private = self.private(*key)
             if private is not None:
@@ -279,6 +350,7 @@ class Keystore:
         ("Supplier"), "device", or None to leave what is known about the EUI unchanged."""
         _check_usage(usage)
         e = _eui(eui)
+        self._registered.append(("add_private", (e, usage, key, role)))
         self._acb = None
         self._private[(e, usage)] = key
         self._public[(e, usage)] = key.public_key()
@@ -289,6 +361,7 @@ class Keystore:
         """Register a trusted public key; ``role`` as for :meth:`add_private`."""
         _check_usage(usage)
         e = _eui(eui)
+        self._registered.append(("add_public", (e, usage, key, role)))
         self._acb = None
         self._public[(e, usage)] = key
         self._register_role(e, role)
@@ -328,29 +401,28 @@ class Keystore:
                 f"private={len(self._private)}, remote_parties={len(self._roles)}, devices={len(self._devices)})")
 
 
-@dataclass(frozen=True)
-class _Entry:
-    """What one key file contributes: a private key (or its file, read on first use), or a public
-    key (or its X9.62 point) with the certificate's identity."""
+class _Entry(NamedTuple):
+    """What one key file contributes: a private key (or its unread file), or a public key (or
+    its unread file) with the certificate's identity."""
 
     name: str
     eui: bytes
     usage: str
     kind: str  # "key" (PKCS#8 private key) or "pem" (certificate or bare public key)
-    private: ec.EllipticCurvePrivateKey | Path | None = None
-    public: ec.EllipticCurvePublicKey | bytes | None = None
+    private: ec.EllipticCurvePrivateKey | _Indexed | None = None
+    public: ec.EllipticCurvePublicKey | _Indexed | None = None
     cert_eui: bytes | None = None
     role: int | None = None
     is_cert: bool = False
 
 
-def _key_files(folder: Path) -> list[tuple[Path, bytes, str, str]]:
-    """(file, EUI, usage, kind) of every key file of ``folder``, sorted by name."""
+def _key_files(folder: Path) -> list[KeyFile]:
+    """(file name, EUI, usage, kind) of every key file of ``folder``, sorted by name."""
     found = []
-    for name in sorted(os.listdir(folder)):  # names, not Paths: sorting Paths costs ms at start-up
+    for name in sorted(os.listdir(folder)):  # names, not Paths: Paths cost ms at start-up
         match = _NAME.match(name)
         if match:
-            found.append((folder / name, bytes.fromhex(match.group(1)), match.group(2), match.group(3)))
+            found.append((name, bytes.fromhex(match.group(1)), match.group(2), match.group(3)))
     return found
 
 
@@ -361,30 +433,36 @@ def _parse_entry(file: Path, eui: bytes, usage: str, kind: str) -> _Entry:
     return _Entry(file.name, eui, usage, kind, public=public, cert_eui=cert_eui, role=role, is_cert=is_cert)
 
 
-def _files_digest(files: list[tuple[Path, bytes, str, str]]) -> str:
-    """SHA-256 over every key file's name and bytes (what an index was built from)."""
-    digest = hashlib.sha256()
-    for file, *_ in files:
-        with open(file, "rb") as handle:
-            digest.update(file.name.encode() + b"\0" + hashlib.sha256(handle.read()).digest())
-    return digest.hexdigest()
+def _sha256(data: bytes) -> str:
+    """Hex SHA-256 with the hash ``cryptography`` already loaded (hashlib would load OpenSSL twice)."""
+    from cryptography.hazmat.primitives import hashes
+
+    digest = hashes.Hash(hashes.SHA256())
+    digest.update(data)
+    return digest.finalize().hex()
 
 
-def _entries_from_index(folder: Path, files: list[tuple[Path, bytes, str, str]]) -> list[_Entry] | None:
-    """The entries of ``folder``'s index when it describes exactly these files, else None."""
+def _entries_from_index(folder: Path, files: list[KeyFile]) -> list[_Entry] | None:
+    """The entries of ``folder``'s index (no key file read) when it names exactly these files,
+    else None."""
     try:
         index: dict[str, Any] = json.loads((folder / INDEX_NAME).read_text(encoding="utf-8"))
-        if index.get("version") != INDEX_VERSION or index.get("sha256") != _files_digest(files):
+        if index.get("version") != INDEX_VERSION:
             return None
         rows = index["files"]
-        if [row[0] for row in rows] != [file.name for file, *_ in files]:
+        if [row[0] for row in rows] != [name for name, *_ in files]:
             return None
         entries = []
-        for (file, eui, usage, kind), (_, cert_eui, role, is_cert, point) in zip(files, rows, strict=True):
+        join = os.path.join
+        where = str(folder)
+        for (name, eui, usage, kind), (_, cert_eui, role, is_cert, point, sha256) in zip(files, rows, strict=True):
+            if type(sha256) is not str:
+                return None
             if kind == "key":
-                entries.append(_Entry(file.name, eui, usage, kind, private=file))
+                entries.append(_Entry(name, eui, usage, kind, private=_Indexed(join(where, name), sha256, None)))
             else:
-                entries.append(_Entry(file.name, eui, usage, kind, public=bytes.fromhex(point),
+                entries.append(_Entry(name, eui, usage, kind, public=_Indexed(join(where, name), sha256,
+                                                                              bytes.fromhex(point)),
                                       cert_eui=bytes.fromhex(cert_eui) if cert_eui else None,
                                       role=role, is_cert=bool(is_cert)))
         return entries
@@ -392,24 +470,50 @@ def _entries_from_index(folder: Path, files: list[tuple[Path, bytes, str, str]])
         return None
 
 
-def write_index(folder: str | Path) -> Path:
-    """Parse every key file of ``folder`` and write its ``keystore-index.json``."""
+def index_is_current(folder: str | Path) -> bool:
+    """Whether ``folder``'s index describes every key file as it is (names and bytes): what a
+    test asserts of the packaged folders; start-up checks only the files it reads."""
     folder = Path(folder)
     files = _key_files(folder)
+    entries = _entries_from_index(folder, files)
+    if entries is None:
+        return False
+    for entry in entries:
+        indexed = entry.private if entry.kind == "key" else entry.public
+        assert isinstance(indexed, _Indexed)
+        try:
+            indexed.read()
+        except _StaleIndex:
+            return False
+    return True
+
+
+def write_index(folder: str | Path) -> Path:
+    """Parse every key file of ``folder`` and write its ``keystore-index.json``."""
+    serialization = _serialization()
+    folder = Path(folder)
     rows: list[list[Any]] = []
-    for file, eui, usage, kind in files:
-        entry = _parse_entry(file, eui, usage, kind)
+    for name, eui, usage, kind in _key_files(folder):
+        entry = _parse_entry(folder / name, eui, usage, kind)
         point = None
         if isinstance(entry.public, ec.EllipticCurvePublicKey):
             point = entry.public.public_bytes(serialization.Encoding.X962,
                                               serialization.PublicFormat.UncompressedPoint).hex()
-        rows.append([file.name, entry.cert_eui.hex() if entry.cert_eui else None, entry.role,
-                     entry.is_cert, point])
-    head = json.dumps({"version": INDEX_VERSION, "sha256": _files_digest(files)})[:-1]
+        rows.append([name, entry.cert_eui.hex() if entry.cert_eui else None, entry.role,
+                     entry.is_cert, point, _sha256((folder / name).read_bytes())])
+    head = json.dumps({"version": INDEX_VERSION})[:-1]
     body = ",\n".join(json.dumps(row) for row in rows)  # one file a line
     target = folder / INDEX_NAME
     target.write_text(f'{head}, "files": [\n{body}\n]}}\n', encoding="utf-8")
     return target
+
+
+def _serialization() -> ModuleType:
+    """``cryptography``'s key serialization, imported when a key file is parsed (its SSH half
+    costs milliseconds a keystore built from its index may never need)."""
+    from cryptography.hazmat.primitives import serialization
+
+    return serialization
 
 
 def _check_usage(usage: str) -> None:
@@ -417,9 +521,10 @@ def _check_usage(usage: str) -> None:
         raise ValueError(f"usage must be one of {USAGES}, got {usage!r}")
 
 
-def _load_private(file: Path) -> ec.EllipticCurvePrivateKey:
+def _load_private(file: Path, data: bytes | None = None) -> ec.EllipticCurvePrivateKey:
+    """The P-256 private key of ``file`` (its bytes ``data`` when already read)."""
     try:
-        key = serialization.load_pem_private_key(file.read_bytes(), password=None)
+        key = _serialization().load_pem_private_key(file.read_bytes() if data is None else data, password=None)
     except (ValueError, TypeError, OSError) as exc:
         raise KeystoreError(f"{file}: not a readable unencrypted PKCS#8 private key ({type(exc).__name__})") from None
     if not isinstance(key, ec.EllipticCurvePrivateKey) or not isinstance(key.curve, ec.SECP256R1):
@@ -444,7 +549,7 @@ def _load_public(file: Path) -> tuple[ec.EllipticCurvePublicKey, bytes | None, i
             key = cert.public_key()
             eui, role = certificate_identity(cert)
         else:
-            key = serialization.load_pem_public_key(data)
+            key = _serialization().load_pem_public_key(data)
     except (ValueError, TypeError) as exc:
         raise KeystoreError(f"{file}: not a readable certificate or public key ({type(exc).__name__})") from None
     if not isinstance(key, ec.EllipticCurvePublicKey) or not isinstance(key.curve, ec.SECP256R1):

@@ -16,12 +16,19 @@ from harness.gbcs.security.keystore import Keystore
 VALID = "valid"
 INVALID = "invalid"
 UNKNOWN = "unknown"
-_ALGORITHM = ec.ECDSA(hashes.SHA256())
+_algorithm: list[ec.ECDSA] = []  # ECDSA(SHA-256), made on first use: it imports the OpenSSL backend
+
+
+def _ecdsa() -> ec.ECDSA:
+    """The one ECDSA/SHA-256 algorithm object (an unsigned message never needs it)."""
+    if not _algorithm:
+        _algorithm.append(ec.ECDSA(hashes.SHA256()))
+    return _algorithm[0]
 
 
 def sign_bytes(data: bytes, private: ec.EllipticCurvePrivateKey) -> bytes:
     """Raw 64-byte r||s ECDSA signature of ``data``."""
-    r, s = decode_dss_signature(private.sign(data, _ALGORITHM))
+    r, s = decode_dss_signature(private.sign(data, _ecdsa()))
     return r.to_bytes(32, "big") + s.to_bytes(32, "big")
 
 
@@ -32,7 +39,7 @@ def verify_bytes(data: bytes, signature: bytes, public: ec.EllipticCurvePublicKe
         return False
     der = encode_dss_signature(int.from_bytes(signature[:32], "big"), int.from_bytes(signature[32:], "big"))
     try:
-        public.verify(der, data, _ALGORITHM)
+        public.verify(der, data, _ecdsa())
     except InvalidSignature:
         return False
     return True

@@ -168,13 +168,15 @@ def _same(indexed: Keystore, parsed: Keystore) -> None:
             assert other.private_numbers() == private.private_numbers()
 
 
-def test_packaged_index_matches_the_key_files(tmp_path: Path) -> None:
-    from harness.gbcs.security import keystore as module
+def test_packaged_indexes_match_the_key_files(tmp_path: Path) -> None:
+    from harness.gbcs.security.keystore import PACKAGED_EMULATORS, index_is_current
 
-    files = module._key_files(KEYSTORE)
-    assert module._entries_from_index(KEYSTORE, files) is not None, (
-        "harness/data/keystore changed: run `python3 -m harness.gbcs.security harness/data/keystore`")
+    for folder in (KEYSTORE, PACKAGED_EMULATORS):
+        assert index_is_current(folder), (
+            f"{folder} changed: run `python3 -m harness.gbcs.security harness/data/keystore "
+            "harness/data/emulator-keys`")
     _same(Keystore.packaged(), Keystore.from_folder(_copy_without_index(tmp_path)))
+    _same(Keystore.packaged_with_emulators(), Keystore.packaged_with_emulators(use_index=False))
 
 
 def test_index_spares_certificate_parsing_and_reads_private_keys_on_use(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -182,10 +184,13 @@ def test_index_spares_certificate_parsing_and_reads_private_keys_on_use(monkeypa
 
     calls: list[Path] = []
     real = module._load_private
+    reads: list[Path] = []
+    real_read = Path.read_bytes
+    monkeypatch.setattr(Path, "read_bytes", lambda self: reads.append(self) or real_read(self))
     monkeypatch.setattr(module, "_load_public", lambda file: pytest.fail(f"parsed {file}"))
-    monkeypatch.setattr(module, "_load_private", lambda file: calls.append(file) or real(file))
-    store = Keystore.packaged()
-    assert calls == []
+    monkeypatch.setattr(module, "_load_private", lambda file, data=None: calls.append(file) or real(file, data))
+    store = Keystore.packaged_with_emulators()
+    assert calls == [] and reads == [], "loading from the index reads no key file"
     assert store.role_of(SUPPLIER) == "Supplier" and store.acb == bytes.fromhex(ACB)
     assert store.ka_public(ESME) is not None
     assert store.ka_private(ACB) is not None and len(calls) == 1
@@ -204,6 +209,23 @@ def test_a_stale_index_is_ignored(tmp_path: Path) -> None:
     assert _point(store.ka_public(SUPPLIER)) == _point(Keystore.packaged().ka_public(ACB))
     (folder / "keystore-index.json").write_text("{not json")
     assert _point(Keystore.from_folder(folder).ka_public(SUPPLIER)) == _point(store.ka_public(SUPPLIER))
+
+
+def test_a_stale_index_found_on_first_use_rebuilds_and_keeps_registered_keys(tmp_path: Path) -> None:
+    folder = tmp_path / "keys"
+    shutil.copytree(KEYSTORE, folder)
+    a, b = folder / f"{SUPPLIER}-ka.pem", folder / f"{ACB}-ka.pem"
+    a_text, b_text = a.read_text(), b.read_text()
+    store = Keystore.from_folder(folder)  # the index names the same files: used
+    extra = ec.generate_private_key(ec.SECP256R1())
+    store.add_private(ESME, "ds", extra, role="device")
+    a.write_text(b_text)
+    b.write_text(a_text)
+    parsed = Keystore.from_folder(folder, use_index=False)
+    assert _point(store.ka_public(SUPPLIER)) == _point(parsed.ka_public(SUPPLIER))  # read: stale: rebuilt
+    assert store.role_of(SUPPLIER) == parsed.role_of(SUPPLIER) and store.acb == parsed.acb
+    assert store.ds_private(ESME) is extra and store.is_device(ESME)
+    assert store.source == str(folder)
 
 
 def test_write_index_round_trip(tmp_path: Path) -> None:
