@@ -284,7 +284,7 @@ class Bench:
         if kind == "emulated":
             from harness.emulators import EmulatorHost, HostConfig
 
-            host = EmulatorHost(HostConfig.from_dict(profile.host_config_dict()), keystore=_emulator_keys(profile))
+            host = EmulatorHost(HostConfig.from_profile(profile), keystore=_emulator_keys(profile))
             return cls(profile, InProcessTransport(host, name=f"inproc:{identity.get(profile, 'name')}"),
                        path=path, host=host)
         if kind == "emulated-process":

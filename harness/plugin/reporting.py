@@ -2,7 +2,7 @@
 test's teardown ends (JSON Lines and cycle store). Also waivers, measurement verdicts and the
 pytest-html extras.
 
-Outcomes (``harness.records.OUTCOMES``). A test that raised is *failed* when the device did not
+Outcomes (``harness.vocabulary.Outcome``). A test that raised is *failed* when the device did not
 do what the spec says, and a *bench error* when the harness could not ask (:func:`bench_trouble`):
 
 * bench error: the port is missing, busy or vanished, the line stayed corrupted beyond resync
@@ -42,7 +42,8 @@ from harness.errors import (
 from harness.plugin import markers
 from harness.plugin.item import ItemState, fresh_item_state, item_state
 from harness.plugin.state import state_of
-from harness.records import BENCH_ERROR, TestRecord
+from harness.records import TestRecord
+from harness.vocabulary import BENCH_ERROR
 
 # What the harness could not do (never the device's fault), and what the device did wrong.
 _BENCH_TROUBLE = (BenchError, ProfileError, KeystoreError, EncodeError)

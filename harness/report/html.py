@@ -21,10 +21,11 @@ from markupsafe import Markup
 from harness import __version__
 from harness.errors import HarnessError
 from harness.gbcs.datetime import DateTime
-from harness.records import BENCH_ERROR
 from harness.report.chart import pass_rate_svg
-from harness.report.mask import SEVERITIES, headline, judge, severity_of
-from harness.report.store import FAILING, NOT_FAILING, CycleStore, bench_name, final_outcomes, record_key
+from harness.report.mask import headline, judge, severity_of
+from harness.report.store import CycleStore, bench_name, final_outcomes, record_key
+from harness.vocabulary import BENCH_ERROR, FAILING, NOT_FAILING
+from harness.vocabulary import SEVERITY_NAMES as SEVERITIES
 
 TEMPLATES = Path(__file__).with_name("templates")
 NO_REQUIREMENT = "(no requirement)"

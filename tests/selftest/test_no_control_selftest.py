@@ -200,7 +200,7 @@ def test_every_fault_is_caught_by_a_failed_assertion_without_control(runs: Runs)
 
 
 def test_faults_left_to_the_control_channel_are_catalogued() -> None:
-    from harness.emulators.faults import FAULTS
+    from harness.faults import FAULTS
 
     assert set(NEEDS_CONTROL) <= set(FAULTS), set(NEEDS_CONTROL) - set(FAULTS)
 
