@@ -177,6 +177,16 @@ def _update(item: pytest.Item, report: pytest.TestReport, st: ItemState, trouble
         st.outcome = "passed"
 
 
+def _with_date_times(exchanges: list[dict[str, Any]], outcome: str | None) -> list[dict[str, Any]]:
+    """The test's exchanges; for a test that did not pass, each with its date-times in words
+    (``datetimes``, from the tree decoded on arrival), which the report shows beside the tree."""
+    if outcome in ("passed", "skipped"):
+        return list(exchanges)
+    from harness.gbcs.words import date_times
+
+    return [x if "datetimes" in x else {**x, "datetimes": date_times(x.get("decoded"))} for x in exchanges]
+
+
 def build_record(item: pytest.Item, st: ItemState) -> TestRecord:
     hs = state_of(item.config)
     try:
@@ -198,7 +208,7 @@ def build_record(item: pytest.Item, st: ItemState) -> TestRecord:
         skip_reason=st.skip_reason,
         failure=st.failure,
         measurements=[m.__dict__.copy() for m in st.measurements],
-        exchanges=list(st.exchanges),
+        exchanges=_with_date_times(st.exchanges, st.outcome),
         attempt=int(getattr(item, "execution_count", 1) or 1),
     )
 
