@@ -19,7 +19,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-DEBT_REGISTERS: tuple[str, ...] = ("TDR1", "TDR2", "PDR")
+from harness.vocabulary import DEBT_REGISTER_NAMES as DEBT_REGISTERS
+
 #: The other prepayment values a reset must leave alone.
 OTHER_VALUES: tuple[str, ...] = ("meter_balance", "emergency_credit", "accumulated_debt")
 ALL_VALUES: tuple[str, ...] = DEBT_REGISTERS + OTHER_VALUES

@@ -9,23 +9,14 @@ from typing import Any
 
 from harness import __version__
 
-# passed / failed (the device did not do what the spec says) / skipped (with its reason) /
-# waived (an expected, declared deviation) / bench_error (the harness could not ask: port missing
-# or vanished, line corrupted beyond resync, emulator crashed, profile error, harness bug).
-# "error" is kept for records of older harness versions (a setup/teardown failure, counted as failed).
-OUTCOMES = ("passed", "failed", "skipped", "waived", "bench_error", "error")
-BENCH_ERROR = "bench_error"
-FAILING = frozenset({"failed", "error"})  # counted against the defect mask
-NOT_FAILING = frozenset({"passed", "waived"})
-INCONCLUSIVE = frozenset({BENCH_ERROR})  # never counted; makes the cycle inconclusive
+# Outcomes and severities: the shared vocabulary (harness/vocabulary.py).
+from harness.vocabulary import DEFAULT_SEVERITY
 
 # A cycle's lifecycle: running (harness run is at work), complete (harness run saw every bench
 # end), incomplete (killed, a bench never ran or crashed; only harness run marks complete).
 CYCLE_STATES = ("running", "complete", "incomplete")
 # One bench's run within a cycle: running, ended (its pytest session finished), crashed.
 BENCH_STATES = ("running", "ended", "crashed")
-SEVERITIES = ("S1", "S2", "S3", "S4")
-DEFAULT_SEVERITY = "S3"
 
 
 @dataclass

@@ -22,15 +22,7 @@ from typing import Any, Protocol
 
 from harness.gbcs.datetime import ClockStatus, DateTime
 from harness.gbcs.frame import GbcsMessage
-
-
-class Role(str, enum.Enum):
-    CHF = "CHF"
-    GPF = "GPF"
-    ESME = "ESME"
-    GSME = "GSME"
-    IHD = "IHD"
-    PPMID = "PPMID"
+from harness.vocabulary import Role
 
 
 class Verdict(str, enum.Enum):
@@ -38,9 +30,6 @@ class Verdict(str, enum.Enum):
     INVALID = "invalid"
     UNKNOWN = "unknown"  # no key to check with
     ABSENT = "absent"  # the message carries none
-
-
-DEBT_REGISTERS = ("TDR1", "TDR2", "PDR")
 
 
 @dataclass

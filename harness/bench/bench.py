@@ -13,22 +13,16 @@ from harness.bench.api import Alert, Verdict
 from harness.bench.counter import OriginatorCounter
 from harness.bench.device import BenchDevice, find_alert_code, handle_for
 from harness.bench.recorder import ExchangeRecorder
-from harness.bench.spawn import EmulatorProcess, spawn_emulator
 from harness.bench.wire import RemotePartyIds, describe_message
-from harness.errors import CapabilityMissing, DecodeError, DeviceError, ProfileError, TransportTimeout
+from harness.errors import CapabilityMissing, DecodeError, DeviceError, TransportTimeout
 from harness.gbcs import dlms
 from harness.gbcs.devicelog import read_dlms_alert
 from harness.gbcs.frame import Cra, parse_message
 from harness.gbcs.security import Keystore, verify_mac
-from harness.transport import (
-    ExchangeLog,
-    Frame,
-    FrameKind,
-    InProcessTransport,
-    Transport,
-    decode_control,
-    transport_for,
-)
+from harness.transport import ExchangeLog, Frame, FrameKind, Transport, decode_control
+from harness.transport.registry import ConnectionRequest, open_connection
+from harness.transport.spawn import EmulatorProcess
+from harness.vocabulary import ConnectionType
 
 if TYPE_CHECKING:
     from harness.lab.power import BenchPower
@@ -36,6 +30,8 @@ if TYPE_CHECKING:
 EMULATOR_KEYS = Path(__file__).resolve().parent.parent / "data" / "emulator-keys"
 _TIME_OPS = frozenset({"advance", "reset", "set_time", "push", "restart_at"})
 _READ_OPS = frozenset({"now", "describe", "get_state"})
+#: What a device's own ``connection:`` can be (an emulator host is the bench's, never a device's).
+DEVICE_CONNECTION_TYPES = (ConnectionType.SERIAL, ConnectionType.TCP, ConnectionType.ZIGBEE)
 
 
 class EmulatedClock:
@@ -101,19 +97,6 @@ def _remote_parties(profile: Any) -> RemotePartyIds:
     )
 
 
-def _emulator_keys(profile: Any) -> Keystore | None:
-    """The emulated devices' keystore when a device profile names its own key folder (fresh
-    TEST-ONLY keys, e.g. the self-test's generated variants); None: the committed emulator keys."""
-    folders = sorted({Path(k) for dev in identity.devices(profile)
-                      if (k := identity.get(dev, "keys", None)) not in (None, "builtin")
-                      and Path(k).is_dir() and any(Path(k).glob("*.key"))})
-    if not folders:
-        return None
-    from harness.emulators.host import keystore_with
-
-    return keystore_with(list(folders))
-
-
 def _trust_device_keys(keystore: Keystore, device: Any, folders: dict[Path, Keystore]) -> None:
     """Add the device's public KA/DS keys (never its private keys) to the bench keystore."""
     folder = identity.get(device, "keys", None)
@@ -138,41 +121,6 @@ def _connection_key(conn: Any) -> str:
     if callable(describe):
         return str(describe())
     return repr(sorted((k, str(v)) for k, v in dict(conn).items())) if isinstance(conn, dict) else repr(conn)
-
-
-def zigbee_transport(profile: Any, *, path: str | None = None, app_factory: Any = None) -> Transport:
-    """A ZigbeeTransport for a ``type: zigbee`` bench connection: radio and dongle from the
-    connection (``path``, or ``usb`` VID:PID + serial found with ``find_port``); the remote is the
-    bench's first device (its EUI from the profile). zigpy is imported only here."""
-    from harness.zigbee import zigpy_available
-
-    name = identity.get(profile, "name", None) or "bench"
-    if not zigpy_available():
-        raise CapabilityMissing(f"bench '{name}' has a zigbee connection: it needs zigpy and a radio library: "
-                                "pip install harness[zigbee]")
-    conn = identity.get(profile, "connection", None)
-    radio = str(identity.get(conn, "radio", None) or "")
-    if not radio:
-        raise ProfileError("a zigbee connection needs 'radio' (ezsp | znp | deconz)", file=path or "<inline>",
-                           field="connection.radio")
-    device = identity.get(conn, "path", None)
-    usb = identity.get(conn, "usb", None)
-    if not device and usb is not None:
-        from harness.commands.devices import find_port
-
-        device = find_port(str(identity.get(usb, "vid_pid")), identity.get(usb, "serial", None))
-    if not device:
-        raise ProfileError("a zigbee connection needs 'path' or 'usb'", file=path or "<inline>",
-                           field="connection")
-    remote = next(iter(identity.devices(profile)), None)
-    if remote is None or identity.get(remote, "eui", None) is None:
-        raise ProfileError("a zigbee bench needs a device with an EUI (the remote HAN device)",
-                           file=path or "<inline>", field="devices")
-    from harness.zigbee.transport import ZigbeeTransport
-
-    baudrate = identity.get(conn, "baudrate", None)
-    return ZigbeeTransport(radio, str(device), identity.eui_bytes(identity.get(remote, "eui")),
-                           baudrate=int(baudrate) if baudrate else None, app_factory=app_factory)
 
 
 class Bench:
@@ -229,25 +177,18 @@ class Bench:
             raise
 
     def _open_device_transport(self, dev: Any, conn: Any, app_factory: Any) -> Transport:
-        kind = str(getattr(identity.get(conn, "type", None), "value", identity.get(conn, "type", None)))
         role = identity.role_name(dev)
-        if kind == "zigbee":
-            # a HAN reader (IHD, PPMID) talks to the GPF; another device on a dongle is its own remote
-            remote = self.profile_device("GPF") if role in ("IHD", "PPMID") else dev
-            view = {"name": f"{self.name}:{role}", "connection": conn, "devices": [remote]}
-            return zigbee_transport(view, path=self.path, app_factory=app_factory)
-        if kind == "serial":
-            url = identity.get(conn, "url", None) or identity.get(conn, "path", None)
-            usb = identity.get(conn, "usb", None)
-            if not url and usb is not None:
-                from harness.commands.devices import find_port
-
-                url = find_port(str(identity.get(usb, "vid_pid")), identity.get(usb, "serial", None))
-            return transport_for(str(url), baudrate=int(identity.get(conn, "baudrate", None) or 115200))
-        if kind == "tcp":
-            return transport_for(f"tcp://{identity.get(conn, 'host')}:{identity.get(conn, 'port')}")
-        raise CapabilityMissing(f"bench '{self.name}': {role} connection type '{kind}' cannot be a device's own "
-                                "connection (serial, tcp or zigbee)", profile_key=f"devices[{role}].connection")
+        # a HAN reader (IHD, PPMID) talks to the GPF; another device on a dongle is its own remote
+        remote = self.profile_device("GPF") if role in ("IHD", "PPMID") else dev
+        request = ConnectionRequest(conn, f"{self.name}:{role}", self.path, (remote,), self.profile, app_factory)
+        try:
+            return open_connection(request, allowed=DEVICE_CONNECTION_TYPES).transport
+        except CapabilityMissing as exc:
+            if ConnectionType(conn.type) in DEVICE_CONNECTION_TYPES:
+                raise
+            raise CapabilityMissing(f"bench '{self.name}': {role} connection type '{ConnectionType(conn.type).value}' "
+                                    "cannot be a device's own connection (serial, tcp or zigbee)",
+                                    profile_key=f"devices[{role}].connection") from exc
 
     def transport_of(self, role: str) -> Transport:
         """The transport ``role``'s frames travel on (its own connection, else the bench's)."""
@@ -284,48 +225,10 @@ class Bench:
             path = str(profile)
             profile = load_bench(profile)
         path = str(path) if path is not None else identity.profile_path(profile)
-        kind = identity.connection_type(profile)
-        conn = identity.get(profile, "connection", None)
-        if kind == "emulated":
-            from harness.emulators import EmulatorHost, HostConfig
-
-            host = EmulatorHost(HostConfig.from_dict(profile.host_config_dict()), keystore=_emulator_keys(profile))
-            return cls(profile, InProcessTransport(host, name=f"inproc:{identity.get(profile, 'name')}"),
-                       path=path, host=host)
-        if kind == "emulated-process":
-            if path is None:
-                raise ProfileError("an emulated-process bench must come from a file", file="<inline>",
-                                   field="connection")
-            process = spawn_emulator(path, command=identity.get(conn, "command", None))
-            try:
-                transport = transport_for(process.pty_path, baudrate=115200)
-            except Exception:
-                process.stop()
-                raise
-            return cls(profile, transport, path=path, process=process)
-        if kind == "serial":
-            url = identity.get(conn, "url", None) or identity.get(conn, "path", None)
-            command = identity.get(conn, "command", None)
-            baudrate = int(identity.get(conn, "baudrate", None) or 115200)
-            if not url and command:  # the bench starts its device side and learns the pty it prints
-                process = spawn_emulator(path or "<inline>", command=command)
-                try:
-                    transport = transport_for(process.pty_path, baudrate=baudrate)
-                except Exception:
-                    process.stop()
-                    raise
-                return cls(profile, transport, path=path, process=process)
-            if not url:
-                raise ProfileError("a serial bench needs connection.url, connection.path or connection.command",
-                                   file=path or "<inline>", field="connection")
-            return cls(profile, transport_for(str(url), baudrate=baudrate), path=path)
-        if kind == "tcp":
-            url = f"tcp://{identity.get(conn, 'host')}:{identity.get(conn, 'port')}"
-            return cls(profile, transport_for(url), path=path)
-        if kind == "zigbee":
-            return cls(profile, zigbee_transport(profile, path=path, app_factory=app_factory), path=path)
-        raise CapabilityMissing(f"bench '{identity.get(profile, 'name')}': connection type '{kind}' "
-                                "is not supported by the bench client")
+        name = str(identity.get(profile, "name", None) or "bench")
+        request = ConnectionRequest(profile.connection, name, path, tuple(profile.devices), profile, app_factory)
+        opened = open_connection(request)
+        return cls(profile, opened.transport, path=path, process=opened.process, host=opened.host)
 
     # -- what suites use ---------------------------------------------------------------------------
     def handle(self, role: str) -> BenchDevice | None:

@@ -7,7 +7,7 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from harness.bench import identity, observe, stimuli
-from harness.bench.api import AttributeRead, Exchange, Role
+from harness.bench.api import AttributeRead, Exchange
 from harness.bench.observe import ObservedPush
 from harness.bench.stimuli import Stimulus
 from harness.bench.wire import build_command, catalogue_for, check_response, describe_message
@@ -16,6 +16,7 @@ from harness.gbcs import zcl
 from harness.gbcs.alerts import UNSUPPORTED_COMMAND
 from harness.gbcs.frame import Cra, GbcsMessage, parse_message
 from harness.transport import Frame, FrameKind, HanFrame
+from harness.vocabulary import Role
 
 if TYPE_CHECKING:
     from harness.bench.bench import Bench

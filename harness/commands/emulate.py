@@ -48,35 +48,13 @@ def load_host_config(profile: str, state_dir: str | None = None) -> Any:
 
 
 def _from_profile(path: Path) -> Any:
+    """The emulated devices of the bench profile at ``path`` (validated by the profile loader)."""
     from harness.emulators.config import HostConfig
+    from harness.profiles import load_bench
 
-    load_bench: Any = None
+    bench = load_bench(path)
     try:
-        from harness.profiles import load_bench
-    except ImportError:
-        pass
-    if load_bench is not None:
-        bench = load_bench(path)
-        for attr in ("host_config", "host_config_dict"):
-            make = getattr(bench, attr, None)
-            if make is not None:
-                made = make()
-                return made if isinstance(made, HostConfig) else _checked(HostConfig, made, path)
-    import yaml
-
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except OSError as exc:
-        raise ProfileError(f"cannot read ({exc.strerror})", file=str(path)) from None
-    emulator = data.get("emulator") if isinstance(data, dict) else None
-    if not isinstance(emulator, dict):
-        raise ProfileError("no 'emulator' mapping", file=str(path), field="emulator")
-    return _checked(HostConfig, emulator, path)
-
-
-def _checked(cls: Any, d: dict[str, Any], path: Path) -> Any:
-    try:
-        return cls.from_dict(d)
+        return HostConfig.from_profile(bench)
     except (ValueError, TypeError) as exc:
         raise ProfileError(str(exc), file=str(path), field="emulator") from None
 

@@ -14,7 +14,7 @@ def register(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from harness.emulators.faults import FAULTS
+    from harness.faults import FAULTS
 
     width = max(len(name) for name in FAULTS)
     for fault in FAULTS.values():

@@ -43,7 +43,7 @@ from harness.errors import CapabilityMissing, DecodeError, HarnessError, Profile
 from harness.report.db import display as store_display
 from harness.report.db import exists as store_exists
 from harness.report.html import render_cycle
-from harness.report.mask import DefectMask, headline, judge
+from harness.report.mask import headline, judge
 from harness.report.store import (
     BENCH_ERROR,
     DEFAULT_STORE,
@@ -53,6 +53,7 @@ from harness.report.store import (
     record_key,
     store_location,
 )
+from harness.vocabulary import DefectMask
 
 DEFAULT_REPORTS = "reports"
 DEFAULT_SUITES = "tests/compliance"
@@ -129,12 +130,9 @@ def _bench_name(path: Path) -> str:
 
 
 def _profiles_dir() -> Path:
-    try:
-        from harness.profiles import profiles_dir
+    from harness.profiles import profiles_dir
 
-        return Path(profiles_dir())
-    except ImportError:
-        return Path("device_profiles")
+    return Path(profiles_dir())
 
 
 def resolve_benches(args: argparse.Namespace) -> tuple[list[tuple[str, str | None]], str | None, DefectMask]:
@@ -156,9 +154,7 @@ def resolve_benches(args: argparse.Namespace) -> tuple[list[tuple[str, str | Non
             pset = load_profile_set(set_file)
             benches = [(b.name, str(b.source) if b.source else None) for b in pset.benches]
             if pset.defect_mask is not None:
-                limits = {s: getattr(pset.defect_mask, s) for s in ("S1", "S2", "S3", "S4")}
-                mask = DefectMask.from_mapping({k: v for k, v in limits.items() if v is not None},
-                                               source=str(set_file))
+                mask = pset.defect_mask
             set_path = str(set_file.resolve())
         elif explicit:
             raise ProfileError("profile set not found", file=str(set_file))

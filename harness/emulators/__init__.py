@@ -2,7 +2,7 @@
 
 from harness.emulators.clock import VirtualClock
 from harness.emulators.config import DeviceConfig, HostConfig
-from harness.emulators.faults import FAULTS, Fault
 from harness.emulators.host import EmulatorHost
+from harness.faults import FAULTS, Fault
 
 __all__ = ["FAULTS", "DeviceConfig", "EmulatorHost", "Fault", "HostConfig", "VirtualClock"]

@@ -6,9 +6,10 @@ import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
-from harness.emulators.faults import check_faults
+from harness.faults import check_faults
+from harness.vocabulary import Role
 
-ROLES = ("CHF", "GPF", "GSME", "ESME", "IHD")
+ROLES = tuple(r.value for r in Role if r is not Role.PPMID)  # the roles the emulators model
 DATE_TIME_STYLE_KEYS = ("day_of_week", "hundredths_unspecified", "deviation")
 CLOCK_STATES = ("reliable", "unreliable", "invalid")
 DEFAULT_EUIS = {"ESME": "00DB12345678E0A0", "GSME": "00DB12345678E0A1", "CHF": "00DB12345678E0A2",
@@ -151,6 +152,16 @@ class HostConfig:
         return cls(devices, str(d.get("start_time", cls.start_time)), d.get("state_dir"),
                    {k: list(v) for k, v in (d.get("access") or {}).items()},
                    dict(d.get("message_codes") or {}), str(d.get("supplier") or cls.supplier).upper())
+
+    @classmethod
+    def from_profile(cls, bench: Any) -> HostConfig:
+        """The emulated bench of a bench profile (``BenchProfile.host_config_dict()``): each
+        device's identity, behaviours and ``emulator`` mapping, without the behaviours these
+        emulators do not model (e.g. ``logs_commands``; the profile loader validated them)."""
+        d = bench.host_config_dict()
+        known = {f.name for f in dataclasses.fields(DeviceConfig)}
+        devices = [{k: v for k, v in dict(dev).items() if k in known} for dev in d.get("devices", [])]
+        return cls.from_dict({**d, "devices": devices})
 
     @classmethod
     def default(cls) -> HostConfig:

@@ -8,7 +8,8 @@ import datetime as _dt
 from dataclasses import dataclass, field
 from typing import Any
 
-DEBT_REGISTERS = ("TDR1", "TDR2", "PDR")
+from harness.vocabulary import DEBT_REGISTER_NAMES as DEBT_REGISTERS
+
 UINT32_MAX = 0xFFFFFFFF
 
 

@@ -32,10 +32,10 @@ from harness.gbcs.frame import Cra, GbcsMessage, OtherInformation, parse_message
 from harness.gbcs.gbz import GbzAlert
 from harness.gbcs.security import KeyPair, Keystore, apply_mac, content_cipher_for, sign_message
 from harness.transport.framing import Frame, FrameKind, HanFrame, decode_control
+from harness.vocabulary import METER_ROLES
 
 EMULATOR_KEYS = Path(__file__).resolve().parents[1] / "data" / "emulator-keys"
 ALERT_COUNTER_BASE = 0x0BB8
-METER_ROLES = ("GSME", "ESME")
 
 
 @functools.lru_cache(maxsize=1)

@@ -39,8 +39,7 @@ from harness.gbcs.zcl import (
     ReadAttributesResponse,
     ZclHeader,
 )
-
-DEBT_REGISTERS = ("TDR1", "TDR2", "PDR")
+from harness.vocabulary import DEBT_REGISTER_NAMES as DEBT_REGISTERS
 
 # -- GBZ reads ---------------------------------------------------------------------------------
 

@@ -25,7 +25,8 @@ from harness.errors import CapabilityMissing
 from harness.plugin.fixtures import HARNESS_FIXTURES
 from harness.plugin.options import option
 from harness.plugin.state import STATE_KEY, HarnessState
-from harness.records import NOT_FAILING, TestRecord
+from harness.records import TestRecord
+from harness.vocabulary import NOT_FAILING
 
 MAX_NAME = 120
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")

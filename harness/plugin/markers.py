@@ -11,7 +11,8 @@ from typing import Any
 import pytest
 
 from harness.bench import identity
-from harness.records import DEFAULT_SEVERITY, SEVERITIES
+from harness.vocabulary import DEFAULT_SEVERITY
+from harness.vocabulary import SEVERITY_NAMES as SEVERITIES
 
 MARKERS = (
     "requirement(*ids): requirement ids the test covers, e.g. SECMP0015-FR4",

@@ -2,7 +2,7 @@
 test's teardown ends (JSON Lines and cycle store). Also waivers, measurement verdicts and the
 pytest-html extras.
 
-Outcomes (``harness.records.OUTCOMES``). A test that raised is *failed* when the device did not
+Outcomes (``harness.vocabulary.Outcome``). A test that raised is *failed* when the device did not
 do what the spec says, and a *bench error* when the harness could not ask (:func:`bench_trouble`):
 
 * bench error: the port is missing, busy or vanished, the line stayed corrupted beyond resync
@@ -42,7 +42,8 @@ from harness.errors import (
 from harness.plugin import markers
 from harness.plugin.item import ItemState, fresh_item_state, item_state
 from harness.plugin.state import state_of
-from harness.records import BENCH_ERROR, TestRecord
+from harness.records import TestRecord
+from harness.vocabulary import BENCH_ERROR
 
 # What the harness could not do (never the device's fault), and what the device did wrong.
 _BENCH_TROUBLE = (BenchError, ProfileError, KeystoreError, EncodeError)
@@ -176,6 +177,16 @@ def _update(item: pytest.Item, report: pytest.TestReport, st: ItemState, trouble
         st.outcome = "passed"
 
 
+def _with_date_times(exchanges: list[dict[str, Any]], outcome: str | None) -> list[dict[str, Any]]:
+    """The test's exchanges; for a test that did not pass, each with its date-times in words
+    (``datetimes``, from the tree decoded on arrival), which the report shows beside the tree."""
+    if outcome in ("passed", "skipped"):
+        return list(exchanges)
+    from harness.gbcs.words import date_times
+
+    return [x if "datetimes" in x else {**x, "datetimes": date_times(x.get("decoded"))} for x in exchanges]
+
+
 def build_record(item: pytest.Item, st: ItemState) -> TestRecord:
     hs = state_of(item.config)
     try:
@@ -197,7 +208,7 @@ def build_record(item: pytest.Item, st: ItemState) -> TestRecord:
         skip_reason=st.skip_reason,
         failure=st.failure,
         measurements=[m.__dict__.copy() for m in st.measurements],
-        exchanges=list(st.exchanges),
+        exchanges=_with_date_times(st.exchanges, st.outcome),
         attempt=int(getattr(item, "execution_count", 1) or 1),
     )
 

@@ -165,16 +165,14 @@ class HarnessState:
     @property
     def store(self) -> Any:
         if self._store is None and self.store_path:
-            try:
-                from harness.report.store import CycleStore
-            except ImportError:  # the store module has not landed: records still go to --records
-                return None
+            from harness.report.store import CycleStore
+
             self._store = CycleStore(self.store_path)
         return self._store
 
     def start_cycle(self, meta: dict[str, Any]) -> None:
         store = self.store
-        if store is not None and hasattr(store, "start_cycle"):
+        if store is not None:
             store.start_cycle(self.cycle_id, meta)
 
     def _single_bench(self) -> str | None:

@@ -12,8 +12,6 @@ from harness.profiles.model import (
     BenchProfile,
     ChVariant,
     Connection,
-    ConnectionType,
-    DefectMask,
     DeviceProfile,
     ProfileSet,
     RemoteParties,
@@ -21,6 +19,7 @@ from harness.profiles.model import (
     UsbId,
     Waiver,
 )
+from harness.vocabulary import ConnectionType, DefectMask
 
 __all__ = [
     "BenchProfile", "ChVariant", "Connection", "ConnectionType", "DefectMask", "DeviceProfile",

@@ -8,12 +8,12 @@ import re
 from pathlib import Path
 from typing import Any
 
-from harness.bench.api import Role
 from harness.errors import ProfileError
 from harness.profiles import model as M
 from harness.profiles import schema as S
 from harness.profiles.schema import Section
 from harness.profiles.yamlsrc import YList, YMap, load_yaml
+from harness.vocabulary import DefectMask, Role
 
 Profile = M.DeviceProfile | M.BenchProfile | M.ProfileSet
 
@@ -523,7 +523,8 @@ def _profile_set(node: YMap, path: Path) -> M.ProfileSet:
     mask = None
     m = s.mapping("defect_mask", S.SEVERITIES)
     if m is not None:
-        mask = M.DefectMask(**{sev: m.integer(sev, minimum=0) for sev in S.SEVERITIES})
+        limits = {sev: m.integer(sev, minimum=0) for sev in S.SEVERITIES}
+        mask = DefectMask.from_mapping({k: v for k, v in limits.items() if v is not None}, source=str(path))
     lab = s.mapping("lab", S.SET_LAB_FIELDS)
     set_lab = M.SetLab(store=lab.text("store"), coordinator=lab.text("coordinator")) if lab else M.SetLab()
     return M.ProfileSet(name=name, benches=benches, description=s.text("description", default="") or "",

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from harness.bench.api import Role
+from harness.vocabulary import EMULATED_TYPES, ConnectionType, DefectMask, Role
 
 BUILTIN = "builtin"
 
@@ -29,25 +29,8 @@ def builtin_keystore() -> Path:
     return Path(__file__).resolve().parent.parent / "data" / "keystore"
 
 
-# What the emulator's DeviceConfig accepts (used when harness.emulators is not importable).
-_EMULATOR_DEVICE_FIELDS = frozenset((
-    "role", "eui", "name", "manufacturer", "model", "firmware", "secmp0015", "faults",
-    "gpf_time_reliability", "ch_clock", "never_populated_read", "wake_interval_s", "gsme_clock",
-    "clock_offset_s", "consumption_per_wake", "payment_mode", "debt_update_modes", "debt_recovery",
-    "registers", "local_time_instead_of_utc", "debt_amount_unit",
-))
+#: The roles an emulator host models (a PPMID is never emulated).
 EMULATED_ROLES = ("CHF", "GPF", "GSME", "ESME", "IHD")
-
-
-def emulator_device_fields() -> frozenset[str]:
-    """Field names of ``harness.emulators.config.DeviceConfig``."""
-    try:
-        import dataclasses
-
-        from harness.emulators.config import DeviceConfig
-    except Exception:
-        return _EMULATOR_DEVICE_FIELDS
-    return frozenset(f.name for f in dataclasses.fields(DeviceConfig))
 
 
 class ChVariant(str, enum.Enum):
@@ -60,15 +43,6 @@ class ChVariant(str, enum.Enum):
     DBCH_ITCH = "DBCH-ITCH"
 
 
-class ConnectionType(str, enum.Enum):
-    EMULATED = "emulated"  # emulator host in this process
-    EMULATED_PROCESS = "emulated-process"  # `harness emulate` spawned on a pty
-    SERIAL = "serial"
-    TCP = "tcp"
-    ZIGBEE = "zigbee"
-
-
-EMULATED_TYPES = (ConnectionType.EMULATED, ConnectionType.EMULATED_PROCESS)
 
 
 @dataclass(frozen=True)
@@ -216,15 +190,15 @@ class DeviceProfile:
 
     def host_config_entry(self) -> dict[str, Any]:
         """This device for the emulator's ``HostConfig.from_dict``: identity, behaviours flattened,
-        the emulator mapping merged on top; keys the emulator does not model are left out."""
+        the emulator mapping merged on top (``HostConfig.from_profile`` leaves out the behaviours
+        the emulator does not model)."""
         d: dict[str, Any] = {"role": self.role.value, "eui": self.eui, "name": self.name,
                              "manufacturer": self.manufacturer, "model": self.model,
                              "firmware": self.firmware}
         d.update(self.behaviours)
         d.update(self.emulator)
         d.setdefault("faults", [])
-        known = emulator_device_fields()
-        return {k: v for k, v in d.items() if k in known and (v != "" or k == "role")}
+        return {k: v for k, v in d.items() if v != "" or k == "role"}
 
 
 @dataclass(frozen=True)
@@ -287,34 +261,6 @@ class BenchProfile:
         """The record's ``bench`` object."""
         return {"name": self.name, "path": display_path(self.source),
                 "connection": self.connection.type.value, "description": self.description}
-
-
-SEVERITIES = ("S1", "S2", "S3", "S4")
-
-
-@dataclass(frozen=True)
-class DefectMask:
-    """Maximum open failures per severity; None means no limit."""
-
-    S1: int | None = None
-    S2: int | None = None
-    S3: int | None = None
-    S4: int | None = None
-
-    def limit(self, severity: str) -> int | None:
-        return getattr(self, severity) if severity in SEVERITIES else None
-
-    def exceeded(self, open_failures: dict[str, int]) -> list[str]:
-        """Severities whose open failures are over the limit."""
-        out = []
-        for sev in SEVERITIES:
-            lim = self.limit(sev)
-            if lim is not None and open_failures.get(sev, 0) > lim:
-                out.append(sev)
-        return out
-
-    def to_dict(self) -> dict[str, int | None]:
-        return {s: self.limit(s) for s in SEVERITIES}
 
 
 @dataclass

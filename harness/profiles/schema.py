@@ -10,15 +10,17 @@ from dataclasses import dataclass
 from typing import Any
 
 from harness.errors import ProfileError
+from harness.faults import FAULTS
 from harness.profiles.yamlsrc import Mark, YList, YMap
+from harness.vocabulary import CONNECTION_TYPE_NAMES, ROLE_NAMES, SEVERITY_NAMES
 
 KINDS = ("device", "bench", "profile_set")
-ROLES = ("CHF", "GPF", "ESME", "GSME", "IHD", "PPMID")
+ROLES = ROLE_NAMES
 CH_ROLES = ("CHF", "GPF")
 CH_VARIANTS = ("SBCH", "DBCH", "DBCH-F", "SBCH-ITCH", "DBCH-ITCH")
-CONNECTION_TYPES = ("emulated", "emulated-process", "serial", "tcp", "zigbee")
+CONNECTION_TYPES = CONNECTION_TYPE_NAMES
 RADIOS = ("ezsp", "znp", "deconz")
-SEVERITIES = ("S1", "S2", "S3", "S4")
+SEVERITIES = SEVERITY_NAMES
 
 DEVICE_FIELDS = ("kind", "role", "eui", "name", "manufacturer", "model", "firmware", "smets", "chts",
                  "gbcs", "ch_variant", "capabilities", "keys", "behaviours", "waivers", "emulator")
@@ -109,49 +111,13 @@ BEHAVIOURS: dict[str, Behaviour] = {b.name: b for b in (
     Behaviour("payment_mode", "enum", ("credit", "prepayment")),
 )}
 
-# Fallback when harness/emulators/faults.py is not there yet; the emulator's list wins.
-DEFAULT_FAULTS = (
-    "gpf_own_time_despite_snapshot", "bit2_never_set", "bit2_set_on_gpf_time", "reliability_bit_wrong",
-    "snapshot_not_updated", "snapshot_zero_default", "old_gpf_returns_value", "gcs60a_without_date_time",
-    "gsme_snapshot_intermittent", "invalid_clock_reported_reliable", "reset_clears_all",
-    "reset_clears_wrong_register", "reset_half_applied_on_error", "reset_replay_accepted",
-    "bad_signature_accepted", "response_counter_not_echoed", "wrong_mac", "reset_changes_balance",
-)
-
-
 def fault_names() -> tuple[str, ...]:
-    """The fault variants the emulators implement (authoritative list if importable)."""
-    try:
-        from harness.emulators import faults as mod  # type: ignore[attr-defined]
-    except Exception:  # not written yet, or broken: use the agreed list
-        return DEFAULT_FAULTS
-    for attr in ("FAULT_NAMES", "FAULTS", "ALL_FAULTS", "NAMES"):
-        names = getattr(mod, attr, None)
-        if names is None:
-            continue
-        if isinstance(names, dict):
-            return tuple(str(k) for k in names)
-        try:
-            out = tuple(getattr(n, "value", n) for n in names)
-        except TypeError:
-            continue
-        if out and all(isinstance(n, str) for n in out):
-            return out
-    enum_cls = getattr(mod, "Fault", None)
-    if enum_cls is not None:
-        try:
-            return tuple(str(getattr(m, "value", m)) for m in enum_cls)
-        except TypeError:
-            pass
-    return DEFAULT_FAULTS
+    """The named fault variants (the catalogue in :mod:`harness.faults`)."""
+    return tuple(FAULTS)
 
 
 def fault_role_problem(name: str, role: str) -> str | None:
     """Why fault ``name`` cannot be set on a device of ``role`` (None: it can, or unknown)."""
-    try:
-        from harness.emulators.faults import FAULTS
-    except Exception:
-        return None
     fault = FAULTS.get(name)
     check_role = "GPF" if role == "CHF" else role
     if fault is None or fault.applies_to(check_role):

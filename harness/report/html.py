@@ -19,12 +19,11 @@ import jinja2
 from markupsafe import Markup
 
 from harness import __version__
-from harness.errors import HarnessError
-from harness.gbcs.datetime import DateTime
-from harness.records import BENCH_ERROR
 from harness.report.chart import pass_rate_svg
-from harness.report.mask import SEVERITIES, headline, judge, severity_of
-from harness.report.store import FAILING, NOT_FAILING, CycleStore, bench_name, final_outcomes, record_key
+from harness.report.mask import headline, judge, severity_of
+from harness.report.store import CycleStore, bench_name, final_outcomes, record_key
+from harness.vocabulary import BENCH_ERROR, FAILING, NOT_FAILING
+from harness.vocabulary import SEVERITY_NAMES as SEVERITIES
 
 TEMPLATES = Path(__file__).with_name("templates")
 NO_REQUIREMENT = "(no requirement)"
@@ -96,40 +95,13 @@ def tree_text(value: Any) -> str:
     return "\n".join(lines) if lines else flat
 
 
-def _datetimes(tree: Any, path: str = "") -> list[tuple[str, str]]:
-    """Date-time fields anywhere in a decoded tree, with their status in words when present."""
-    found: list[tuple[str, str]] = []
-    if isinstance(tree, Mapping):
-        for key, value in tree.items():
-            here = f"{path}.{key}" if path else str(key)
-            lowered = str(key).lower().replace("-", "_")
-            if ("date_time" in lowered or "datetime" in lowered) and not isinstance(value, (list, tuple)):
-                if value not in (None, "", {}):
-                    found.append((here, _datetime_words(value)))
-            else:
-                found.extend(_datetimes(value, here))
-    elif isinstance(tree, (list, tuple)):
-        for i, value in enumerate(tree):
-            found.extend(_datetimes(value, f"{path}[{i}]"))
-    return found
-
-
-def _datetime_words(value: Any) -> str:
-    """A date-time as words: 12-octet hex (or a mapping carrying it) decoded with its clock status."""
-    hex_text = value.get("hex") if isinstance(value, Mapping) else value
-    if isinstance(hex_text, str) and len(hex_text) == 24:
-        try:
-            return f"{DateTime.from_bytes(bytes.fromhex(hex_text))} [{hex_text.upper()}]"
-        except (ValueError, HarnessError):
-            pass
-    if not isinstance(value, Mapping):
-        return _text(value)
-    main = value.get("iso") or value.get("value") or value.get("text") or value.get("date_time")
-    status = value.get("status_words") or value.get("status_text") or value.get("clock_status") or value.get("status")
-    parts = [_text(main) if main is not None else _text(dict(value))]
-    if status is not None and main is not None:
-        parts.append(f"status: {_text(status)}")
-    return " ".join(parts)
+def _datetimes(exchange: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """The exchange's date-times in words, as the plugin recorded them (``datetimes``)."""
+    found = exchange.get("datetimes")
+    if not isinstance(found, (list, tuple)):
+        return []
+    return [(_text(item[0]), _text(item[1])) for item in found
+            if isinstance(item, (list, tuple)) and len(item) == 2]
 
 
 def capture_href(value: Any) -> str:
@@ -177,7 +149,7 @@ def _exchange(x: Mapping[str, Any], full: bool) -> dict[str, Any]:
     out: dict[str, Any] = {k: _text(x.get(k)) for k in ("direction", "use_case", "time", "summary")}
     if not full:
         return out
-    out.update(hex=_text(x.get("hex")), tree=tree_text(x.get("decoded")), datetimes=_datetimes(x.get("decoded")))
+    out.update(hex=_text(x.get("hex")), tree=tree_text(x.get("decoded")), datetimes=_datetimes(x))
     return out
 
 

@@ -12,14 +12,13 @@ Limits come from, later winning: all zero, the profile set's ``defect_mask``, ``
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
-from harness.errors import ProfileError
-from harness.records import BENCH_ERROR
-from harness.report.store import DEFAULT_SEVERITY, FAILING, final_outcomes, record_key
+from harness.report.store import final_outcomes, record_key
+from harness.vocabulary import BENCH_ERROR, DEFAULT_SEVERITY, FAILING, DefectMask
+from harness.vocabulary import SEVERITY_NAMES as SEVERITIES
 
-SEVERITIES = ("S1", "S2", "S3", "S4")
+__all__ = ["DefectMask", "evaluate", "headline", "judge", "severity_of"]
 
 
 def severity_of(record: Mapping[str, Any]) -> str:
@@ -28,67 +27,29 @@ def severity_of(record: Mapping[str, Any]) -> str:
     return value if value in SEVERITIES else "S1"
 
 
-@dataclass(frozen=True)
-class DefectMask:
-    """Per-severity limits of open failures."""
-
-    limits: dict[str, int] = field(default_factory=lambda: {s: 0 for s in SEVERITIES})
-
-    @classmethod
-    def from_mapping(cls, mapping: Mapping[str, Any] | None, *, source: str = "defect_mask",
-                     base: DefectMask | None = None) -> DefectMask:
-        """Limits from a mapping like ``{S1: 0, S3: 2}`` over ``base`` (default all zero)."""
-        limits = dict((base or cls()).limits)
-        for key, value in (mapping or {}).items():
-            name = str(key).strip().upper()
-            if name not in SEVERITIES:
-                raise ProfileError(f"unknown severity {key!r} (expected one of {', '.join(SEVERITIES)})",
-                                   file=source, field=str(key))
-            try:
-                number = int(value)
-            except (TypeError, ValueError):
-                raise ProfileError(f"limit {value!r} is not a whole number", file=source, field=name) from None
-            if number < 0:
-                raise ProfileError(f"limit {number} is negative", file=source, field=name)
-            limits[name] = number
-        return cls(limits)
-
-    @classmethod
-    def parse(cls, text: str, *, base: DefectMask | None = None) -> DefectMask:
-        """Limits from ``"S1=0,S2=0,S3=2"`` (the ``--mask`` option) over ``base``."""
-        mapping: dict[str, str] = {}
-        for part in filter(None, (p.strip() for p in text.split(","))):
-            name, sep, value = part.partition("=")
-            if not sep:
-                raise ProfileError(f"expected SEVERITY=LIMIT, got {part!r}", file="--mask", field=part)
-            mapping[name.strip()] = value.strip()
-        return cls.from_mapping(mapping, source="--mask", base=base)
-
-    def evaluate(self, records: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
-        """The verdict: ``{"met", "counts", "limits", "exceeded", "open_failures", "outcomes"}``."""
-        counts = {s: 0 for s in SEVERITIES}
-        outcomes: dict[str, int] = {}
-        open_failures: list[dict[str, str]] = []
-        for record in final_outcomes(records).values():
-            outcome = str(record.get("outcome", ""))
-            outcomes[outcome] = outcomes.get(outcome, 0) + 1
-            if outcome in FAILING:
-                severity = severity_of(record)
-                counts[severity] += 1
-                bench, nodeid = record_key(record)
-                open_failures.append({"bench": bench, "nodeid": nodeid, "severity": severity, "outcome": outcome})
-        exceeded = [s for s in SEVERITIES if counts[s] > self.limits.get(s, 0)]
-        return {
-            "met": not exceeded,
-            "counts": counts,
-            "limits": dict(self.limits),
-            "exceeded": exceeded,
-            "open_failures": open_failures,
-            "outcomes": outcomes,
-        }
-
-    def describe(self) -> str:
-        return ",".join(f"{s}={self.limits.get(s, 0)}" for s in SEVERITIES)
+def evaluate(mask: DefectMask, records: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
+    """The verdict of ``records`` against ``mask``: ``{"met", "counts", "limits", "exceeded",
+    "open_failures", "outcomes"}``."""
+    counts = {s: 0 for s in SEVERITIES}
+    outcomes: dict[str, int] = {}
+    open_failures: list[dict[str, str]] = []
+    for record in final_outcomes(records).values():
+        outcome = str(record.get("outcome", ""))
+        outcomes[outcome] = outcomes.get(outcome, 0) + 1
+        if outcome in FAILING:
+            severity = severity_of(record)
+            counts[severity] += 1
+            bench, nodeid = record_key(record)
+            open_failures.append({"bench": bench, "nodeid": nodeid, "severity": severity, "outcome": outcome})
+    exceeded = [s for s in SEVERITIES if counts[s] > mask.limit(s)]
+    return {
+        "met": not exceeded,
+        "counts": counts,
+        "limits": mask.to_dict(),
+        "exceeded": exceeded,
+        "open_failures": open_failures,
+        "outcomes": outcomes,
+    }
 
 
 # Exit statuses of `harness run` (and of every command that judges a cycle).
@@ -108,7 +69,7 @@ def judge(cycle: Mapping[str, Any], records: Iterable[Mapping[str, Any]]) -> dic
     records = list(records)
     meta = cycle.get("meta") or {}
     limits = meta.get("mask") if isinstance(meta.get("mask"), Mapping) else {}
-    verdict = DefectMask.from_mapping(limits, source="cycle meta").evaluate(records)
+    verdict = evaluate(DefectMask.from_mapping(limits, source="cycle meta"), records)
     lifecycle = cycle.get("lifecycle") or {"state": cycle.get("state") or "incomplete", "missing": [], "reason": ""}
     bench_errors = []
     inconclusive: set[str] = set()

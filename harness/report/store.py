@@ -41,8 +41,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from harness.records import BENCH_ERROR, DEFAULT_SEVERITY, FAILING, NOT_FAILING, OUTCOMES
 from harness.report import db as _db
+from harness.vocabulary import BENCH_ERROR, DEFAULT_SEVERITY, FAILING, NOT_FAILING
+from harness.vocabulary import OUTCOME_NAMES as OUTCOMES
 
 __all__ = ["BENCH_ERROR", "DEFAULT_SEVERITY", "FAILING", "NOT_FAILING", "OUTCOMES", "CycleStore"]
 

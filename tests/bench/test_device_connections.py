@@ -12,10 +12,10 @@ from typing import Any
 import pytest
 
 from harness.bench.bench import Bench
-from harness.bench.spawn import EmulatorProcess, spawn_emulator
 from harness.gbcs.frame import parse_message
 from harness.profiles import default_bench_path
 from harness.transport import Frame, HanFrame, transport_for
+from harness.transport.spawn import EmulatorProcess, spawn_emulator
 
 DEVICES = Path(default_bench_path()).parent.parent / "devices"
 GPF_EUI = bytes.fromhex("00DB12345678E0A3")

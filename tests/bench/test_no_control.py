@@ -13,11 +13,11 @@ from pathlib import Path
 import pytest
 
 from harness.bench.bench import Bench
-from harness.bench.spawn import EmulatorProcess, spawn_emulator
 from harness.errors import CapabilityMissing, DeviceError
 from harness.gbcs.datetime import ClockSource
 from harness.profiles import default_bench_path
 from harness.transport import Frame, transport_for
+from harness.transport.spawn import EmulatorProcess, spawn_emulator
 
 DEVICES = Path(default_bench_path()).parent.parent / "devices"
 WAKE_S = 1.0

@@ -86,7 +86,7 @@ def test_a_mismatch_is_rejected_by_the_emulator(tmp_path: Path, overridden_side:
     (tmp_path / "plain").mkdir()
     plain = load_profile(PROFILE, tmp_path / "plain", with_codes=False)
     emulator_profile, client_profile = (with_codes, plain) if overridden_side == "emulator" else (plain, with_codes)
-    host = EmulatorHost(HostConfig.from_dict(emulator_profile.host_config_dict()))
+    host = EmulatorHost(HostConfig.from_profile(emulator_profile))
     bench = Bench(client_profile, InProcessTransport(host, name="inproc:mismatch"), host=host, emulated=True)
     try:
         bench.control("set_state", device="GSME", values={"TDR1": 111})

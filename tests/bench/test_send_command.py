@@ -6,10 +6,10 @@ import json
 
 import pytest
 
-from harness.bench.spawn import spawn_emulator
 from harness.cli import main
 from harness.commands.send import parse_params
 from harness.errors import EncodeError
+from harness.transport.spawn import spawn_emulator
 from tests.bench.conftest import BENCHES
 
 

@@ -36,7 +36,7 @@ devices:
   - profile: {DEVICES}/ihd.yaml
 """)
     profile = load_bench(p)
-    host = EmulatorHost(HostConfig.from_dict(profile.host_config_dict()))
+    host = EmulatorHost(HostConfig.from_profile(profile))
     return Bench(profile, InProcessTransport(host, name="lab"), path=str(p), emulated=False)
 
 

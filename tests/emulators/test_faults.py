@@ -5,7 +5,7 @@ import pytest
 
 from harness.emulators.access import ALERT_REPLAY
 from harness.emulators.clock import INVALID_UTC_TIME, to_utctime
-from harness.emulators.faults import FAULTS, check_faults
+from harness.faults import FAULTS, check_faults
 from harness.gbcs.security import verify_mac
 
 from .test_gpf_time import T0, han_read

@@ -12,7 +12,7 @@ import pytest
 
 from harness.cli import main
 from harness.emulators import HostConfig
-from harness.emulators.faults import FAULTS
+from harness.faults import FAULTS
 from harness.transport.framing import Frame, FrameDecoder, FrameKind, decode_control, encode_frame
 
 

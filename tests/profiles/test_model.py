@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from harness.bench.api import Role
 from harness.emulators.config import HostConfig
 from harness.profiles import DefectMask, Waiver, default_bench_path, load_bench, profiles_dir
 from harness.profiles.model import builtin_keystore
+from harness.vocabulary import Role
 
 Write = Callable[[str, str], Path]
 REPO_PROFILES = Path(__file__).resolve().parents[2] / "device_profiles"
@@ -18,7 +18,7 @@ REPO_PROFILES = Path(__file__).resolve().parents[2] / "device_profiles"
 
 def test_host_config_dict_round_trips_through_the_emulator_config() -> None:
     bench = load_bench(REPO_PROFILES / "faulty" / "reset_clears_all.yaml")
-    cfg = HostConfig.from_dict(bench.host_config_dict())
+    cfg = HostConfig.from_profile(bench)
     assert [d.role for d in cfg.devices] == [d.role.value for d in bench.devices]
     for dev in bench.devices:
         emu = cfg.device(dev.role.value)
@@ -42,7 +42,7 @@ def test_host_config_carries_declared_behaviours() -> None:
         ("pit-dbch-chold-gsmeold", "GSME", "secmp0015", False),
         ("pit-dbch-chold-gsmeold", "GPF", "secmp0015", False),
     ):
-        cfg = HostConfig.from_dict(load_bench(REPO_PROFILES / "benches" / f"{name}.yaml").host_config_dict())
+        cfg = HostConfig.from_profile(load_bench(REPO_PROFILES / "benches" / f"{name}.yaml"))
         assert getattr(cfg.device(role), field) == value, (name, field)
 
 
@@ -51,8 +51,11 @@ def test_behaviours_the_emulator_does_not_model_are_left_out() -> None:
     esme = bench.device("ESME")
     assert esme is not None and esme.behaviour("max_non_disablement_scripts_per_day") == 3
     entry = next(d for d in bench.host_config_dict()["devices"] if d["role"] == "ESME")
-    assert "max_non_disablement_scripts_per_day" not in entry and "logs_commands" not in entry
-    HostConfig.from_dict(bench.host_config_dict())
+    assert entry["max_non_disablement_scripts_per_day"] == 3  # the profile carries it ...
+    cfg = HostConfig.from_profile(bench)  # ... the emulated bench leaves it out
+    assert cfg.device("ESME") is not None and cfg.device("ESME").debt_update_modes  # type: ignore[union-attr]
+    with pytest.raises(ValueError, match="unknown device field"):
+        HostConfig.from_dict(bench.host_config_dict())  # a hand-written emulator config stays strict
 
 
 def test_bench_entry_overrides_merge_over_the_shared_file(write: Write, device_yaml: str) -> None:
@@ -114,10 +117,10 @@ def test_waiver_matching() -> None:
 
 
 def test_defect_mask() -> None:
-    mask = DefectMask(S1=0, S2=0, S3=2)
+    mask = DefectMask.from_mapping({"S3": 2, "S4": 50})
     assert mask.exceeded({"S1": 0, "S3": 2, "S4": 50}) == []
     assert mask.exceeded({"S2": 1, "S3": 3}) == ["S2", "S3"]
-    assert mask.limit("S4") is None and mask.limit("S9") is None
+    assert mask.limit("S1") == 0 and mask.limit("S9") == 0  # undeclared: no open failure allowed
 
 
 def test_profiles_dir_and_override(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:

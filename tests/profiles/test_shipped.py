@@ -7,8 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from harness.bench.api import Role
-from harness.emulators.faults import FAULTS
+from harness.faults import FAULTS
 from harness.profiles import (
     BenchProfile,
     ConnectionType,
@@ -19,6 +18,7 @@ from harness.profiles import (
     load_bench,
     load_profile_set,
 )
+from harness.vocabulary import Role
 
 REPO = Path(__file__).resolve().parents[2] / "device_profiles"
 ALL = sorted(REPO.rglob("*.yaml"))

@@ -55,6 +55,7 @@ def xss_record(nodeid: str = "tests/compliance/test_x.py::test_payload") -> dict
         exchanges=[{"use_case": "GCS60a" + XSS_SCRIPT, "direction": "rx", "time": XSS_IMG, "hex": "DD00" + XSS_IMG,
                     "decoded": {"label" + XSS_IMG: XSS_SCRIPT,
                                 "date_time": {"iso": XSS_ELEMENT, "status": XSS_IMG}},
+                    "datetimes": [["date_time" + XSS_IMG, XSS_ELEMENT]],
                     "summary": "ReadingSnapshotTime " + XSS_SCRIPT + " status " + XSS_IMG}],
         waiver=None,
     )

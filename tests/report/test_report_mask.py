@@ -6,14 +6,14 @@ import pytest
 from report_factory import record
 
 from harness.errors import ProfileError
-from harness.report.mask import DefectMask, severity_of
+from harness.report.mask import DefectMask, evaluate, severity_of
 
 
 def test_default_mask_is_all_zero_and_any_failure_breaks_it() -> None:
     mask = DefectMask()
     assert mask.limits == {"S1": 0, "S2": 0, "S3": 0, "S4": 0}
-    assert mask.evaluate([record("t::ok", "passed")])["met"] is True
-    verdict = mask.evaluate([record("t::ok", "passed"), record("t::bad", "failed", severity="S4")])
+    assert evaluate(mask, [record("t::ok", "passed")])["met"] is True
+    verdict = evaluate(mask, [record("t::ok", "passed"), record("t::bad", "failed", severity="S4")])
     assert verdict["met"] is False and verdict["exceeded"] == ["S4"]
     assert verdict["counts"] == {"S1": 0, "S2": 0, "S3": 0, "S4": 1}
 
@@ -21,7 +21,7 @@ def test_default_mask_is_all_zero_and_any_failure_breaks_it() -> None:
 def test_waived_and_skipped_do_not_count_errors_do() -> None:
     records = [record("t::w", "waived", severity="S1"), record("t::s", "skipped", severity="S1"),
                record("t::e", "error", severity="S2"), record("t::f", "failed")]
-    verdict = DefectMask.parse("S2=1,S3=1").evaluate(records)
+    verdict = evaluate(DefectMask.parse("S2=1,S3=1"), records)
     assert verdict["met"] is True
     assert verdict["counts"] == {"S1": 0, "S2": 1, "S3": 1, "S4": 0}
     assert {f["nodeid"] for f in verdict["open_failures"]} == {"t::e", "t::f"}
@@ -30,16 +30,16 @@ def test_waived_and_skipped_do_not_count_errors_do() -> None:
 
 def test_limits_are_per_severity() -> None:
     records = [record(f"t::f{i}", "failed", severity="S3") for i in range(3)]
-    assert DefectMask.parse("S3=2").evaluate(records)["exceeded"] == ["S3"]
-    assert DefectMask.parse("S3=3").evaluate(records)["met"] is True
-    assert DefectMask.parse("S4=10").evaluate(records)["met"] is False
+    assert evaluate(DefectMask.parse("S3=2"), records)["exceeded"] == ["S3"]
+    assert evaluate(DefectMask.parse("S3=3"), records)["met"] is True
+    assert evaluate(DefectMask.parse("S4=10"), records)["met"] is False
 
 
 def test_final_outcome_per_bench_and_test_counts_once() -> None:
     rerun = [record("t::x", "failed"), record("t::x", "passed")]
-    assert DefectMask().evaluate(rerun)["met"] is True
+    assert evaluate(DefectMask(), rerun)["met"] is True
     two_benches = [record("t::x", "failed", bench="a"), record("t::x", "failed", bench="b")]
-    assert DefectMask.parse("S3=1").evaluate(two_benches)["counts"]["S3"] == 2
+    assert evaluate(DefectMask.parse("S3=1"), two_benches)["counts"]["S3"] == 2
 
 
 def test_precedence_profile_set_then_option() -> None:

@@ -34,7 +34,7 @@ def on_default_bench(config: pytest.Config) -> bool:
 def faults_breaking(prefixes: Iterable[str]) -> list[str]:
     """Emulator fault variants whose declared ``breaks`` include a requirement id with one of
     ``prefixes``."""
-    from harness.emulators.faults import FAULTS
+    from harness.faults import FAULTS
 
     wanted = tuple(prefixes)
     return sorted(name for name, f in FAULTS.items() if any(b.startswith(wanted) for b in f.breaks))
@@ -156,7 +156,7 @@ def run_selftest(config: pytest.Config, suite: str | list[str], compliant: Mappi
     if not on_default_bench(config):
         pytest.skip("suite self-test runs only in the harness's own test run (emulated default bench)")
     names = sorted(faults)
-    assert names, f"no fault variants for {suite} declared in harness.emulators.faults"
+    assert names, f"no fault variants for {suite} declared in harness.faults"
     faulty = {f"fault-{name}": PROFILES / "faulty" / f"{name}.yaml" for name in names}
     missing = [str(p) for p in faulty.values() if not p.exists()]
     assert not missing, f"faulty bench profiles missing: {missing}"

@@ -24,7 +24,7 @@ import pytest
 import yaml
 from selftest_util import PROFILES, SuiteRun, failure_message, faults_breaking, on_default_bench, run_suite
 
-from harness.bench.spawn import EmulatorProcess, spawn_emulator
+from harness.transport.spawn import EmulatorProcess, spawn_emulator
 
 SUITES = {"secmp0015": "tests/compliance/secmp0015", "secmp0002": "tests/compliance/secmp0002"}
 PREFIX = {"secmp0015": "SECMP0015-", "secmp0002": "SECMP0002-"}
@@ -201,7 +201,7 @@ def test_every_fault_is_caught_by_a_failed_assertion_without_control(runs: Runs)
 
 
 def test_faults_left_to_the_control_channel_are_catalogued() -> None:
-    from harness.emulators.faults import FAULTS
+    from harness.faults import FAULTS
 
     assert set(NEEDS_CONTROL) <= set(FAULTS), set(NEEDS_CONTROL) - set(FAULTS)
 

@@ -89,7 +89,7 @@ def test_bench_control_is_not_available_over_zigbee(gcs13a_pair: tuple[bytes, by
 
 def test_usb_dongle_found_by_vid_pid_and_serial(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                                 gcs13a_pair: tuple[bytes, bytes]) -> None:
-    import harness.commands.devices as devices
+    import harness.transport.ports as devices
 
     asked: list[tuple[str, str | None]] = []
 
