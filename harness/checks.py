@@ -127,7 +127,8 @@ def response_date_time(response: Any, requirement: str, use_case: str = "") -> _
     if when is None:
         raise AssertionError(f"{_where(requirement, use_case)}: grouping-header date-time "
                              f"{dt.to_bytes().hex().upper()} is not a usable date ({describe_status(dt.clock_status)})")
-    return when
+    result: _dt.datetime = when
+    return result
 
 
 def assert_time_status(response: Any, expected_source: ClockSource | str,
@@ -284,7 +285,8 @@ def snapshot_age(response: Any, now: _dt.datetime) -> _dt.timedelta | None:
         return None
     if now.tzinfo is None:
         now = now.replace(tzinfo=_dt.timezone.utc)
-    return now - when
+    age: _dt.timedelta = now - when
+    return age
 
 
 class SuspectedHanLoss(UserWarning):

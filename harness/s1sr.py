@@ -51,7 +51,7 @@ def local_time(handle: Any) -> bool:
 
 
 def whole_pence(handle: Any) -> bool:
-    return declared(handle, "debt_amount_unit", "millipence") == "whole_pence"
+    return bool(declared(handle, "debt_amount_unit", "millipence") == "whole_pence")
 
 
 def rng(measure: Any) -> random.Random:

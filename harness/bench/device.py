@@ -158,7 +158,7 @@ class BenchDevice:
                 return None
             if frame.kind == FrameKind.GBCS:
                 b.record("raw", "rx", frame.data, f"raw rx from {self.role.value} ({len(frame.data)} bytes)")
-                return frame.data
+                return bytes(frame.data)
             if frame.kind == FrameKind.ERROR:
                 return None
             t.unsolicited.append(frame)

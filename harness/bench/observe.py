@@ -60,7 +60,8 @@ def _gcs_marker(gpf: Any) -> Callable[[], _dt.datetime | None]:
         dt = response.date_time if response is not None else None
         if dt is None or dt.clock_status is None or dt.clock_status.source is not ClockSource.GSME:
             return None
-        return dt.to_datetime()
+        when: _dt.datetime | None = dt.to_datetime()
+        return when
 
     return read
 

@@ -83,7 +83,7 @@ def parse_han_interpan(packet: bytes) -> bytes:
     aps, cluster, _profile = _APS.unpack_from(packet, _MAC.size + 2)
     if fcf != _MAC_FCF or nwk != _NWK_INTERPAN or aps != _APS_INTERPAN:
         raise ValueError("not an inter-PAN frame written by the harness")
-    return src[::-1] + dst[::-1] + cluster.to_bytes(2, "big") + packet[head:]
+    return bytes(src[::-1] + dst[::-1] + int(cluster).to_bytes(2, "big") + packet[head:])
 
 
 def wrap(kind: str, direction: str, data: bytes, seq: int) -> tuple[int, bytes]:

@@ -41,8 +41,9 @@ def add_env_option(parser: Any, *flags: str, env: str, default: Any = None, help
     value = os.environ.get(env) or default
     text = f"{help} (env {env})" if help else f"env {env}"
     action = parser.add_argument(*flags, default=value, help=text, **kwargs)
-    action.env = env  # type: ignore[attr-defined]
-    return action
+    action.env = env  # the variable the option falls back to (shown in --help texts)
+    made: argparse.Action = action
+    return made
 
 
 def environment_epilog() -> str:

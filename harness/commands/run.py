@@ -684,7 +684,7 @@ def _run_cycle(args: argparse.Namespace, store: CycleStore, out_: SafeOut, cycle
     if verdict["status"] == "inconclusive":
         out_.print(f"  re-run what did not run: {resume}")
     out_.print(f"{headline(verdict)}; report {out / 'report.html'}")
-    return verdict["exit"]
+    return int(verdict["exit"])
 
 
 def _part_done(store: CycleStore, out_: SafeOut, cycle_id: str, runs: list[BenchRun], out: Path, wall: float) -> int:

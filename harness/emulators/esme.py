@@ -8,7 +8,7 @@ from typing import Any
 
 from harness.emulators.clock import VirtualClock
 from harness.emulators.config import ESME_REGISTERS, DeviceConfig
-from harness.emulators.debt import DEBT_REGISTERS, DebtRefused
+from harness.emulators.debt import DebtRefused
 from harness.emulators.meter import DebtMeter
 from harness.errors import DecodeError
 from harness.gbcs.cipher import ContentCipher
@@ -22,6 +22,7 @@ from harness.gbcs.usecases import (
     build_response_content,
     parse_command,
 )
+from harness.vocabulary import DEBT_REGISTER_NAMES as DEBT_REGISTERS
 
 ALIASES = {"meter_balance": "meter_balance", "emergency_credit": "emergency_credit_balance",
            "emergency_credit_balance": "emergency_credit_balance", "accumulated_debt": "accumulated_debt"}

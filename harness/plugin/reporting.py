@@ -234,7 +234,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
                 st.failure = {"message": _crash_message(report), "text": report.longreprtext}
                 st.outcome = "waived"
                 report.outcome = "skipped"
-                report.wasxfail = f"waived: {waiver['reason']}"  # type: ignore[attr-defined]
+                report.wasxfail = f"waived: {waiver['reason']}"  # pytest's xfail reason
     _update(item, report, st, trouble)
     if report.when == "teardown":
         _attach_html(item, report, st)

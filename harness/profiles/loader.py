@@ -13,7 +13,7 @@ from harness.profiles import model as M
 from harness.profiles import schema as S
 from harness.profiles.schema import Section
 from harness.profiles.yamlsrc import YList, YMap, load_yaml
-from harness.vocabulary import DefectMask, Role
+from harness.vocabulary import ConnectionType, DefectMask, Role
 
 Profile = M.DeviceProfile | M.BenchProfile | M.ProfileSet
 
@@ -336,7 +336,7 @@ def _connection(c: Section | None) -> M.Connection:
     if c.has("command"):
         command = tuple(c.text_list("command")) or None
     conn = M.Connection(
-        type=M.ConnectionType(kind), url=c.text("url"), path=c.text("path"), usb=usb,
+        type=ConnectionType(kind), url=c.text("url"), path=c.text("path"), usb=usb,
         baudrate=c.integer("baudrate", minimum=1), host=c.text("host"),
         port=c.integer("port", minimum=1, maximum=65535), radio=c.choice("radio", S.RADIOS),
         command=command,

@@ -117,7 +117,7 @@ class Row(tuple[Any, ...]):
         row._keys = keys
         return row
 
-    def __getitem__(self, key: Any) -> Any:  # type: ignore[override]
+    def __getitem__(self, key: Any) -> Any:
         if isinstance(key, str):
             return tuple.__getitem__(self, self._keys.index(key))
         return tuple.__getitem__(self, key)

@@ -287,9 +287,9 @@ class ZigbeeTransport(Transport):
         if rsp.status != 0:
             raise TransportError(f"remote {self.remote_eui.hex().upper()} refused the GB-HRGP tunnel: "
                                  f"{rsp.status_name}", port=self.name, log_path=self.log.path)
-        self.tunnel_id = rsp.tunnel_id
+        self.tunnel_id = int(rsp.tunnel_id)
         self.log.note(self.name, f"GB-HRGP tunnel {rsp.tunnel_id} open (max {rsp.max_incoming} bytes)")
-        return rsp.tunnel_id
+        return self.tunnel_id
 
     async def _send_zcl(self, dst_eui: bytes, cluster: int, zcl: bytes) -> None:
         import zigpy.types as t
