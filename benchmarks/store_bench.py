@@ -1,7 +1,7 @@
 """Cycle-store write throughput (records/s) with 1, 4 and 16 concurrent writers, SQLite and
 PostgreSQL.
 
-    python3 bench/store_bench.py [--records 200] [--writers 1,4,16] [--rounds 3] [--json]
+    python3 benchmarks/store_bench.py [--records 200] [--writers 1,4,16] [--rounds 3] [--json]
 
 Each writer is a process playing one bench: it opens the store, starts its bench run, then
 adds ``--records`` result records to the one shared cycle, one transaction each (as the plugin

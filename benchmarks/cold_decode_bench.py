@@ -19,7 +19,7 @@ run is a new interpreter that loads the keystore, the catalogue and the codecs i
 The machine may be shared with other work: the load average is printed first and last; CPU
 seconds are what the process itself cost, wall seconds include waiting for a core.
 
-    python3 bench/cold_decode_bench.py [--rounds N]
+    python3 benchmarks/cold_decode_bench.py [--rounds N]
 """
 
 from __future__ import annotations

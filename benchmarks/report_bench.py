@@ -1,8 +1,8 @@
 """Size and open time of a full PIT cycle's report (targets: report.html <= 5 MB, load event
 <= 2 s in headless Chromium, cycle folder <= 30 MB).
 
-    python3 bench/report_bench.py                      # runs one PIT cycle into a temp folder
-    python3 bench/report_bench.py --store S --reports R --cycle ID   # reuses a stored cycle
+    python3 benchmarks/report_bench.py                      # runs one PIT cycle into a temp folder
+    python3 benchmarks/report_bench.py --store S --reports R --cycle ID   # reuses a stored cycle
 
 What it reuses: with ``--store/--cycle`` an existing cycle (its records; the report is rendered
 again from the store); otherwise it runs ``harness run`` on the PIT matrix once and measures

@@ -1,6 +1,6 @@
 """Micro-benchmarks of the pure transport parts: frame encode/decode and exchange-log rates.
 
-Run: ``python3 bench/transport_bench.py``. Prints rates; asserts nothing (speed claims live here,
+Run: ``python3 benchmarks/transport_bench.py``. Prints rates; asserts nothing (speed claims live here,
 not in tests). The full round-trip bench (pty/TCP with emulators) is assembled separately.
 """
 

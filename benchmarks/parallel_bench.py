@@ -1,6 +1,6 @@
 """Speed-up of two xdist workers on two benches over one worker, both measured in this run.
 
-    python3 bench/parallel_bench.py [--repeat 20] [--rounds 3] [--suites tests/compliance]
+    python3 benchmarks/parallel_bench.py [--repeat 20] [--rounds 3] [--suites tests/compliance]
 
 Both runs execute the same tests over the ``parallel-pair`` profile set: the compliance suites,
 every test repeated ``--repeat`` times (a tiny local plugin parametrizes each test with a repeat

@@ -24,7 +24,7 @@ A ratio >= 1.00 meets a target (ratio = target / measured CPU median). Targets a
 never asserted. The machine may be shared: the load average is printed; CPU time is what this
 process spent, wall time includes waiting for a core.
 
-    python3 bench/decode_bench.py [--rounds N] [--repeat R]
+    python3 benchmarks/decode_bench.py [--rounds N] [--repeat R]
 """
 
 from __future__ import annotations

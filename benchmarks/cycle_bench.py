@@ -1,6 +1,6 @@
 """Times one whole ``harness run`` cycle on the emulated PIT matrix (target <= 30 s wall).
 
-    python3 bench/cycle_bench.py [--profile-set device_profiles/sets/pit-matrix.yaml] [--parallel N]
+    python3 benchmarks/cycle_bench.py [--profile-set device_profiles/sets/pit-matrix.yaml] [--parallel N]
 
 Runs into a throw-away store and reports folder; prints wall time, tests per second and the
 ratio to the 30 s target. Reports only: it asserts nothing about speed.

@@ -2,7 +2,7 @@
 exchange (client CPU time: build, sign, MAC, verify, decrypt, decode, record) as a fraction of
 the wire time the same bytes need at 115,200 baud (bytes x 10 / baud). Target <= 0.10.
 
-    python3 bench/roundtrip_bench.py [--n 200] [--baud 115200]
+    python3 benchmarks/roundtrip_bench.py [--n 200] [--baud 115200]
 
 Reports; asserts nothing.
 """
