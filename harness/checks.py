@@ -16,18 +16,17 @@ from dataclasses import dataclass
 from typing import Any
 
 from harness.errors import DecodeError
+from harness.gbcs.catalogue import CATALOGUE
 from harness.gbcs.datetime import ClockSource, ClockStatus, DateTime, Reliability
 from harness.gbcs.frame import Cra, parse_message
 
 #: The GPF use cases whose grouping-header date-time SECMP0015 changes (FR4, DCC IA 3.1.2).
 SECMP0015_USE_CASES: tuple[str, ...] = ("GCS13a", "GCS13b", "GCS13c", "GCS14", "GCS60a")
 
-#: Message codes of the GSME read use cases (GBCS mapping table; GCS60a from RTDS bytes).
-#: Used to check that SECMP0015 did not change the message structure (CR5 / compatibility).
+#: Message codes of the GSME read use cases, from the catalogue (GBCS mapping table; GCS60a
+#: from RTDS bytes). Used to check that SECMP0015 did not change the message structure (CR5).
 GSME_READ_MESSAGE_CODES: dict[str, int] = {
-    "GCS13a": 0x0074, "GCS13b": 0x00B8, "GCS13c": 0x00B6, "GCS14": 0x0075,
-    "GCS60": 0x008D, "GCS60a": 0x012A,
-}
+    uc: CATALOGUE.by_id(uc).message_code for uc in ("GCS13a", "GCS13b", "GCS13c", "GCS14", "GCS60", "GCS60a")}
 
 #: Use cases whose response must carry a grouping-header date-time (mapping table "Y").
 DATE_TIME_REQUIRED: frozenset[str] = frozenset(SECMP0015_USE_CASES)
