@@ -14,12 +14,13 @@ from harness.bench.counter import OriginatorCounter
 from harness.bench.device import BenchDevice, find_alert_code, handle_for
 from harness.bench.recorder import ExchangeRecorder
 from harness.bench.wire import RemotePartyIds, describe_message
-from harness.errors import CapabilityMissing, DecodeError, DeviceError, TransportTimeout
+from harness.errors import BenchError, CapabilityMissing, DecodeError, DeviceError, TransportTimeout
 from harness.gbcs import dlms
 from harness.gbcs.devicelog import read_dlms_alert
 from harness.gbcs.frame import Cra, parse_message
 from harness.gbcs.security import Keystore, verify_mac
 from harness.transport import ExchangeLog, Frame, FrameKind, Transport, decode_control
+from harness.transport.control import READ_OPS, ControlError, control_op
 from harness.transport.registry import ConnectionRequest, open_connection
 from harness.transport.spawn import EmulatorProcess
 from harness.vocabulary import ConnectionType
@@ -28,8 +29,6 @@ if TYPE_CHECKING:
     from harness.lab.power import BenchPower
 
 EMULATOR_KEYS = Path(__file__).resolve().parent.parent / "data" / "emulator-keys"
-_TIME_OPS = frozenset({"advance", "reset", "set_time", "push", "restart_at"})
-_READ_OPS = frozenset({"now", "describe", "get_state"})
 #: What a device's own ``connection:`` can be (an emulator host is the bench's, never a device's).
 DEVICE_CONNECTION_TYPES = (ConnectionType.SERIAL, ConnectionType.TCP, ConnectionType.ZIGBEE)
 
@@ -270,9 +269,13 @@ class Bench:
             raise CapabilityMissing(f"bench '{self.name}' has no control channel (real hardware, or "
                                     f"`harness emulate --no-control`): cannot '{op}'",
                                     profile_key="connection.type: emulated | emulated-process")
-        if op not in _READ_OPS:
+        try:
+            msg = control_op(op, **kw)
+        except ControlError as exc:
+            raise BenchError(f"bench '{self.name}': {exc}") from None
+        if msg.OP not in READ_OPS:
             self.clock.invalidate()
-        reply = self.transport.exchange(Frame.control({"op": op, **kw}), self.timeouts_response,
+        reply = self.transport.exchange(Frame.control(msg.to_dict()), self.timeouts_response,
                                         skip_other_kinds=True)
         if reply.kind != FrameKind.CONTROL:
             raise DeviceError(f"bench '{self.name}': control '{op}' answered by a {reply.kind.name} frame")

@@ -8,6 +8,7 @@ import dataclasses
 import datetime as _dt
 import functools
 import threading
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -31,6 +32,8 @@ from harness.gbcs.devicelog import DEVICE_LOG_USE_CASES
 from harness.gbcs.frame import Cra, GbcsMessage, OtherInformation, parse_message
 from harness.gbcs.gbz import GbzAlert
 from harness.gbcs.security import KeyPair, Keystore, apply_mac, content_cipher_for, sign_message
+from harness.transport import control as ctl
+from harness.transport.control import ControlOp, parse_control
 from harness.transport.framing import Frame, FrameKind, HanFrame, decode_control
 from harness.vocabulary import METER_ROLES
 
@@ -273,41 +276,39 @@ class EmulatorHost:
         return Frame.han(HanFrame(han.dst_eui, han.src_eui, han.cluster, head.to_bytes() + body))
 
     # -- CONTROL --------------------------------------------------------------------------------
-    def control(self, req: dict[str, Any]) -> dict[str, Any]:
-        """Run one bench-control op (also callable directly in-process)."""
+    def control(self, req: Mapping[str, Any] | ControlOp) -> dict[str, Any]:
+        """Run one bench-control op (a CONTROL frame's object, parsed and validated by the
+        protocol in ``harness/transport/control.py``; also callable directly in-process)."""
+        msg = req if isinstance(req, ControlOp) else parse_control(req)
         with self._lock:
-            op = req.get("op")
-            handler = getattr(self, f"_op_{op}", None) if isinstance(op, str) else None
-            if handler is None:
-                raise ValueError(f"unknown control op {op!r}")
-            out: dict[str, Any] = {"ok": True, "op": op}
-            out.update(handler(req))
+            handler = getattr(self, f"_op_{msg.OP}")
+            out: dict[str, Any] = {"ok": True, "op": msg.OP}
+            out.update(handler(msg))
             return out
 
-    def _op_push(self, req: dict[str, Any]) -> dict[str, Any]:
+    def _op_push(self, req: ctl.Push) -> dict[str, Any]:
         if self.gsme is None:
             raise KeyError("no GSME on this bench")
         return {"delivered": self.gsme.push(), "now": self.clock.now().isoformat()}
 
-    def _op_advance(self, req: dict[str, Any]) -> dict[str, Any]:
-        seconds = float(req.get("seconds", 0))
-        fired = self.clock.advance(_dt.timedelta(seconds=seconds))
+    def _op_advance(self, req: ctl.Advance) -> dict[str, Any]:
+        fired = self.clock.advance(_dt.timedelta(seconds=req.seconds))
         return {"fired": fired, "now": self.clock.now().isoformat()}
 
-    def _op_now(self, req: dict[str, Any]) -> dict[str, Any]:
+    def _op_now(self, req: ctl.Now) -> dict[str, Any]:
         return {"now": self.clock.now().isoformat()}
 
-    def _op_set_state(self, req: dict[str, Any]) -> dict[str, Any]:
-        dev = self.device(str(req.get("device", "")))
-        values = dict(req.get("values") or {})
+    def _op_set_state(self, req: ctl.SetState) -> dict[str, Any]:
+        dev = self.device(req.device)
+        values = dict(req.values)
         target = self.gpf if dev.cfg.role == "CHF" else dev.model
         if target is None or isinstance(target, Chf):
             raise KeyError(f"device {dev.cfg.name} has no settable state")
         target.set_state(values)
         return {"device": dev.cfg.name}
 
-    def _op_get_state(self, req: dict[str, Any]) -> dict[str, Any]:
-        dev = self.device(str(req.get("device", "")))
+    def _op_get_state(self, req: ctl.GetState) -> dict[str, Any]:
+        dev = self.device(req.device)
         state: dict[str, Any] = {"name": dev.cfg.name, "role": dev.cfg.role, "eui": dev.cfg.eui,
                                  "faults": list(dev.faults), "alert_counter": dev.alert_counter}
         if dev.model is not None:
@@ -317,18 +318,15 @@ class EmulatorHost:
         state["counters"] = self.counters.snapshot().get(dev.cfg.eui, {})
         return {"state": state}
 
-    def _op_han_outage(self, req: dict[str, Any]) -> dict[str, Any]:
+    def _op_han_outage(self, req: ctl.HanOutage) -> dict[str, Any]:
         if self.gsme is None:
             raise KeyError("no GSME on this bench")
-        self.gsme.han_outage = bool(req.get("active", True))
+        self.gsme.han_outage = req.active
         return {"active": self.gsme.han_outage}
 
-    def _op_inject(self, req: dict[str, Any]) -> dict[str, Any]:
-        what = req.get("what") or req.get("fault") or req.get("event")
-        if what != "power_loss":
-            raise ValueError(f"cannot inject {what!r} (only power_loss)")
-        names = [req["device"]] if req.get("device") else [d.cfg.name for d in self.devices.values()
-                                                           if d.cfg.role in METER_ROLES]
+    def _op_inject(self, req: ctl.Inject) -> dict[str, Any]:
+        names = [req.device] if req.device else [d.cfg.name for d in self.devices.values()
+                                                 if d.cfg.role in METER_ROLES]
         armed = []
         for name in names:
             dev = self.device(str(name))
@@ -338,11 +336,11 @@ class EmulatorHost:
             armed.append(dev.cfg.name)
         return {"armed": armed}
 
-    def _op_restart(self, req: dict[str, Any]) -> dict[str, Any]:
+    def _op_restart(self, req: ctl.Restart) -> dict[str, Any]:
         """Restart (power-cycle) the meters, or the named one: persistent state survives (the
         registers, counters, logs); unlike ``reset``, nothing returns to its initial value."""
-        names = [req["device"]] if req.get("device") else [d.cfg.name for d in self.devices.values()
-                                                           if d.cfg.role in METER_ROLES]
+        names = [req.device] if req.device else [d.cfg.name for d in self.devices.values()
+                                                 if d.cfg.role in METER_ROLES]
         done = []
         for name in names:
             dev = self.device(str(name))
@@ -352,19 +350,17 @@ class EmulatorHost:
             done.append(dev.cfg.name)
         return {"restarted": done, "now": self.clock.now().isoformat()}
 
-    def _op_supply(self, req: dict[str, Any]) -> dict[str, Any]:
+    def _op_supply(self, req: ctl.Supply) -> dict[str, Any]:
         """Switch a meter's supply (``device``, ``on``), as a lab's power switch does: off, it
         answers nothing; on again, it boots like ``restart`` (persistent state only)."""
-        dev = self.device(str(req.get("device", "")))
+        dev = self.device(req.device)
         if not isinstance(dev.model, (Gsme, Esme)):
             raise ValueError(f"supply applies to meters, not {dev.cfg.role}")
-        on = req.get("on")
-        if not isinstance(on, bool):
-            raise ValueError(f"supply wants on: true | false, got {on!r}")
+        on = bool(req.on)
         restarted = dev.model.supply(on)
         return {"device": dev.cfg.name, "on": on, "restarted": restarted, "now": self.clock.now().isoformat()}
 
-    def _op_reset(self, req: dict[str, Any]) -> dict[str, Any]:
+    def _op_reset(self, req: ctl.Reset) -> dict[str, Any]:
         self._restart()
         return {"now": self.clock.now().isoformat()}
 
@@ -374,17 +370,13 @@ class EmulatorHost:
                 model.stop()
         self._build(start)
 
-    def _op_restart_at(self, req: dict[str, Any]) -> dict[str, Any]:
+    def _op_restart_at(self, req: ctl.RestartAt) -> dict[str, Any]:
         """Restart the emulated devices (fresh state, as ``reset``) with the virtual clock at
         ``time`` (ISO 8601, UTC if no zone): reaching a date such as a clock change at once."""
-        text = req.get("time")
-        if not isinstance(text, str):
-            raise ValueError("restart_at needs 'time' (ISO 8601)")
-        when = _dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
-        self._restart(when if when.tzinfo else when.replace(tzinfo=_dt.timezone.utc))
+        self._restart(req.when)
         return {"now": self.clock.now().isoformat()}
 
-    def _op_describe(self, req: dict[str, Any]) -> dict[str, Any]:
+    def _op_describe(self, req: ctl.Describe) -> dict[str, Any]:
         return {"now": self.clock.now().isoformat(), "devices": [
             {"name": d.cfg.name, "role": d.cfg.role, "eui": d.cfg.eui, "manufacturer": d.cfg.manufacturer,
              "model": d.cfg.model, "firmware": d.cfg.firmware, "secmp0015": d.cfg.secmp0015,

@@ -35,7 +35,7 @@ devices:
 def bench_at(path: Path) -> Bench:
     """A bench without control (the ESME served in-process, reached as real hardware)."""
     profile = load_bench(path)
-    host = EmulatorHost(HostConfig.from_dict(profile.host_config_dict()))
+    host = EmulatorHost(HostConfig.from_profile(profile))
     return Bench(profile, InProcessTransport(host, name="lab"), path=str(path), emulated=False)
 
 
