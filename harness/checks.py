@@ -15,10 +15,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from harness.errors import DecodeError
 from harness.gbcs.catalogue import CATALOGUE
 from harness.gbcs.datetime import ClockSource, ClockStatus, DateTime, Reliability
-from harness.gbcs.frame import Cra, parse_message
+from harness.gbcs.frame import Cra
 
 #: The GPF use cases whose grouping-header date-time SECMP0015 changes (FR4, DCC IA 3.1.2).
 SECMP0015_USE_CASES: tuple[str, ...] = ("GCS13a", "GCS13b", "GCS13c", "GCS14", "GCS60a")
@@ -247,12 +246,12 @@ def _structure_problems(response: Any, use_case: str) -> list[HygieneProblem]:
     problems: list[HygieneProblem] = []
     raw = getattr(response, "raw", b"") or b""
     message = response.message
-    if raw:
+    if raw:  # ``message`` is ``raw`` as parsed on arrival: it re-encodes to the same bytes or not
         try:
-            again = parse_message(raw)
-        except DecodeError as exc:
-            return [HygieneProblem("structure", f"the response does not parse with the GBCS structure: {exc}")]
-        if again.to_bytes() != bytes(raw):
+            again = message.to_bytes()
+        except Exception as exc:  # noqa: BLE001 - a message that does not re-encode is a finding
+            return [HygieneProblem("structure", f"the response does not re-encode with the GBCS structure: {exc}")]
+        if again != bytes(raw):
             problems.append(HygieneProblem("structure", "the response does not round-trip byte for byte"))
     code = GSME_READ_MESSAGE_CODES.get(use_case)
     if code is not None and message.message_code != code:

@@ -17,7 +17,7 @@ from harness.bench.wire import RemotePartyIds, describe_message
 from harness.errors import BenchError, CapabilityMissing, DecodeError, DeviceError, TransportTimeout
 from harness.gbcs import dlms
 from harness.gbcs.devicelog import read_dlms_alert
-from harness.gbcs.frame import Cra, parse_message
+from harness.gbcs.frame import Cra, GbcsMessage, parse_message
 from harness.gbcs.security import Keystore, verify_mac
 from harness.transport import ExchangeLog, Frame, FrameKind, Transport, decode_control
 from harness.transport.control import READ_OPS, ControlError, control_op
@@ -316,7 +316,7 @@ class Bench:
             return None
         if msg.cra is not Cra.ALERT:
             return None
-        tree = describe_message(raw)
+        tree = describe_message(raw, msg)
         code = find_alert_code(tree.get("payload"))
         body = None
         if msg.content[:1] == bytes((dlms.TAG_DATA_NOTIFICATION,)):
@@ -375,9 +375,11 @@ class Bench:
         return ident
 
     def record(self, use_case: str, direction: str, raw: bytes, summary: str,
-               decoded: dict[str, Any] | None = None) -> None:
-        self.recorder.add(use_case, direction, raw, decoded if decoded is not None else describe_message(raw),
-                          summary)
+               decoded: dict[str, Any] | None = None, message: GbcsMessage | None = None) -> None:
+        """One exchange for the test's record; ``decoded``: its tree when already decoded,
+        ``message``: ``raw`` parsed (or the message it was encoded from)."""
+        self.recorder.add(use_case, direction, raw,
+                          decoded if decoded is not None else describe_message(raw, message), summary)
 
     def note(self, use_case: str, summary: str) -> None:
         """An rx entry for a reply that never came (timeout, device error)."""

@@ -84,7 +84,7 @@ class BenchDevice:
         sent_at = b.clock.now()
         signed = "signed" if msg.signature else "unsigned"
         b.record(use_case, "tx", raw, f"{use_case} tx to {self.role.value} counter {counter} ({signed}"
-                 + (f", tamper {tamper}" if tamper else "") + ")")
+                 + (f", tamper {tamper}" if tamper else "") + ")", message=msg)
         try:
             reply_raw, reply = self._await_reply(raw, msg, b.timeouts_response)
         except TransportTimeout as exc:
@@ -96,7 +96,7 @@ class BenchDevice:
             b.note(use_case, f"{use_case}: {self.role.value} side reported an error: {reply}")
             return Exchange(use_case, msg, raw, None, sent_at, error=f"device error: {reply}")
         if reply.cra is Cra.ALERT:
-            tree = describe_message(reply_raw)
+            tree = describe_message(reply_raw, reply)
             code = find_alert_code(tree.get("payload"))
             what = f"alert 0x{reply.message_code:04X}" + (
                 f" (alert code {code:#06x})" if isinstance(code, int) else f" (alert code {code})" if code else "")

@@ -179,7 +179,7 @@ def check_response(use_case: str, reply: GbcsMessage, raw: bytes, keystore: Keys
     from harness.gbcs.decode import decode
     from harness.gbcs.usecases import read_response
 
-    decoded = decode(raw, keystore, strict=False)
+    decoded = decode(raw, keystore, strict=False, message=reply)
     mac = _verdict(decoded.mac)
     signature = _verdict(decoded.signature)
     cipher = content_cipher_for(reply, keystore)
@@ -198,11 +198,12 @@ def check_response(use_case: str, reply: GbcsMessage, raw: bytes, keystore: Keys
     return response, tree
 
 
-def describe_message(raw: bytes) -> dict[str, Any]:
-    """A decoded tree of any message (no verification), for the exchange record."""
+def describe_message(raw: bytes, message: GbcsMessage | None = None) -> dict[str, Any]:
+    """A decoded tree of any message (no verification), for the exchange record; ``message``:
+    ``raw`` already parsed (or the message ``raw`` was encoded from), so it is not parsed again."""
     from harness.gbcs.decode import decode
 
     try:
-        return decode(raw, None, strict=False).to_json()
+        return decode(raw, None, strict=False, message=message).to_json()
     except Exception as exc:  # noqa: BLE001 - a record must never break a test
         return {"error": f"{type(exc).__name__}: {exc}"}

@@ -212,12 +212,13 @@ def _scalar(label: str, value: Any) -> str:
 
 
 def decode(data: bytes, keystore: Keystore | None = None, *, file: str | None = None,
-           strict: bool = True) -> DecodedMessage:
+           strict: bool = True, message: GbcsMessage | None = None) -> DecodedMessage:
     """Decode one GBCS message. With a keystore: verify the MAC and signature and decrypt
     protected content where a key pair is available. ``strict`` re-raises payload DecodeErrors
-    (offsets from the message start); otherwise the error is kept in ``payload_error``."""
+    (offsets from the message start); otherwise the error is kept in ``payload_error``.
+    ``message``: ``data`` already parsed (``parse_message(data)``), so the frame is parsed once."""
     data = bytes(data)
-    msg = parse_message(data)
+    msg = message if message is not None else parse_message(data)
     mac = signature = None
     cipher = None
     if keystore is not None:
