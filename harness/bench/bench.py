@@ -19,6 +19,7 @@ from harness.gbcs import dlms
 from harness.gbcs.devicelog import read_dlms_alert
 from harness.gbcs.frame import Cra, GbcsMessage, parse_message
 from harness.gbcs.security import Keystore, verify_mac
+from harness.profiles.model import BenchProfile, DeviceProfile
 from harness.transport import ExchangeLog, Frame, FrameKind, Transport, decode_control
 from harness.transport.control import READ_OPS, ControlError, control_op
 from harness.transport.registry import ConnectionRequest, open_connection
@@ -81,28 +82,22 @@ class WallClock:
         pass
 
 
-def _remote_parties(profile: Any) -> RemotePartyIds:
-    rp = identity.get(profile, "remote_parties", None)
-    path = rp.keystore_path() if hasattr(rp, "keystore_path") else None
-    keystore = Keystore.from_folder(path) if path is not None else Keystore.packaged()
+def _remote_parties(profile: BenchProfile) -> RemotePartyIds:
+    rp = profile.remote_parties
+    keystore = Keystore.from_folder(rp.keystore_path())
     folders: dict[Path, Keystore] = {}
-    for dev in identity.devices(profile):
+    for dev in profile.devices:
         _trust_device_keys(keystore, dev, folders)
-    return RemotePartyIds(
-        keystore,
-        identity.eui_bytes(identity.get(rp, "supplier", "90B3D51F30010000")),
-        identity.eui_bytes(identity.get(rp, "network_operator", "90B3D51F30020000")),
-        identity.eui_bytes(identity.get(rp, "acb", "90B3D51F30000002")),
-    )
+    return RemotePartyIds(keystore, identity.eui_bytes(rp.supplier), identity.eui_bytes(rp.network_operator),
+                          identity.eui_bytes(rp.acb))
 
 
-def _trust_device_keys(keystore: Keystore, device: Any, folders: dict[Path, Keystore]) -> None:
+def _trust_device_keys(keystore: Keystore, device: DeviceProfile, folders: dict[Path, Keystore]) -> None:
     """Add the device's public KA/DS keys (never its private keys) to the bench keystore."""
-    folder = identity.get(device, "keys", None)
-    folder = Path(folder) if folder not in (None, "builtin") else EMULATOR_KEYS
+    folder = Path(device.keys) if device.keys is not None and str(device.keys) != "builtin" else EMULATOR_KEYS
     if not folder.is_dir():
         return
-    eui = identity.eui_bytes(identity.get(device, "eui"))
+    eui = identity.eui_bytes(device.eui)
     source = folders.get(folder)
     if source is None:
         source = folders[folder] = Keystore.from_folder(folder)
@@ -125,11 +120,11 @@ def _connection_key(conn: Any) -> str:
 class Bench:
     """A bench: transport, device handles, clock, control, exchange recorder."""
 
-    def __init__(self, profile: Any, transport: Transport, *, path: str | None = None,
+    def __init__(self, profile: BenchProfile, transport: Transport, *, path: str | None = None,
                  process: EmulatorProcess | None = None, host: Any = None, emulated: bool | None = None) -> None:
         self.profile = profile
         self.path = path or identity.profile_path(profile)
-        self.name = str(identity.get(profile, "name", None) or "bench")
+        self.name = str(profile.name or "bench")
         self.transport = transport
         self.process = process
         self.host = host  # in-process emulator host (None otherwise); handles never use it
@@ -140,12 +135,12 @@ class Bench:
         self.counter = OriginatorCounter()
         self.recorder = ExchangeRecorder()
         self.clock: EmulatedClock | WallClock = EmulatedClock(self) if self.emulated else WallClock(self)
-        timeouts = identity.get(profile, "timeouts", None)
-        self.timeouts_response = float(identity.get(timeouts, "response_s", 30.0))
-        self.timeouts_han = float(identity.get(timeouts, "han_s", 60.0))
-        self.timeouts_operator = float(identity.get(timeouts, "operator_s", 300.0))
-        self.timeouts_max_wait = float(identity.get(timeouts, "max_wait_s", 900.0))
-        self.timeouts_restart = float(identity.get(timeouts, "restart_s", 120.0))
+        timeouts = profile.timeouts
+        self.timeouts_response = float(timeouts.response_s)
+        self.timeouts_han = float(timeouts.han_s)
+        self.timeouts_operator = float(timeouts.operator_s)
+        self.timeouts_max_wait = float(timeouts.max_wait_s)
+        self.timeouts_restart = float(timeouts.restart_s)
         self.operator: stimuli.Operator | None = None  # set by the plugin with --operator
         self.progress: Any = None  # callable(text): progress of real waits (the plugin's terminal)
         self._handles: dict[str, BenchDevice] = {}
@@ -158,11 +153,11 @@ class Bench:
         """Open each device's own ``connection:`` (a real bench's devices sit on different lines):
         one transport per distinct connection, shared by the devices that name the same one;
         devices without one use the bench connection."""
-        bench_conn = identity.get(self.profile, "connection", None)
+        bench_conn = self.profile.connection
         opened: dict[str, Transport] = {_connection_key(bench_conn): self.transport}
         try:
             for dev in identity.devices(self.profile):
-                conn = identity.get(dev, "connection", None)
+                conn = dev.connection
                 if conn is None:
                     continue
                 key = _connection_key(conn)
@@ -204,7 +199,8 @@ class Bench:
 
     # -- construction ----------------------------------------------------------------------------
     @classmethod
-    def from_profile(cls, profile: Any, *, path: str | Path | None = None, app_factory: Any = None) -> Bench:
+    def from_profile(cls, profile: BenchProfile | str | Path, *, path: str | Path | None = None,
+                     app_factory: Any = None) -> Bench:
         """A bench from a BenchProfile (or the path of one), each device's own connection opened.
         ``app_factory`` (tests) replaces the zigpy radio of a zigbee connection (see
         ``harness.zigbee.fake.fake_factory``)."""
@@ -217,14 +213,15 @@ class Bench:
         return bench
 
     @classmethod
-    def _from_profile(cls, profile: Any, *, path: str | Path | None = None, app_factory: Any = None) -> Bench:
+    def _from_profile(cls, profile: BenchProfile | str | Path, *, path: str | Path | None = None,
+                      app_factory: Any = None) -> Bench:
         if isinstance(profile, (str, Path)):
             from harness.profiles import load_bench
 
             path = str(profile)
             profile = load_bench(profile)
         path = str(path) if path is not None else identity.profile_path(profile)
-        name = str(identity.get(profile, "name", None) or "bench")
+        name = str(profile.name or "bench")
         request = ConnectionRequest(profile.connection, name, path, tuple(profile.devices), profile, app_factory)
         opened = open_connection(request)
         return cls(profile, opened.transport, path=path, process=opened.process, host=opened.host)
@@ -248,7 +245,7 @@ class Bench:
     def clock_stimulus(self) -> stimuli.Stimulus:
         """How time passes: the first device that declares ``stimuli.clock``, else the default."""
         for dev in identity.devices(self.profile):
-            declared = (identity.get(dev, "stimuli", None) or {}).get("clock")
+            declared = dev.stimuli.get("clock")
             if declared:
                 return stimuli.Stimulus(declared)
         return stimuli.Stimulus.CONTROL if self.emulated else stimuli.Stimulus.WAIT

@@ -50,8 +50,8 @@ class BenchDevice:
         self._bench = bench
         self.profile = profile
         self.role = Role(identity.role_name(profile))
-        self.eui = identity.eui_bytes(identity.get(profile, "eui"))
-        self.name = str(identity.get(profile, "name", "") or self.role.value)
+        self.eui = identity.eui_bytes(profile.eui)
+        self.name = str(profile.name or self.role.value)
         # the bench profile's catalogue (message-code overrides shared with its emulator)
         self.catalogue = catalogue_for(bench.profile)
 
@@ -170,7 +170,7 @@ class BenchDevice:
         source = b.profile_device(via)
         if source is None:
             raise CapabilityMissing(f"bench '{b.name}' has no {via} to read from")
-        src = identity.eui_bytes(identity.get(source, "eui"))
+        src = identity.eui_bytes(source.eui)
         tsn = b.counter.next() & 0xFF
         body = zcl.ReadAttributes([attribute])
         zframe = zcl.ZclFrame.build(0x00, tsn, zcl.CMD_READ_ATTRIBUTES, body)

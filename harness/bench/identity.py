@@ -1,19 +1,13 @@
 """Profile facts the bench, the plugin and the records need, read in one place (device roles,
-EUIs, capabilities, GBCS versions, waivers) so callers never poke at profile internals."""
+EUIs, capabilities, GBCS versions, waivers) from the typed profile model
+(``harness.profiles.model``: ``BenchProfile``, ``DeviceProfile``)."""
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-
-def get(obj: Any, name: str, default: Any = None) -> Any:
-    """``obj.name`` or ``obj[name]`` (profiles are dataclasses; inline tests may use dicts)."""
-    if obj is None:
-        return default
-    if isinstance(obj, dict):
-        return obj.get(name, default)
-    return getattr(obj, name, default)
+if TYPE_CHECKING:
+    from harness.profiles.model import BenchProfile, DeviceProfile
 
 
 def eui_bytes(value: Any) -> bytes:
@@ -24,104 +18,71 @@ def eui_bytes(value: Any) -> bytes:
     return bytes.fromhex(text)
 
 
-def role_name(device: Any) -> str:
-    role = get(device, "role", "")
-    return str(getattr(role, "value", role)).upper()
+def role_name(device: DeviceProfile) -> str:
+    return str(device.role.value).upper()
 
 
-def devices(profile: Any) -> list[Any]:
-    return list(get(profile, "devices", None) or [])
+def devices(profile: BenchProfile) -> list[DeviceProfile]:
+    return list(profile.devices)
 
 
-def device_for(profile: Any, role: str) -> Any:
-    role = role.upper()
-    for dev in devices(profile):
-        if role_name(dev) == role:
-            return dev
-    return None
+def device_for(profile: BenchProfile, role: str) -> DeviceProfile | None:
+    role = str(getattr(role, "value", role)).upper()
+    return next((d for d in profile.devices if role_name(d) == role), None)
 
 
-def roles(profile: Any) -> set[str]:
-    return {role_name(d) for d in devices(profile)}
+def roles(profile: BenchProfile) -> set[str]:
+    return {role_name(d) for d in profile.devices}
 
 
-def capabilities(device: Any) -> set[str]:
-    return {str(c) for c in (get(device, "capabilities", None) or [])}
+def capabilities(device: DeviceProfile) -> set[str]:
+    return {str(c) for c in device.capabilities}
 
 
-def behaviours(device: Any) -> dict[str, Any]:
-    return dict(get(device, "behaviours", None) or {})
+def behaviours(device: DeviceProfile | None) -> dict[str, Any]:
+    return dict(device.behaviours) if device is not None else {}
 
 
-def gbcs_version(device: Any) -> str | None:
-    value = get(device, "gbcs", None)
-    return None if value is None else str(value)
+def gbcs_version(device: DeviceProfile) -> str | None:
+    return None if device.gbcs is None else str(device.gbcs)
 
 
-def waivers(device: Any) -> list[dict[str, Any]]:
-    out = []
-    for w in get(device, "waivers", None) or []:
-        out.append({"requirement": get(w, "requirement"), "test": get(w, "test"), "reason": get(w, "reason", "")})
-    return out
+def waivers(device: DeviceProfile) -> list[dict[str, Any]]:
+    return [{"requirement": w.requirement, "test": w.test, "reason": w.reason} for w in device.waivers]
 
 
-def faults(device: Any) -> list[str]:
-    emulator = get(device, "emulator", None) or {}
-    return [str(f) for f in (get(emulator, "faults", None) or [])]
+def faults(device: DeviceProfile) -> list[str]:
+    return [str(f) for f in device.faults]
 
 
-def connection_type(profile: Any) -> str:
-    conn = get(profile, "connection", None)
-    kind = get(conn, "type", None) or ("emulated" if get(profile, "emulated", False) else "unknown")
-    return str(getattr(kind, "value", kind))
+def connection_type(profile: BenchProfile) -> str:
+    return str(profile.connection.type.value)
 
 
-def connection_port(profile: Any) -> str | None:
+def connection_port(profile: BenchProfile) -> str | None:
     """The port a real bench uses (serial url/path, tcp host:port), None for emulated ones."""
-    conn = get(profile, "connection", None)
+    conn = profile.connection
     kind = connection_type(profile)
     if kind == "serial":
-        return str(get(conn, "url", None) or get(conn, "path", None) or "") or None
+        return str(conn.url or conn.path or "") or None
     if kind == "tcp":
-        return f"tcp://{get(conn, 'host', '')}:{get(conn, 'port', '')}"
+        return f"tcp://{conn.host or ''}:{conn.port or ''}"
     if kind == "zigbee":
-        usb = get(conn, "usb", None)
-        return str(get(conn, "path", None) or get(usb, "serial", None) or "") or None
+        return str(conn.path or (conn.usb.serial if conn.usb is not None else None) or "") or None
     return None
 
 
-def profile_path(obj: Any) -> str | None:
-    for name in ("path", "file", "source"):
-        value = get(obj, name, None)
-        if value:
-            return str(value)
-    return None
+def profile_path(obj: BenchProfile | DeviceProfile | None) -> str | None:
+    """The file a profile came from (None: inline)."""
+    source = getattr(obj, "source", None)
+    return str(source) if source else None
 
 
-def bench_identity(profile: Any) -> dict[str, Any]:
-    """The record's ``bench`` object: name, path and connection type."""
-    if hasattr(profile, "bench_identity"):
-        return dict(profile.bench_identity())
-    path = profile_path(profile)
-    return {
-        "name": str(get(profile, "name", None) or (Path(path).stem if path else "bench")),
-        "path": path,
-        "connection": connection_type(profile),
-    }
+def bench_identity(profile: BenchProfile) -> dict[str, Any]:
+    """The record's ``bench`` object: name, path, connection type and description."""
+    return dict(profile.bench_identity())
 
 
-def device_identity(device: Any) -> dict[str, Any]:
+def device_identity(device: DeviceProfile) -> dict[str, Any]:
     """One ``devices`` item of the record."""
-    if hasattr(device, "identity"):
-        return dict(device.identity())
-    eui = get(device, "eui", None)
-    return {
-        "role": role_name(device),
-        "eui": eui_bytes(eui).hex().upper() if eui is not None else None,
-        "name": get(device, "name", None),
-        "manufacturer": get(device, "manufacturer", None),
-        "model": get(device, "model", None),
-        "firmware": get(device, "firmware", None),
-        "profile": profile_path(device),
-        "faults": faults(device),
-    }
+    return dict(device.identity())

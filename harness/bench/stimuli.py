@@ -48,7 +48,7 @@ STRATEGIES: dict[str, tuple[Stimulus, ...]] = {
 def declared(bench: Any, role: str, name: str) -> Stimulus:
     """The strategy for stimulus ``name`` of the bench's ``role`` device (defaults above)."""
     dev = bench.profile_device(role)
-    stimuli = identity.get(dev, "stimuli", None) or {} if dev is not None else {}
+    stimuli = dev.stimuli if dev is not None else {}
     value = stimuli.get(name) if isinstance(stimuli, dict) else None
     if value:
         return Stimulus(value)
@@ -118,8 +118,7 @@ def switch_driver(name: str) -> SwitchDriver | None:
 
 def use_switch(bench: Any, role: str, event: str, active: bool) -> None:
     dev = bench.profile_device(role)
-    stimuli = identity.get(dev, "stimuli", None) or {}
-    name = str(stimuli.get("switch") or "")
+    name = str((dev.stimuli if dev is not None else {}).get("switch") or "")
     driver = switch_driver(name) if name else None
     if driver is None:
         raise CapabilityMissing(f"bench '{bench.name}': {role} stimulus '{event}' is 'switch' but no switch driver "

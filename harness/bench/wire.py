@@ -24,6 +24,7 @@ from harness.gbcs.security import (
 
 if TYPE_CHECKING:
     from harness.gbcs.catalogue import Catalogue
+    from harness.profiles.model import BenchProfile
 
 #: ``foreign_signature``: signed with another remote party's DS key (the Network Operator's for a
 #: Supplier command, else the Supplier's), so the signature is valid but not the originator's.
@@ -62,12 +63,11 @@ def use_case_entry(use_case: str, catalogue: Catalogue | None = None) -> Any:
     return catalogue.by_id(use_case)
 
 
-def message_code_overrides(profile: Any) -> dict[str, int]:
-    """Message-code overrides of a bench profile, as its emulator gets them: the bench's own
-    ``message_codes`` (mapping profiles) plus, through ``profile.host_config_dict()`` (or each
-    device's ``emulator`` mapping), every device's ``message_codes``. Disagreeing codes for one
+def message_code_overrides(profile: BenchProfile) -> dict[str, int]:
+    """Message-code overrides of a bench profile, as its emulator gets them: every device's
+    ``emulator.message_codes`` (through ``profile.host_config_dict()``). Disagreeing codes for one
     use case are a ProfileError."""
-    where = str(identity.profile_path(profile) or identity.get(profile, "name", None) or "<inline>")
+    where = str(identity.profile_path(profile) or profile.name or "<inline>")
     found: dict[str, tuple[int, str]] = {}
 
     def add(codes: Any, source: str) -> None:
@@ -86,17 +86,8 @@ def message_code_overrides(profile: Any) -> dict[str, int]:
                 raise ProfileError(f"{uid}: message code 0x{prev[0]:04X} ({prev[1]}) and 0x{code:04X} ({source}) "
                                    "disagree", file=where, field=source)
 
-    add(identity.get(profile, "message_codes", None), "message_codes")
-    make = getattr(profile, "host_config_dict", None)
-    if callable(make):
-        host = make()
-        add(host.get("message_codes"), "message_codes")
-        for i, dev in enumerate(host.get("devices") or []):
-            add(dev.get("message_codes"), f"devices[{i}].emulator.message_codes")
-    else:
-        for i, dev in enumerate(identity.devices(profile)):
-            add((identity.get(dev, "emulator", None) or {}).get("message_codes"),
-                f"devices[{i}].emulator.message_codes")
+    for i, dev in enumerate(profile.host_config_dict().get("devices") or []):
+        add(dev.get("message_codes"), f"devices[{i}].emulator.message_codes")
     return {uid: code for uid, (code, _src) in found.items()}
 
 

@@ -98,7 +98,7 @@ def pick_handle(bench: Any, target: str | None, use_case: str) -> Any:
     if len(eui) != 8:
         raise EncodeError(f"--to {target!r} is neither a role on bench '{bench.name}' nor a 16-hex-digit EUI")
     for dev in identity.devices(bench.profile):
-        if identity.eui_bytes(identity.get(dev, "eui")) == eui:
+        if identity.eui_bytes(dev.eui) == eui:
             return bench.handle(identity.role_name(dev))
     role = str(use_case_entry(use_case).target)
     return handle_for(bench, {"role": role, "eui": eui.hex(), "name": f"{role} {eui.hex().upper()}"})

@@ -83,7 +83,7 @@ def skip_reason(item: pytest.Item, profile: Any) -> str | None:
     missing = [r for r in needed if identity.device_for(profile, r) is None]
     if missing:
         return f"bench '{bench}' has no {', '.join(missing)}"
-    relevant = [identity.device_for(profile, r) for r in needed] or identity.devices(profile)
+    relevant = [d for r in needed if (d := identity.device_for(profile, r)) is not None] or identity.devices(profile)
     for cap in _args(item, "capability"):
         if not any(cap in identity.capabilities(d) for d in relevant):
             where = "/".join(needed) if needed else "device"

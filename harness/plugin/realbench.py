@@ -94,7 +94,7 @@ def announce(config: pytest.Config, items: list[pytest.Item], profile: Any) -> N
     if identity.connection_type(profile) in ("emulated", "emulated-process"):
         return
     seconds, waiting = planned_wait_s(items, profile)
-    name = identity.get(profile, "name", "bench")
+    name = profile.name or "bench"
     tr = config.pluginmanager.get_plugin("terminalreporter")
     line = (f"harness: bench '{name}' has no control channel: about {seconds / 60:.1f} min of real waiting planned "
             f"({waiting} of {len(items)} tests wait for GSME wakes; each wait at most timeouts.max_wait_s)")

@@ -30,7 +30,7 @@ def _set_benches(path: str) -> list[str]:
     from harness.profiles import load_profile_set
 
     pset = load_profile_set(path)
-    benches = identity.get(pset, "benches", None) or []
+    benches = pset.benches
     base = Path(path).resolve().parent
     out = []
     for entry in benches:

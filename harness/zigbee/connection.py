@@ -5,10 +5,10 @@ at the far end (its EUI from the profile). zigpy is imported only when one is op
 
 from __future__ import annotations
 
+import harness.zigbee as zigbee
 from harness.errors import CapabilityMissing, ProfileError
 from harness.transport.registry import ConnectionRequest, Opened, register
 from harness.vocabulary import ConnectionType
-from harness.zigbee import zigpy_available
 
 
 def _eui_bytes(value: object) -> bytes:
@@ -19,7 +19,7 @@ def _eui_bytes(value: object) -> bytes:
 
 @register(ConnectionType.ZIGBEE)
 def open_zigbee(request: ConnectionRequest) -> Opened:
-    if not zigpy_available():
+    if not zigbee.zigpy_available():  # looked up on use: tests switch zigpy off
         raise CapabilityMissing(f"bench '{request.name}' has a zigbee connection: it needs zigpy and a radio "
                                 "library: pip install harness[zigbee]")
     conn = request.connection

@@ -112,10 +112,3 @@ def test_disagreeing_overrides_are_a_profile_error(tmp_path: Path) -> None:
     profile.devices[1].emulator["message_codes"] = {"GCS04r": CATALOGUE.by_id("GCS13a").message_code}
     with pytest.raises(ProfileError, match="message code"):
         catalogue_for(profile)
-
-
-def test_mapping_profiles_carry_bench_level_codes() -> None:
-    inline = {"name": "inline", "message_codes": {"ECS07r": "0x0F21"},
-              "devices": [{"role": "ESME", "eui": "00DB12345678E0A0"}]}
-    assert catalogue_for(inline).by_id("ECS07r").message_code == 0x0F21
-    assert catalogue_for({"name": "plain", "devices": []}) is CATALOGUE
