@@ -49,12 +49,13 @@ RESET_TEST_MARKS = [pytest.mark.capability("debt_register_reset"), pytest.mark.p
 TARGETS: dict[str, int] = {"TDR1": 11_000, "TDR2": 22_000, "PDR": 33_000}
 
 
-def draw_targets(rng: Any) -> dict[str, int]:
-    """Three distinct, non-round, non-zero debt values (pence) drawn from ``rng``."""
+def draw_targets(rng: Any, *, whole_pence: bool = False) -> dict[str, int]:
+    """Three distinct, non-round, non-zero debt values (millipence) drawn from ``rng``; for a
+    meter that declares whole pence (S1SR 18.7(j)), whole pence, so the set-up is exact there."""
     values: set[int] = set()
     while len(values) < 3:
-        v = rng.randint(1_001, 199_999)
-        if v % 100:
+        v = rng.randint(2, 199) * 1000 + (0 if whole_pence else rng.randint(1, 999))
+        if whole_pence or v % 100:
             values.add(v)
     return dict(zip(DEBT_REGISTERS, rng.sample(sorted(values), 3)))
 PAYMENT_MODES = ("credit", "prepayment")

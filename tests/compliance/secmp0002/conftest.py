@@ -7,13 +7,15 @@ from typing import Any
 
 import pytest
 
+from harness import s1sr
+
 from ._support import DebtMeter, draw_targets
 
 
 @pytest.fixture
 def meter(request: pytest.FixtureRequest, bench: Any, fuel: str, draw: Any, measure: Any) -> DebtMeter:
     handle = request.getfixturevalue(fuel.lower())
-    targets = draw_targets(draw)
+    targets = draw_targets(draw, whole_pence=s1sr.whole_pence(handle))
     for register, value in targets.items():
         measure(f"{register}_target", value)
     m = DebtMeter(bench, handle, fuel, targets)
