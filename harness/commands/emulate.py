@@ -34,8 +34,7 @@ def register(sub: Any) -> None:
 
 
 def load_host_config(profile: str, state_dir: str | None = None) -> Any:
-    """A HostConfig from ``default`` or a profile path (profiles loader if present, else the
-    YAML file's ``emulator:`` mapping)."""
+    """A HostConfig from ``default`` or a bench profile path (validated by the profile loader)."""
     from harness.emulators.config import HostConfig
 
     if profile == "default":
@@ -59,6 +58,17 @@ def _from_profile(path: Path) -> Any:
         raise ProfileError(str(exc), file=str(path), field="emulator") from None
 
 
+def _device_keys(profile: str) -> Any:
+    """The emulated devices' keystore when the profile's devices name their own key folders (a
+    self-test's fresh TEST-ONLY keys), as the in-process bench uses; None: the committed keys."""
+    if profile == "default":
+        return None
+    from harness.emulators.connection import emulator_keys
+    from harness.profiles import load_bench
+
+    return emulator_keys(load_bench(Path(profile)))
+
+
 def run(args: argparse.Namespace) -> int:
     from harness.emulators.host import EmulatorHost
     from harness.transport.server import serve_pty, serve_tcp
@@ -75,12 +85,12 @@ def run(args: argparse.Namespace) -> int:
     if args.no_control:
         from harness.emulators.wallclock import NoControlHost, wall_clock_config
 
-        handler = NoControlHost(EmulatorHost(wall_clock_config(config)))
+        handler = NoControlHost(EmulatorHost(wall_clock_config(config), keystore=_device_keys(args.profile)))
         handler.start(stop)
         if gsme is not None:
             sys.stderr.write(f"no control channel; wall-clock time; GSME wakes every {gsme.wake_interval_s:g} s\n")
     else:
-        handler = EmulatorHost(config)
+        handler = EmulatorHost(config, keystore=_device_keys(args.profile))
 
     def _stop(signum: int, frame: Any) -> None:
         stop.set()
