@@ -284,6 +284,12 @@ class Bench:
             raise DeviceError(f"bench '{self.name}': control '{op}' refused: {obj.get('error', obj)}")
         return obj
 
+    def alert_window(self) -> float:
+        """How long to wait for an alert a device raises unasked after a stimulus: none on a
+        virtual clock (the emulated devices send it with the frame that raised it), the response
+        timeout where time passes at wall speed."""
+        return 0.0 if self.clock_stimulus() is stimuli.Stimulus.CONTROL else self.timeouts_response
+
     def alerts(self, timeout: float = 0.0) -> list[Alert]:
         """Alerts the devices sent unasked, oldest first: those set aside while waiting for other
         replies and any arriving within ``timeout`` s (a real device's alert comes when it comes).

@@ -31,7 +31,7 @@ def _wake_with_offset(bench: Any, gsme: Any, offset_s: int) -> list[Any]:
     except CapabilityMissing as exc:
         pytest.skip(f"needs the stimulus: a HAN device clock set {offset_s:+d} s off the CH and a GSME wake "
                     f"(bench control set_state clock_offset_s, push): {exc}")
-    return bench.alerts(timeout=0.0 if getattr(bench, "emulated", False) else float(bench.timeouts_response))
+    return bench.alerts(timeout=bench.alert_window())
 
 
 def _events(bench: Any) -> list[dict[str, Any]] | None:

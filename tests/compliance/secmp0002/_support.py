@@ -205,11 +205,14 @@ class DebtMeter:
                         f"does not declare devices[{self.fuel}].behaviours.payment_mode: {mode}")
 
     def use_update_mode(self) -> None:
-        """On an emulated bench, put the meter in a payment mode where it accepts debt updates
-        (prepayment preferred); a real meter is used in the mode it is in."""
-        if getattr(self.bench, "emulated", False):
-            modes = self.update_modes
-            self.set_state("payment mode", payment_mode="prepayment" if "prepayment" in modes else modes[0])
+        """Where the bench can set it, put the meter in a payment mode where it accepts debt
+        updates (prepayment preferred); a meter on a bench that cannot is used in the mode it is in."""
+        modes = self.update_modes
+        try:
+            self.bench.control("set_state", device=self.fuel,
+                               values={"payment_mode": "prepayment" if "prepayment" in modes else modes[0]})
+        except CapabilityMissing:
+            return
 
     def arm_power_loss(self) -> None:
         """Make the meter lose power during its next command, as the bench's ``power_loss``
