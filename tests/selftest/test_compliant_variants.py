@@ -25,9 +25,9 @@ from typing import Any
 
 import pytest
 import yaml
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ec
 from selftest_util import PROFILES, ROOT, failure_message, on_default_bench, run_many
+
+from harness.emulators.keys import write_device_keys
 
 SUITES = ("tests/compliance/secmp0015", "tests/compliance/secmp0002")
 DEVICES = PROFILES / "devices"
@@ -74,18 +74,6 @@ def _eui(rng: random.Random, used: set[str]) -> str:
             return eui
 
 
-def _write_keys(folder: Path, eui: str) -> None:
-    """Fresh TEST-ONLY P-256 key pairs (KA and DS) for ``eui``: ``<eui>-ka.key`` private,
-    ``<eui>-ka.pem`` public, the layout of harness/data/emulator-keys."""
-    folder.mkdir(parents=True, exist_ok=True)
-    for usage in ("ka", "ds"):
-        key = ec.generate_private_key(ec.SECP256R1())
-        (folder / f"{eui.lower()}-{usage}.key").write_bytes(key.private_bytes(
-            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
-        (folder / f"{eui.lower()}-{usage}.pem").write_bytes(key.public_key().public_bytes(
-            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo))
-
-
 def _clock_offset(rng: random.Random) -> int:
     """GSME clock minus CH clock: zero, seconds, minutes or hours, either way."""
     scale = rng.choice((0, 1, 60, 3600))
@@ -100,7 +88,7 @@ def draw_variant(rng: random.Random, name: str, folder: Path) -> Variant:
     euis = {role: _eui(rng, used) for role in ("CHF", "GPF", "GSME", "ESME", "IHD")}
     keys = folder / "keys"
     for eui in euis.values():
-        _write_keys(keys, eui)
+        write_device_keys(keys, eui)
     gsme_new = "new" in gsme
     drawn: dict[str, Any] = {"case": f"{chf.split('-')[2]} CH + {'new' if gsme_new else 'old'} GSME"}
     wake = rng.choice((rng.randint(10, 59), rng.randint(60, 600), rng.randint(600, 3600), 1800))
