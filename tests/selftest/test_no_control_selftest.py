@@ -48,11 +48,6 @@ NEEDS_CONTROL = {
                                    "(stimulus power_loss: control): a PDU cannot time a cut into one command, "
                                    "and a meter whose supply is cut answers nothing, not the error response "
                                    "SECMP0002-R4 asks for",
-    "snapshot_stamped_at_receipt": "on wall-clock time the GSME's push time and the GPF's time of receipt are "
-                                   "the same second (the GSME's clock is the CH's): it shows only as the "
-                                   "push-timing measurement push_seen_after_s of "
-                                   "test_every_push_carries_snapshot_time; a control channel offsets the GSME "
-                                   "clock (set_state clock_offset_s), no lab switch can",
 }
 #: GPF faults in its fallback to its own time: with a SECMP0015 GSME that time shows only before the
 #: first push (a reset to "never pushed", which needs control); without control they are run with a
