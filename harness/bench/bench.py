@@ -256,7 +256,10 @@ class Bench:
         if self._power is None:
             from harness.lab.power import BenchPower
 
-            self._power = BenchPower.from_profile(self.profile)
+            printed = self.process.lines if self.process is not None else []
+            switches = next((line[len("SWITCHES "):].strip() for line in printed if line.startswith("SWITCHES ")),
+                            None)
+            self._power = BenchPower.from_profile(self.profile, switches=switches)
         return self._power
 
     def control(self, op: str, **kw: Any) -> dict[str, Any]:

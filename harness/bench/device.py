@@ -270,7 +270,7 @@ class GsmeDevice(BenchDevice):
                                  "put the GSME in the RF-shield box (HAN outage), then press Enter" if active else
                                  "take the GSME out of the RF-shield box (HAN back), then press Enter")
         elif strategy is Stimulus.SWITCH:
-            stimuli.use_switch(self._bench, role, "han_outage", bool(active))
+            stimuli.switch_link(self._bench, role, "han_outage", bool(active))
         else:
             raise stimuli.missing(self._bench, role, "han_outage", "cut the GSME's HAN link", strategy)
 

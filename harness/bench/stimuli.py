@@ -6,9 +6,11 @@ of a bench's device entry, see docs/PROFILES.md) and the strategies behind them.
   speed), bounded by the bench's ``timeouts.max_wait_s`` and shown as progress;
 * ``operator``: the engineer does it when prompted (``--operator``; Enter answers, a timeout
   skips the test with the reason);
-* ``switch``: an external switch driver named by ``stimuli.switch`` (registered with
-  :func:`register_switch` or the ``harness.switches`` entry-point group; RF switches plug in
-  here); for ``restart``, the meter's labgrid power switch in ``lab.power`` (harness/bench/restart.py);
+* ``switch``: a switch beside the data line. For ``restart``, the meter's labgrid power switch in
+  ``lab.power`` (harness/bench/restart.py); for ``han_outage``, the labgrid power driver of the
+  RF-shield relay in ``lab.power.HAN`` (off cuts the HAN), else an external switch driver named
+  by ``stimuli.switch`` (registered with :func:`register_switch` or the ``harness.switches``
+  entry-point group);
 * ``none``: the bench cannot; a test needing it is skipped naming the profile key.
 
 Undeclared stimuli default to ``control`` on emulated benches; elsewhere a GSME push is
@@ -23,7 +25,7 @@ from typing import Any, Protocol
 
 from harness.bench import identity
 from harness.errors import CapabilityMissing
-from harness.profiles.schema import POWER_SWITCHED
+from harness.profiles.schema import LINK_SWITCHED, POWER_SWITCHED
 
 
 class Stimulus(str, enum.Enum):
@@ -69,6 +71,8 @@ def missing(bench: Any, role: str, name: str, what: str, strategy: Stimulus | No
         f"an emulated bench (connection.type: emulated | emulated-process) with devices[{role}].stimuli.{name}: control"
     if name in POWER_SWITCHED:
         key += f" (switch: the meter's supply switch in lab.power.{role})"
+    if name in LINK_SWITCHED:
+        key += f" (switch: the RF-shield relay in lab.power.{LINK_SWITCHED[name]}, or stimuli.switch)"
     return CapabilityMissing(f"bench '{bench.name}' cannot {what} ({role} stimulus '{name}' is '{have}')",
                              profile_key=key)
 
@@ -125,6 +129,23 @@ def use_switch(bench: Any, role: str, event: str, active: bool) -> None:
                                 f"'{name}' is installed (register_switch or entry point group harness.switches)",
                                 profile_key=f"devices[{role}].stimuli.switch")
     driver(dev, event, active)
+
+
+def switch_link(bench: Any, role: str, event: str, active: bool) -> str:
+    """Drive a link stimulus (``han_outage``) through a switch: the bench's ``lab.power`` switch of
+    the link when declared (``active``: off, the link cut; else on), else the external driver named
+    by ``stimuli.switch``. Returns how, for records and failure texts."""
+    link = LINK_SWITCHED.get(event)
+    power = getattr(bench, "power", None) if link else None
+    if link and power is not None and power.has(link):
+        switch = power.switch(link)
+        if active:
+            switch.off()
+        else:
+            switch.on()
+        return f"{type(switch.driver).__name__} lab.power.{link} {'off' if active else 'on'}"
+    use_switch(bench, role, event, active)
+    return f"switch driver {identity.get(bench.profile_device(role), 'stimuli', {}).get('switch')}"
 
 
 # -- waiting -------------------------------------------------------------------------------------

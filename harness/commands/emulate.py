@@ -27,6 +27,10 @@ def register(sub: Any) -> None:
     p.add_argument("--no-control", action="store_true",
                    help="behave like real hardware: refuse CONTROL frames, run device clocks on wall-clock "
                         "time, let the GSME wake and push on its own at its wake interval")
+    p.add_argument("--switches", metavar="HOST:PORT",
+                   help="also serve the bench's switches beside the data line (port 0 = any): a network power "
+                        "switch in labgrid's simplerest shape, outlet 1 the ESME's supply, 2 the GSME's, 3 the "
+                        "HAN relay of the GSME's RF-shield box; prints 'SWITCHES <url template>'")
     p.add_argument("--wake-interval", type=float, metavar="SECONDS",
                    help="the GSME's wake interval (overrides the profile; with --no-control a few seconds "
                         "keeps a hardware-like run short)")
@@ -104,12 +108,15 @@ def run(args: argparse.Namespace) -> int:
 
     if not args.serial and not args.tcp:
         raise ProfileError("give --serial pty and/or --tcp HOST:PORT", file="<command line>", field="--serial")
+    if args.switches:
+        from harness.emulators.switches import PREFIX, serve_switches
+
+        address, port = _host_port(args.switches, "--switches")
+        serve_switches(handler, address, port, stop, lambda url: ready(PREFIX + url))
     if args.tcp:
-        host_name, _, port = args.tcp.rpartition(":")
-        if not host_name or not port.isdigit():
-            raise ProfileError(f"--tcp wants HOST:PORT, got {args.tcp!r}", file="<command line>", field="--tcp")
+        host_name, tcp_port = _host_port(args.tcp, "--tcp")
         if not args.serial:
-            serve_tcp(handler, host_name, int(port), stop, lambda addr: ready(f"TCP {addr[0]}:{addr[1]}"))
+            serve_tcp(handler, host_name, tcp_port, stop, lambda addr: ready(f"TCP {addr[0]}:{addr[1]}"))
             return 0
         listening = threading.Event()
 
@@ -117,8 +124,15 @@ def run(args: argparse.Namespace) -> int:
             ready(f"TCP {addr[0]}:{addr[1]}")
             listening.set()
 
-        threading.Thread(target=serve_tcp, args=(handler, host_name, int(port), stop, on_tcp),
+        threading.Thread(target=serve_tcp, args=(handler, host_name, tcp_port, stop, on_tcp),
                          name="serve tcp", daemon=True).start()
         listening.wait(10)
     serve_pty(handler, stop, lambda path: ready(f"PTY {path}"))
     return 0
+
+
+def _host_port(text: str, option: str) -> tuple[str, int]:
+    host_name, _, port = text.rpartition(":")
+    if not host_name or not port.isdigit():
+        raise ProfileError(f"{option} wants HOST:PORT, got {text!r}", file="<command line>", field=option)
+    return host_name, int(port)

@@ -22,6 +22,13 @@ cycle") is small: ``BenchPower.switch(role)`` gives a :class:`PowerSwitch` with 
 ``"off"``/``"on"``) and passed to listeners. A bench without a switch for a role raises
 :class:`~harness.errors.CapabilityMissing` (the ``power`` fixture turns that into a skip with the
 reason). Needs ``harness[lab]`` (labgrid) only when a profile declares power.
+
+A resource value ``"{switches}"`` stands for the switch endpoint the bench's own
+``connection.command`` printed (``SWITCHES <url>``, ``harness emulate --switches HOST:0``), the way
+its pty is found; a lab writes the PDU's address instead.
+
+The key ``HAN`` (not a role) is the relay of the GSME's RF-shield box: off cuts the GSME-GPF HAN
+link (stimulus ``han_outage: switch``), on restores it.
 """
 
 from __future__ import annotations
@@ -35,6 +42,7 @@ from harness.errors import CapabilityMissing, HarnessError
 from harness.profiles.schema import SAME_SUPPLY
 
 DEFAULT_OFF_S = 2.0
+SWITCHES = "{switches}"
 
 
 @dataclass(frozen=True)
@@ -94,11 +102,12 @@ class BenchPower:
     listeners: list[Callable[[PowerEvent], None]] = field(default_factory=list)
     _switches: dict[str, PowerSwitch] = field(default_factory=dict)
     _targets: list[Any] = field(default_factory=list)
+    switches: str | None = None  # what ``"{switches}"`` in a resource stands for (see the module doc)
 
     @classmethod
-    def from_profile(cls, profile: Any) -> BenchPower:
+    def from_profile(cls, profile: Any, switches: str | None = None) -> BenchPower:
         lab = getattr(profile, "lab", None)
-        return cls(getattr(profile, "name", "bench"), dict(getattr(lab, "power", None) or {}))
+        return cls(getattr(profile, "name", "bench"), dict(getattr(lab, "power", None) or {}), switches=switches)
 
     @property
     def roles(self) -> list[str]:
@@ -132,7 +141,8 @@ class BenchPower:
             from labgrid.protocol import PowerProtocol
         except ImportError as exc:
             raise HarnessError(f"power control needs labgrid ({exc}): pip install 'harness[lab]'") from None
-        config = {"resources": dict(spec.get("resources") or {}), "drivers": dict(spec.get("drivers") or {})}
+        config = {"resources": self._resolve(role, dict(spec.get("resources") or {})),
+                  "drivers": dict(spec.get("drivers") or {})}
         try:
             target = target_factory.make_target(f"{self.bench}-{role.lower()}-power", config)
             driver = target.get_driver(PowerProtocol)
@@ -140,6 +150,18 @@ class BenchPower:
             raise HarnessError(f"bench '{self.bench}' lab.power.{role}: {type(exc).__name__}: {exc}") from None
         self._targets.append(target)
         return driver
+
+    def _resolve(self, role: str, value: Any) -> Any:
+        """``value`` with every ``"{switches}"`` replaced by the printed switch endpoint."""
+        if isinstance(value, dict):
+            return {k: self._resolve(role, v) for k, v in value.items()}
+        if isinstance(value, str) and SWITCHES in value:
+            if self.switches is None:
+                raise CapabilityMissing(f"bench '{self.bench}' lab.power.{role} uses {SWITCHES} but its connection "
+                                        "printed no switch endpoint (SWITCHES line of harness emulate --switches)",
+                                        profile_key=f"lab.power.{role}.resources (the PDU's address)")
+            return value.replace(SWITCHES, self.switches)
+        return value
 
     def close(self) -> None:
         for target in self._targets:

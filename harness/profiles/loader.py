@@ -149,7 +149,8 @@ def _stimuli(s: Section, role: Role) -> dict[str, str]:
         if roles is not None and role.value not in roles:
             raise st.error(key, f"a {role.value} has no '{key}' stimulus (only {', '.join(roles)})")
         out[key] = st.choice(key, S.STIMULI[key]) or "none"
-    needs_driver = [k for k, v in out.items() if v == "switch" and k not in S.POWER_SWITCHED]
+    needs_driver = [k for k, v in out.items()
+                    if v == "switch" and k not in S.POWER_SWITCHED and k not in S.LINK_SWITCHED]
     if needs_driver and not out.get("switch"):
         key = needs_driver[0]
         raise st.error(key, "'switch' needs 'stimuli.switch: <driver name>' (the external switch driver)")
@@ -459,6 +460,15 @@ def _check_power_switched(items: YList, i: int, dev: M.DeviceProfile, lab: M.Ben
         raise ProfileError(f"'switch' cycles the {role}'s supply through the bench's labgrid power switch: declare "
                            f"lab.power.{supply} (resources and a power driver; declared: {declared})",
                            file=file, line=line, field=f"devices[{i}].stimuli.{key}")
+    for key, link in S.LINK_SWITCHED.items():
+        if dev.stimuli.get(key) != "switch" or link in lab.power or dev.stimuli.get("switch"):
+            continue
+        item = items[i]
+        st_node = item.get("stimuli") if isinstance(item, YMap) else None
+        file, line = st_node.mark(key) if isinstance(st_node, YMap) and key in st_node else items.mark(i)
+        raise ProfileError(f"'switch' for {key} needs the switch that does it: lab.power.{link} (a labgrid power "
+                           f"driver on the RF-shield relay; off cuts the link) or stimuli.switch (an external "
+                           f"switch driver's name)", file=file, line=line, field=f"devices[{i}].stimuli.{key}")
 
 
 _TAG_KEY = re.compile(r"^[a-z][a-z0-9_]+$")
@@ -479,8 +489,9 @@ def _bench_lab(s: Section) -> M.BenchLab:
     p = lab.mapping("power")
     if p is not None:
         for role in p.node:
-            if role.upper() not in S.ROLES:
-                raise p.error(role, f"'{role}' is not a role: one of {', '.join(S.ROLES)}")
+            if role.upper() not in (*S.ROLES, S.HAN_SWITCH):
+                raise p.error(role, f"'{role}' is not a role: one of {', '.join(S.ROLES)} (or {S.HAN_SWITCH}, the "
+                              "RF-shield relay of the HAN)")
             entry = p.mapping(role, S.POWER_FIELDS)
             assert entry is not None
             drivers = entry.mapping("drivers")

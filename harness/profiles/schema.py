@@ -35,6 +35,9 @@ SET_LAB_FIELDS = ("store", "coordinator")
 POWER_FIELDS = ("resources", "drivers", "off_s")
 # Devices without a supply of their own: the CH is one device, its GPF powered with the CHF.
 SAME_SUPPLY = {"GPF": "CHF"}
+#: ``lab.power`` keys besides the roles: ``HAN``, the relay of the GSME's RF-shield box (off cuts
+#: the GSME-GPF HAN link: stimulus ``han_outage: switch``).
+HAN_SWITCH = "HAN"
 CONNECTION_FIELDS = ("type", "url", "path", "usb", "baudrate", "host", "port", "radio", "command")
 TIMEOUT_FIELDS = ("response_s", "han_s", "operator_s", "max_wait_s", "restart_s")
 REMOTE_PARTY_FIELDS = ("keystore", "supplier", "network_operator", "acb")
@@ -63,6 +66,9 @@ STIMULUS_ROLES: dict[str, tuple[str, ...]] = {"push": ("GSME",), "han_outage": (
                                               "power_loss": ("ESME", "GSME"), "restart": ("ESME", "GSME")}
 #: Stimuli whose ``switch`` is the bench's ``lab.power`` switch of the device, not ``stimuli.switch``.
 POWER_SWITCHED = ("restart",)
+#: Stimuli whose ``switch`` is a ``lab.power`` switch of the link (``HAN``) when declared, else the
+#: external driver named by ``stimuli.switch``.
+LINK_SWITCHED = {"han_outage": HAN_SWITCH}
 STIMULUS_FIELDS = (*STIMULI, "switch")
 
 # Capabilities the suites ask for (marker ``capability(...)``); others must be snake_case.

@@ -1,5 +1,5 @@
-"""SECMP0002: a reset persists. After the meter's next wake (a GSME's next push, a mains meter's
-next hour) and after a restart (power cycle: the bench's ``restart`` stimulus, e.g. the meter's
+"""SECMP0002: a reset persists. After the meter's next wake (a GSME's next push after its declared
+wake interval, a mains meter's next hour) and after a restart (power cycle: the bench's ``restart`` stimulus, e.g. the meter's
 labgrid power switch) the reset register still reads zero, for every register (the Payment Debt
 Register too); the others may move by time-based recovery meanwhile. A meter that keeps the reset
 only in volatile memory shows the old value again."""
@@ -10,6 +10,8 @@ import datetime as _dt
 from typing import Any
 
 import pytest
+
+from harness.bench.observe import wake_margin
 
 from ._support import (
     DEBT_REGISTERS,
@@ -25,10 +27,13 @@ EVENTS = ("next_wake", "restart")
 
 
 def _next_wake(meter: DebtMeter, clock: Any) -> str:
-    """Let the meter's next periodic event pass: past the GSME's declared wake interval (default
-    30 min, the seed's), and past the next full hour (a mains meter's tick)."""
-    wake = meter.handle.behaviour("wake_interval_s", None) if meter.fuel == "GSME" else None
-    wait = max(_dt.timedelta(seconds=float(wake or 1800)), _dt.timedelta(hours=1)) + _dt.timedelta(minutes=1)
+    """Let the meter's next periodic event pass: a GSME's next wake (its declared wake interval,
+    default 30 min, the seed's, plus the push margin), a mains meter's next full hour (its tick)."""
+    if meter.fuel == "GSME":
+        wake = float(meter.handle.behaviour("wake_interval_s", None) or 1800)
+        wait = _dt.timedelta(seconds=wake + wake_margin(wake))
+    else:
+        wait = _dt.timedelta(hours=1, minutes=1)
     clock.advance(wait)
     return f"{wait} later (past the next wake)"
 

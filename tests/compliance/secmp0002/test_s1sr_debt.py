@@ -52,7 +52,7 @@ def test_change_debt_in_payment_mode(meter: DebtMeter, mode: str, measure: Any) 
     register = r.choice(DEBT_REGISTERS)
     whole = whole_pence(meter.handle)
     amount = debt_amount(r, whole=whole, sub_penny=not whole)
-    meter.set_state(f"needs bench control to put the meter in {mode} mode", payment_mode=mode)
+    meter.use_mode(mode)
     accepts = mode in meter.update_modes
     measure("declared_debt_update_modes", ",".join(meter.update_modes))
     before = meter.read(R_DEBT_MODES)

@@ -86,9 +86,19 @@ def push(gsme: Any, gpf: Any, clock: Any, case: Secmp0015Case, measure: Any) -> 
             return _aware(clock.now()) + offset
         measure("push_observation", seen.describe())
         if seen.how != "waited":
-            lag = (seen.detected_at - (seen.at - offset)).total_seconds()
+            instant = case.gsme_instant(seen.at, case.gsme_now(seen.detected_at)).utc or seen.at  # UTC or UK local
+            lag = (_aware(seen.detected_at) - (_aware(instant) - offset)).total_seconds()
+            low = -PUSH_TIME_TOLERANCE.total_seconds()
             limit = PUSH_TIME_TOLERANCE.total_seconds() + case.wake_interval.total_seconds() / 20 + 0.5
-            measure("push_seen_after_s", round(lag, 2), "s", -PUSH_TIME_TOLERANCE.total_seconds(), limit)
+            measure("push_seen_after_s", round(lag, 2), "s", low, limit)
+            # the copy changed just now, so it must be the GSME's clock now (CH time + the declared
+            # offset), within the bench latency and one poll: else it is not the GSME's time
+            assert low <= lag <= limit, (
+                f"SECMP0015-FR3 (with FR4: the GPF's copy is the GSME's ReadingSnapshotTime): the copy changed to "
+                f"{seen.at:%Y-%m-%d %H:%M:%S} ({seen.how.replace('_', ' ')}), and was seen {lag:+.1f} s after that "
+                f"time as bench time (the GSME's clock minus its declared clock_offset_s of "
+                f"{offset.total_seconds():+g} s); a GSME push is seen between {low:+g} and {limit:+.1f} s after "
+                f"it: the copy is not the GSME's time of the push [{case.name}]")
         return seen.at
 
     return do_push
