@@ -145,7 +145,8 @@ def switch_link(bench: Any, role: str, event: str, active: bool) -> str:
             switch.on()
         return f"{type(switch.driver).__name__} lab.power.{link} {'off' if active else 'on'}"
     use_switch(bench, role, event, active)
-    return f"switch driver {identity.get(bench.profile_device(role), 'stimuli', {}).get('switch')}"
+    dev = bench.profile_device(role)
+    return f"switch driver {(dev.stimuli if dev is not None else {}).get('switch')}"
 
 
 # -- waiting -------------------------------------------------------------------------------------
