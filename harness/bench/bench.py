@@ -174,15 +174,13 @@ class Bench:
         role = identity.role_name(dev)
         # a HAN reader (IHD, PPMID) talks to the GPF; another device on a dongle is its own remote
         remote = self.profile_device("GPF") if role in ("IHD", "PPMID") else dev
+        kind = ConnectionType(conn.type)
+        if kind not in DEVICE_CONNECTION_TYPES:
+            raise CapabilityMissing(f"bench '{self.name}': {role} connection type '{kind.value}' cannot be a "
+                                    "device's own connection (serial, tcp or zigbee)",
+                                    profile_key=f"devices[{role}].connection")
         request = ConnectionRequest(conn, f"{self.name}:{role}", self.path, (remote,), self.profile, app_factory)
-        try:
-            return open_connection(request, allowed=DEVICE_CONNECTION_TYPES).transport
-        except CapabilityMissing as exc:
-            if ConnectionType(conn.type) in DEVICE_CONNECTION_TYPES:
-                raise
-            raise CapabilityMissing(f"bench '{self.name}': {role} connection type '{ConnectionType(conn.type).value}' "
-                                    "cannot be a device's own connection (serial, tcp or zigbee)",
-                                    profile_key=f"devices[{role}].connection") from exc
+        return open_connection(request).transport
 
     def transport_of(self, role: str) -> Transport:
         """The transport ``role``'s frames travel on (its own connection, else the bench's)."""

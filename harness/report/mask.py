@@ -41,7 +41,7 @@ def evaluate(mask: DefectMask, records: Iterable[Mapping[str, Any]]) -> dict[str
             counts[severity] += 1
             bench, nodeid = record_key(record)
             open_failures.append({"bench": bench, "nodeid": nodeid, "severity": severity, "outcome": outcome})
-    exceeded = [s for s in SEVERITIES if counts[s] > mask.limit(s)]
+    exceeded = mask.exceeded(counts)
     return {
         "met": not exceeded,
         "counts": counts,

@@ -92,12 +92,6 @@ def opener_for(kind: ConnectionType | str) -> Opener:
     return opener
 
 
-def open_connection(request: ConnectionRequest, *, allowed: Sequence[ConnectionType] | None = None) -> Opened:
-    """Open ``request.connection`` with its type's opener; ``allowed`` limits the types (a
-    device's own connection cannot be an emulator host)."""
-    kind = ConnectionType(request.connection.type)
-    if allowed is not None and kind not in allowed:
-        raise CapabilityMissing(
-            f"{request.name}: connection type '{kind.value}' cannot be used here "
-            f"({', '.join(a.value for a in allowed)})", profile_key=f"{request.name}.connection")
-    return opener_for(kind)(request)
+def open_connection(request: ConnectionRequest) -> Opened:
+    """Open ``request.connection`` with its type's opener."""
+    return opener_for(request.connection.type)(request)
