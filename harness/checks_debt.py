@@ -31,6 +31,10 @@ TIME_DEBT_REGISTERS: tuple[str, ...] = ("TDR1", "TDR2")
 READ_USE_CASE = {"ESME": "ECS19", "GSME": "GCS14"}
 CHANGE_USE_CASE = {"ESME": "ECS07", "GSME": "GCS04"}
 RESET_USE_CASE = {"ESME": "ECS07r", "GSME": "GCS04r"}
+#: Recovery settings a suite's own GCS04 set-up sends: no time-based recovery, so an hourly
+#: collection on a wall-clock bench cannot move a register between the suite's reads (the RTDS
+#: command's defaults recover 50,000 millipence from TDR2 every hour).
+SETUP_RECOVERY: dict[str, dict[str, int]] = {r: {"debt_recovery_amount": 0} for r in TIME_DEBT_REGISTERS}
 
 Registers = Mapping[str, int]
 

@@ -84,6 +84,19 @@ def test_gcs04_sets_the_recovery_rate_from_the_command(client):
     assert debt(client, "gsme")["TDR1"] == 5000 - 21
 
 
+def test_the_suites_gcs04_set_up_stops_time_based_recovery(client):
+    """The RTDS defaults recover from TDR2 every hour (a wall-clock bench crossing an hour between
+    the suite's reads saw TDR2 move); the suite's set-up settings stop that."""
+    from harness.checks_debt import SETUP_RECOVERY
+
+    for recovery, drop in ((None, 2 * 50000), (SETUP_RECOVERY, 0)):
+        client.control("set_state", device="gsme", values={"TDR2": 500000})
+        params = {"recovery": recovery} if recovery else {}
+        assert client.send("GCS04", "GSME", tdr1=1, tdr2=1, **params).ok().success
+        client.control("advance", seconds=2 * 3600)
+        assert debt(client, "gsme")["TDR2"] == 500001 - drop
+
+
 def test_commands_to_the_gsme_during_han_outage_get_no_answer(client):
     client.control("han_outage", active=True)
     reply = client.send("GCS04r", "GSME", register="PDR")

@@ -19,6 +19,7 @@ from harness.checks_debt import (
     DEBT_REGISTERS,
     READ_USE_CASE,
     RESET_USE_CASE,
+    SETUP_RECOVERY,
     change_amounts,
     compare,
     describe_exchange,
@@ -147,7 +148,7 @@ class DebtMeter:
         read first, the difference sent); returns the state read back."""
         current = self.read(requirement)
         self._before_command()
-        exchange = self.handle.send(self.change_use_case, **change_amounts(current, targets))
+        exchange = self.send_change(**change_amounts(current, targets))
         self.exchanges.append(exchange)
         after = self.read(requirement)
         expected = {**current, **targets}
@@ -158,6 +159,13 @@ class DebtMeter:
             raise AssertionError(failure_text(requirement, f"set-up {self.change_use_case}", problems,
                                               current, after, expected, (exchange,)))
         return after
+
+    def send_change(self, **amounts: int) -> Any:
+        """One incremental Change Debt (``tdr1``/``tdr2``/``pdr``); a GCS04 also stops time-based
+        recovery (:data:`SETUP_RECOVERY`), so the registers hold still between the suite's reads.
+        The :class:`~harness.bench.api.Exchange` (not recorded)."""
+        extra: dict[str, Any] = {"recovery": SETUP_RECOVERY} if self.fuel == "GSME" else {}
+        return self.handle.send(self.change_use_case, **amounts, **extra)
 
     def prepare(self, requirement: str, targets: dict[str, int] | None = None) -> dict[str, int]:
         """All three debt registers at distinct non-zero values; returns the state."""

@@ -35,7 +35,7 @@ RUN_LENGTH = 6
 
 
 def _change(meter: DebtMeter, register: str, amount: int) -> Any:
-    exchange = meter.handle.send(meter.change_use_case, **{register.lower(): amount})
+    exchange = meter.send_change(**{register.lower(): amount})
     meter.exchanges.append(exchange)
     return exchange
 
