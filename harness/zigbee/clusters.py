@@ -3,134 +3,84 @@
 """zigpy definitions of the ZSE Tunneling (0x0704) and Prepayment (0x0705) clusters.
 
 zigpy 2.x ships both as empty stubs (a cluster id, no attribute or command). These classes add
-what the harness uses; they import zigpy, so import this module only when the ``zigbee`` extra
-is installed. They stay out of zigpy's global cluster registry unless ``register_clusters()``
+what the harness uses, built from the one declaration of those clusters in the codec
+(:data:`harness.gbcs.zcl.ATTRIBUTES` and :data:`~harness.gbcs.zcl.COMMANDS`), so zigpy endpoints
+and quirks understand the same frames the transport encodes (``harness.zigbee.zse``); the tests
+check both agree byte for byte. They import zigpy, so import this module only when the ``zigbee``
+extra is installed. They stay out of zigpy's global cluster registry unless ``register_clusters()``
 is called (it replaces the stubs for the whole process: opt in).
-
-The transport itself encodes and parses the raw ZCL bytes (``harness.zigbee.zse``); these
-definitions let zigpy endpoints and quirks understand the same frames, and the tests check
-both agree byte for byte.
 """
 
 from __future__ import annotations
 
-from typing import Final
+import enum
+import re
+from collections.abc import Mapping
+from typing import Any
 
 import zigpy.types as t
 from zigpy.zcl import Cluster
 from zigpy.zcl.foundation import BaseAttributeDefs, BaseCommandDefs, ZCLAttributeDef, ZCLCommandDef
 
-from harness.zigbee import zse
+from harness.gbcs import zcl
+
+#: zigpy's type for each ZCL type the declarations use.
+ZIGPY_TYPES: dict[int, Any] = {
+    zcl.UINT8: t.uint8_t, zcl.UINT16: t.uint16_t, zcl.UINT24: t.uint24_t, zcl.UINT32: t.uint32_t,
+    zcl.UINT48: t.uint48_t, zcl.INT8: t.int8s, zcl.INT16: t.int16s, zcl.INT24: t.int24s, zcl.INT32: t.int32s,
+    zcl.BITMAP8: t.bitmap8, zcl.BITMAP16: t.bitmap16, zcl.ENUM8: t.enum8, zcl.ENUM16: t.enum16,
+    zcl.UTC_TIME: t.uint32_t, 0x10: t.Bool, zcl.OCTET_STRING: t.LVBytes, zcl.CHAR_STRING: t.CharacterString,
+    zcl.BYTES_TO_END: t.Bytes,
+}
 
 
-class TunnelProtocol(t.enum8):
-    """ZSE Tunneling protocol ids (GB-HRGP is the GBCS one)."""
-
-    DLMS_COSEM = 0
-    IEC_61107 = 1
-    ANSI_C12 = 2
-    M_BUS = 3
-    SML = 4
-    ClimateTalk = 5
-    GB_HRGP = 6
-    Test = 199
+def _enum(name: str, names: Mapping[int, str]) -> Any:
+    """A zigpy enum8 class with the declared value names (zigpy's enum metaclass takes no
+    functional call of its own, so the standard one builds it)."""
+    return enum.EnumMeta.__call__(t.enum8, name, names=[(v, k) for k, v in names.items()])
 
 
-class TunnelStatus(t.enum8):
-    Success = 0
-    Busy = 1
-    No_More_Tunnel_IDs = 2
-    Protocol_Not_Supported = 3
-    Flow_Control_Not_Supported = 4
+TunnelProtocol = _enum("TunnelProtocol", zcl.TUNNEL_PROTOCOLS)
+TunnelStatus = _enum("TunnelStatus", zcl.TUNNEL_STATUS)
+TransferDataStatus = _enum("TransferDataStatus", zcl.TRANSFER_DATA_STATUS)
+DebtAmountType = _enum("DebtAmountType", zcl.DEBT_AMOUNT_TYPES)
+_ENUMS = {id(zcl.TUNNEL_PROTOCOLS): TunnelProtocol, id(zcl.TUNNEL_STATUS): TunnelStatus,
+          id(zcl.TRANSFER_DATA_STATUS): TransferDataStatus, id(zcl.DEBT_AMOUNT_TYPES): DebtAmountType}
 
 
-class TransferDataStatus(t.enum8):
-    No_Such_Tunnel = 0
-    Wrong_Device = 1
-    Data_Overflow = 2
+def _field_type(f: zcl.FieldDef) -> Any:
+    return _ENUMS[id(f.names)] if f.names is not None else ZIGPY_TYPES[f.type_id]
 
 
-class GbTunneling(Cluster):
-    """ZSE Tunneling cluster (SE 1.x), the commands GBCS uses with protocol GB-HRGP."""
-
-    cluster_id = t.uint16_t(zse.CLUSTER_TUNNELING)
-    ep_attribute = "smartenergy_tunneling"
-    _skip_registry = True
-
-    class AttributeDefs(BaseAttributeDefs):
-        close_tunnel_timeout: Final = ZCLAttributeDef(id=0x0000, type=t.uint16_t, access="r", mandatory=True)
-
-    class ServerCommandDefs(BaseCommandDefs):  # received by the server (client -> server)
-        request_tunnel: Final = ZCLCommandDef(
-            id=zse.TUN_REQUEST_TUNNEL,
-            schema={"protocol_id": TunnelProtocol, "manufacturer_code": t.uint16_t,
-                    "flow_control_support": t.Bool, "max_incoming_transfer_size": t.uint16_t})
-        close_tunnel: Final = ZCLCommandDef(id=zse.TUN_CLOSE_TUNNEL, schema={"tunnel_id": t.uint16_t})
-        transfer_data: Final = ZCLCommandDef(id=zse.TUN_TRANSFER_DATA_C2S,
-                                             schema={"tunnel_id": t.uint16_t, "data": t.Bytes})
-        transfer_data_error: Final = ZCLCommandDef(id=zse.TUN_TRANSFER_DATA_ERROR_C2S,
-                                                   schema={"tunnel_id": t.uint16_t, "status": TransferDataStatus})
-        ack_transfer_data: Final = ZCLCommandDef(id=0x04, schema={"tunnel_id": t.uint16_t,
-                                                                  "number_of_bytes_left": t.uint16_t})
-        ready_data: Final = ZCLCommandDef(id=0x05, schema={"tunnel_id": t.uint16_t,
-                                                           "number_of_octets_left": t.uint16_t})
-        get_supported_tunnel_protocols: Final = ZCLCommandDef(id=0x06, schema={"protocol_offset": t.uint8_t})
-
-    class ClientCommandDefs(BaseCommandDefs):  # generated by the server (server -> client)
-        request_tunnel_response: Final = ZCLCommandDef(
-            id=zse.TUN_REQUEST_TUNNEL_RESPONSE,
-            schema={"tunnel_id": t.uint16_t, "tunnel_status": TunnelStatus,
-                    "max_incoming_transfer_size": t.uint16_t})
-        transfer_data_server: Final = ZCLCommandDef(id=zse.TUN_TRANSFER_DATA_S2C,
-                                                    schema={"tunnel_id": t.uint16_t, "data": t.Bytes})
-        transfer_data_error_server: Final = ZCLCommandDef(
-            id=zse.TUN_TRANSFER_DATA_ERROR_S2C, schema={"tunnel_id": t.uint16_t, "status": TransferDataStatus})
-        ack_transfer_data_server: Final = ZCLCommandDef(id=0x03, schema={"tunnel_id": t.uint16_t,
-                                                                         "number_of_bytes_left": t.uint16_t})
-        ready_data_server: Final = ZCLCommandDef(id=0x04, schema={"tunnel_id": t.uint16_t,
-                                                                  "number_of_octets_left": t.uint16_t})
-        tunnel_closure_notification: Final = ZCLCommandDef(id=0x06, schema={"tunnel_id": t.uint16_t})
+def _snake(name: str) -> str:
+    """``DebtAmount1`` -> ``debt_amount_1`` (zigpy's attribute naming)."""
+    return re.sub(r"(?<=[a-z])(?=[A-Z0-9])", "_", name).lower()
 
 
-class DebtAmountType(t.enum8):
-    Type1_Absolute = 0x00
-    Type1_Incremental = 0x01
-    Type2_Absolute = 0x02
-    Type2_Incremental = 0x03
-    Type3_Absolute = 0x04
-    Type3_Incremental = 0x05
+def _attribute_defs(cluster: int) -> type[BaseAttributeDefs]:
+    attrs = {_snake(name): ZCLAttributeDef(id=aid, type=ZIGPY_TYPES[type_id], access="r")
+             for aid, (name, type_id) in zcl.ATTRIBUTES.get(cluster, {}).items()}
+    return type("AttributeDefs", (BaseAttributeDefs,), attrs)
 
 
-class GbPrepayment(Cluster):
-    """ZSE Prepayment cluster: the debt registers and Change Debt (GCS04, GCS14)."""
+def _command_defs(cluster: int, to_client: bool) -> type[BaseCommandDefs]:
+    cmds = {c.name: ZCLCommandDef(id=c.command_id, schema={f.name: _field_type(f) for f in c.fields})
+            for c in zcl.COMMANDS if c.cluster == cluster and c.to_client is to_client}
+    return type("ClientCommandDefs" if to_client else "ServerCommandDefs", (BaseCommandDefs,), cmds)
 
-    cluster_id = t.uint16_t(zse.CLUSTER_PREPAYMENT)
-    ep_attribute = "smartenergy_prepayment"
-    _skip_registry = True
 
-    class AttributeDefs(BaseAttributeDefs):
-        payment_control_configuration: Final = ZCLAttributeDef(id=0x0000, type=t.bitmap16, access="r")
-        credit_remaining: Final = ZCLAttributeDef(id=0x0001, type=t.int32s, access="r")
-        emergency_credit_remaining: Final = ZCLAttributeDef(id=0x0002, type=t.int32s, access="r")
-        credit_status: Final = ZCLAttributeDef(id=0x0003, type=t.bitmap8, access="r")
-        accumulated_debt: Final = ZCLAttributeDef(id=0x0005, type=t.int32s, access="r")
-        currency: Final = ZCLAttributeDef(id=0x0616, type=t.uint16_t, access="r")
-        price_trailing_digit: Final = ZCLAttributeDef(id=0x0617, type=t.bitmap8, access="r")
-        debt_amount_1: Final = ZCLAttributeDef(id=0x0211, type=t.uint32_t, access="r")
-        debt_amount_2: Final = ZCLAttributeDef(id=0x0221, type=t.uint32_t, access="r")
-        debt_amount_3: Final = ZCLAttributeDef(id=0x0231, type=t.uint32_t, access="r")
+def _cluster(name: str, cluster: int, ep_attribute: str, doc: str) -> type[Cluster]:
+    """A zigpy cluster class from the declarations (kept out of zigpy's registry)."""
+    return type(name, (Cluster,), {
+        "__doc__": doc, "__module__": __name__, "cluster_id": t.uint16_t(cluster), "ep_attribute": ep_attribute,
+        "_skip_registry": True, "AttributeDefs": _attribute_defs(cluster),
+        "ServerCommandDefs": _command_defs(cluster, False), "ClientCommandDefs": _command_defs(cluster, True)})
 
-    class ServerCommandDefs(BaseCommandDefs):
-        change_debt: Final = ZCLCommandDef(
-            id=0x02,
-            schema={"issuer_event_id": t.uint32_t, "debt_label": t.LVBytes, "debt_amount": t.int32s,
-                    "debt_recovery_method": t.enum8, "debt_amount_type": DebtAmountType,
-                    "debt_recovery_start_time": t.uint32_t, "debt_recovery_collection_time": t.uint16_t,
-                    "debt_recovery_frequency": t.enum8, "debt_recovery_amount": t.int32s,
-                    "debt_recovery_balance_percentage": t.uint16_t})
 
-    class ClientCommandDefs(BaseCommandDefs):
-        pass
+GbTunneling = _cluster("GbTunneling", zcl.CLUSTER_TUNNELING, "smartenergy_tunneling",
+                       "ZSE Tunneling cluster (SE 1.x), the commands GBCS uses with protocol GB-HRGP.")
+GbPrepayment = _cluster("GbPrepayment", zcl.CLUSTER_PREPAYMENT, "smartenergy_prepayment",
+                        "ZSE Prepayment cluster: the debt registers and Change Debt (GCS04, GCS14).")
 
 
 def register_clusters() -> None:

@@ -350,8 +350,23 @@ class ZigbeeTransport(Transport):
                              "dongle unplugged?")
 
     def _stop_loop(self) -> None:
+        """Cancel what zigpy left running (e.g. a joined device's initialisation) and wait for it,
+        then stop the loop: a task left pending would be finalised later, at a random point of
+        another test (seen: inside pytest's assertion rewriting, failing an unrelated import)."""
         if self._loop.is_running():
+            try:
+                asyncio.run_coroutine_threadsafe(_cancel_pending(), self._loop).result(timeout=2.0)
+            except Exception as e:  # noqa: BLE001 - closing must not fail the test
+                self.log.note(self.name, f"pending zigpy tasks not cancelled: {type(e).__name__}: {e}")
             self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(timeout=5.0)
         if not self._thread.is_alive():
             self._loop.close()
+
+
+async def _cancel_pending() -> None:
+    """Cancel every other task of the running loop and wait until they have ended."""
+    tasks = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)

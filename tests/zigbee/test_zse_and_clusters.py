@@ -77,7 +77,7 @@ def test_prepayment_change_debt_definition_reads_gcs04_component() -> None:
     cmd, rest = GbPrepayment.ServerCommandDefs.change_debt.schema.deserialize(payload)
     assert rest == b""
     assert (cmd.issuer_event_id, cmd.debt_amount, cmd.debt_amount_type, cmd.debt_recovery_amount) == (
-        0x1C374A80, 1_000_000, DebtAmountType.Type1_Incremental, 50_000)
+        0x1C374A80, 1_000_000, DebtAmountType.TYPE1_INCREMENTAL, 50_000)
     assert cmd.serialize() == payload
 
 
@@ -96,3 +96,49 @@ def test_core_imports_do_not_pull_zigpy() -> None:
             "print(any(m == 'zigpy' or m.startswith('zigpy.') or m == 'bellows' for m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "False"
+
+
+def test_zigpy_definitions_follow_the_one_declaration() -> None:
+    """Every declared command and attribute of the two clusters is in the zigpy classes with the
+    same id, field names and wire layout (a value of each field serialised by zigpy gives the
+    codec's bytes)."""
+    pytest.importorskip("zigpy")
+    from harness.gbcs import zcl
+    from harness.zigbee.clusters import GbPrepayment, GbTunneling
+
+    for cluster_cls in (GbTunneling, GbPrepayment):
+        cluster = int(cluster_cls.cluster_id)
+        declared = [c for c in zcl.COMMANDS if c.cluster == cluster]
+        assert declared
+        for cmd in declared:
+            defs = cluster_cls.ClientCommandDefs if cmd.to_client else cluster_cls.ServerCommandDefs
+            zdef = getattr(defs, cmd.name)
+            assert zdef.id == cmd.command_id and [f.name for f in zdef.schema.fields] == [f.name for f in cmd.fields]
+            values = {f.name: (b"\x01\x02" if f.type_id in (zcl.BYTES_TO_END, zcl.OCTET_STRING) else 1)
+                      for f in cmd.fields}
+            wire = b"".join(
+                bytes(values[f.name]) if f.type_id == zcl.BYTES_TO_END else zcl.encode_value(f.type_id, values[f.name])
+                for f in cmd.fields)
+            assert zdef.schema(**values).serialize() == wire, cmd.name
+        for aid, (name, type_id) in zcl.ATTRIBUTES.get(cluster, {}).items():
+            zattr = cluster_cls.attributes[aid]
+            assert zattr.name.replace("_", "") == name.lower(), (aid, zattr.name, name)
+            assert zcl.TYPES[type_id].size in (None, len(zattr.type(0).serialize())), name
+
+
+def test_zse_knowledge_is_declared_in_the_codec_only() -> None:
+    """No cluster id, command id table or field layout is written a second time in the ZigBee
+    package: it reads harness.gbcs.zcl."""
+    import io
+    import re
+    import tokenize
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2] / "harness" / "zigbee"
+    for path in root.glob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        numbers = [tok.string for tok in tokenize.generate_tokens(io.StringIO(text).readline)
+                   if tok.type == tokenize.NUMBER]
+        assert not [n for n in numbers if re.fullmatch(r"0x070[0-9A-Fa-f]", n)], f"{path.name} writes a ZSE cluster id"
+        assert not re.search(r"struct\.(pack|unpack|Struct)\(\s*\"<", text), f"{path.name} writes a field layout"
+        assert "ZCLCommandDef(id=0x" not in text and "ZCLAttributeDef(id=0x" not in text, path.name
