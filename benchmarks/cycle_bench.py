@@ -35,19 +35,19 @@ from pathlib import Path
 
 from harness.cli import main
 from harness.gbcs.datetime import DateTime
+from harness.records import TestRecord
 from harness.report.store import CycleStore
 
 TARGET_S = 30.0
 
 
-def simulated_seconds(records: list[dict[str, object]]) -> float:
+def simulated_seconds(records: list[TestRecord]) -> float:
     """Sum over tests of (latest - earliest) device date-time seen in the test's responses."""
     total = 0.0
     for record in records:
         times = []
-        for exchange in record.get("exchanges") or []:  # type: ignore[union-attr]
-            decoded = exchange.get("decoded") if isinstance(exchange, dict) else None
-            raw = decoded.get("date_time") if isinstance(decoded, dict) else None
+        for exchange in record.exchanges:
+            raw = (exchange.decoded or {}).get("date_time")
             if isinstance(raw, str) and len(raw) == 24:
                 try:
                     when = DateTime.from_bytes(bytes.fromhex(raw)).to_datetime()

@@ -94,3 +94,13 @@ class CapabilityMissing(HarnessError):
     def __init__(self, message: str, *, profile_key: str | None = None) -> None:
         self.profile_key = profile_key
         super().__init__(message + (f" (add it in the bench profile: {profile_key})" if profile_key else ""))
+
+
+class RecordError(HarnessError, ValueError):
+    """A result record (JSON Lines, the cycle store) that does not have the record's shape: names
+    the field (``failure.message``, ``exchanges[2].hex``) and what was wrong with it."""
+
+    def __init__(self, message: str, *, field: str) -> None:
+        self.field = field
+        self.reason = message
+        super().__init__(f"result record field '{field}': {message}")

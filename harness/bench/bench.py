@@ -3,6 +3,7 @@ emulated in another process behind a pty, or real hardware on serial/TCP)."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as _dt
 import time
 from pathlib import Path
@@ -28,6 +29,7 @@ from harness.vocabulary import ConnectionType
 
 if TYPE_CHECKING:
     from harness.lab.power import BenchPower
+    from harness.records import BenchInfo
 
 EMULATOR_KEYS = Path(__file__).resolve().parent.parent / "data" / "emulator-keys"
 #: What a device's own ``connection:`` can be (an emulator host is the bench's, never a device's).
@@ -373,10 +375,8 @@ class Bench:
         return out
 
     # -- records ---------------------------------------------------------------------------------
-    def identity(self) -> dict[str, Any]:
-        ident = identity.bench_identity(self.profile)
-        ident["path"] = self.path
-        return ident
+    def identity(self) -> BenchInfo:
+        return dataclasses.replace(identity.bench_identity(self.profile), path=self.path)
 
     def record(self, use_case: str, direction: str, raw: bytes, summary: str,
                decoded: dict[str, Any] | None = None, message: GbcsMessage | None = None) -> None:

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from harness.profiles.model import BenchProfile, DeviceProfile
+    from harness.records import BenchInfo, DeviceInfo
 
 
 def eui_bytes(value: Any) -> bytes:
@@ -78,11 +79,11 @@ def profile_path(obj: BenchProfile | DeviceProfile | None) -> str | None:
     return str(source) if source else None
 
 
-def bench_identity(profile: BenchProfile) -> dict[str, Any]:
-    """The record's ``bench`` object: name, path, connection type and description."""
-    return dict(profile.bench_identity())
+def bench_identity(profile: BenchProfile) -> BenchInfo:
+    """The record's ``bench``: name, path, connection type and description."""
+    return profile.bench_identity()
 
 
-def device_identity(device: DeviceProfile) -> dict[str, Any]:
+def device_identity(device: DeviceProfile) -> DeviceInfo:
     """One ``devices`` item of the record."""
-    return dict(device.identity())
+    return device.identity()

@@ -107,7 +107,8 @@ def _show(store: CycleStore, cycle_id: str, as_json: bool) -> int:
     records = store.records(cycle_id)
     verdict = judge(cycle, records)
     if as_json:
-        print(json.dumps({"cycle": cycle, "verdict": verdict, "records": records}, indent=2, default=str))
+        print(json.dumps({"cycle": cycle, "verdict": verdict, "records": [r.to_dict() for r in records]},
+                         indent=2, default=str))
         return int(verdict["exit"])
     print(f"cycle {cycle['id']}: {cycle['state']}, started {cycle['started']}, "
           f"finished {cycle['finished'] or '(not finished)'}")
@@ -121,8 +122,8 @@ def _show(store: CycleStore, cycle_id: str, as_json: bool) -> int:
     if verdict["status"] == "inconclusive" and cycle["meta"].get("resume_command"):
         print(f"  re-run what did not run: {cycle['meta']['resume_command']}")
     for (bench, nodeid), record in sorted(final_outcomes(records).items(), key=lambda kv: (kv[0][1], kv[0][0])):
-        reqs = ",".join(record.get("requirements") or [])
-        print(f"  {record.get('outcome', '?'):11} {record.get('severity', 'S3')} [{bench}] {nodeid}  {reqs}")
+        reqs = ",".join(record.requirements)
+        print(f"  {record.outcome.value:11} {record.severity.value} [{bench}] {nodeid}  {reqs}")
     return int(verdict["exit"])
 
 

@@ -434,11 +434,11 @@ def write_records(store: CycleStore, cycle_id: str, target: Path) -> int:
     records = store.records(cycle_id)
     with open(target, "w", encoding="utf-8") as fh:
         for record in records:
-            if record.get("outcome") not in FAILING | {BENCH_ERROR}:
-                record = {**record, "exchanges": [
-                    {k: v for k, v in x.items() if k != "decoded"} if isinstance(x, dict) else x
-                    for x in record.get("exchanges") or []]}
-            fh.write(json.dumps(record, default=str) + "\n")
+            data = record.to_dict()
+            if record.outcome.value not in FAILING | {BENCH_ERROR}:
+                for exchange in data["exchanges"]:
+                    del exchange["decoded"]
+            fh.write(json.dumps(data, default=str) + "\n")
     return len(records)
 
 

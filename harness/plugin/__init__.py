@@ -67,7 +67,7 @@ def pytest_sessionstart(session: pytest.Session) -> None:
         ident = state.bench_identity()
         state.start_cycle({
             "bench_paths": [state.bench_path] if state.bench_path else list(state.set_members),
-            "bench_names": [ident["name"]] if ident.get("name") else [],
+            "bench_names": [ident.name] if ident.name else [],
             "profile_set": state.set_path, "harness_version": __version__,
             "started": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
         })

@@ -127,7 +127,7 @@ def _name_captures_in_records(state: HarnessState, session: CaptureSession) -> N
     def write(record: TestRecord) -> None:
         if record.capture is None:
             record.capture = session.take(record.nodeid)
-            if record.capture and not keep_all and record.outcome in NOT_FAILING | {"skipped"}:
+            if record.capture and not keep_all and record.outcome.value in NOT_FAILING | {"skipped"}:
                 (session.root.parent / record.capture).unlink(missing_ok=True)  # keep failures' only
                 record.capture = None
         original(record)

@@ -5,11 +5,11 @@ from __future__ import annotations
 import datetime as _dt
 import time
 from dataclasses import dataclass, field
-from typing import Any
 
 import pytest
 
-from harness.records import Measurement
+from harness.records import ExchangeRecord, Failure, Measurement, Waiver
+from harness.vocabulary import Outcome
 
 ITEM_KEY = pytest.StashKey["ItemState"]()
 
@@ -18,12 +18,12 @@ ITEM_KEY = pytest.StashKey["ItemState"]()
 class ItemState:
     started: str = field(default_factory=lambda: _dt.datetime.now(_dt.timezone.utc).isoformat())
     t0: float = field(default_factory=time.monotonic)
-    outcome: str | None = None
+    outcome: Outcome | None = None
     skip_reason: str | None = None
-    failure: dict[str, Any] | None = None
-    waiver: dict[str, Any] | None = None
+    failure: Failure | None = None
+    waiver: Waiver | None = None
     measurements: list[Measurement] = field(default_factory=list)
-    exchanges: list[dict[str, Any]] = field(default_factory=list)
+    exchanges: list[ExchangeRecord] = field(default_factory=list)
 
 
 def item_state(item: pytest.Item) -> ItemState:

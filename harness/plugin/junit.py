@@ -20,6 +20,7 @@ import pytest
 from harness import __version__
 from harness.plugin.state import STATE_KEY
 from harness.records import TestRecord
+from harness.vocabulary import Outcome
 
 
 def _text(value: Any) -> str:
@@ -27,38 +28,35 @@ def _text(value: Any) -> str:
 
 
 def _detail(record: TestRecord) -> str:
-    if record.outcome == "waived" and record.waiver:
-        message = (record.failure or {}).get("message") or ""
-        return f"waived: {record.waiver.get('reason', '')}" + (f" (failure: {message})" if message else "")
+    if record.outcome is Outcome.WAIVED and record.waiver:
+        message = record.failure.message if record.failure else ""
+        return f"waived: {record.waiver.reason}" + (f" (failure: {message})" if message else "")
     if record.failure:
-        return str(record.failure.get("message") or "")
+        return record.failure.message
     return record.skip_reason or ""
 
 
 def properties_of(record: TestRecord) -> list[tuple[str, str]]:
     """The ``(name, value)`` properties of one test's record, in a stable order."""
     props: list[tuple[str, str]] = [("requirement", _text(r)) for r in record.requirements]
-    props.append(("severity", _text(record.severity)))
-    bench = record.bench or {}
-    if bench.get("name"):
-        props.append(("bench", _text(bench["name"])))
-    if bench.get("path"):
-        props.append(("bench_profile", _text(bench["path"])))
+    props.append(("severity", record.severity.value))
+    if record.bench.name:
+        props.append(("bench", _text(record.bench.name)))
+    if record.bench.path:
+        props.append(("bench_profile", _text(record.bench.path)))
     for device in record.devices:
-        role = _text(device.get("role")) or "device"
-        who = " ".join(_text(device.get(k)) for k in ("manufacturer", "model", "name") if device.get(k))
-        eui = _text(device.get("eui"))
+        role = device.role.value
+        who = " ".join(_text(v) for v in (device.manufacturer, device.model, device.name) if v)
+        eui = _text(device.eui)
         props.append((f"device.{role}", f"{who} (EUI {eui})" if eui else who))
-        props.append((f"device.{role}.firmware", _text(device.get("firmware")) or "unknown"))
+        props.append((f"device.{role}.firmware", _text(device.firmware) or "unknown"))
     if record.waiver:
         w = record.waiver
-        where = ", ".join(f"{k} {w[k]}" for k in ("requirement", "test", "device") if w.get(k))
-        props.append(("waiver", _text(w.get("reason", "")) + (f" [{where}]" if where else "")))
-    props.append(("outcome", _text(record.outcome)))
-    for extra in ("flaky", "reruns", "attempt"):  # outcome details a record may carry
-        value = getattr(record, extra, None)
-        if value not in (None, False, 0, ""):
-            props.append((extra, _text(value)))
+        where = ", ".join(f"{k} {v}" for k, v in (("requirement", w.requirement), ("test", w.test),
+                                                   ("device", w.device)) if v)
+        props.append(("waiver", _text(w.reason) + (f" [{where}]" if where else "")))
+    props.append(("outcome", record.outcome.value))
+    props.append(("attempt", str(record.attempt)))  # 2, 3...: a rerun (pytest-rerunfailures)
     detail = _detail(record)
     if detail:
         props.append(("outcome_detail", _text(detail)[:2000]))
@@ -107,10 +105,10 @@ def suite_properties(config: pytest.Config) -> list[tuple[str, str]]:
         props.extend(("benches", _text(p)) for p in state.set_members)
     else:
         ident = state.bench_identity()
-        if ident.get("name"):
-            props.append(("bench", _text(ident["name"])))
-        if ident.get("path"):
-            props.append(("bench_profile", _text(ident["path"])))
+        if ident.name:
+            props.append(("bench", _text(ident.name)))
+        if ident.path:
+            props.append(("bench_profile", _text(ident.path)))
     return props
 
 

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from harness.bench import identity
+from harness.records import Waiver
 from harness.vocabulary import DEFAULT_SEVERITY
 from harness.vocabulary import SEVERITY_NAMES as SEVERITIES
 
@@ -78,7 +79,7 @@ def version_matches(spec: str, version: str) -> bool:
 
 def skip_reason(item: pytest.Item, profile: Any) -> str | None:
     """Why this bench cannot run the test (None when it can)."""
-    bench = identity.bench_identity(profile)["name"]
+    bench = identity.bench_identity(profile).name
     needed = [r.upper() for r in _args(item, "device")]
     missing = [r for r in needed if identity.device_for(profile, r) is None]
     if missing:
@@ -97,7 +98,7 @@ def skip_reason(item: pytest.Item, profile: Any) -> str | None:
     return None
 
 
-def find_waiver(item: pytest.Item, profile: Any) -> dict[str, Any] | None:
+def find_waiver(item: pytest.Item, profile: Any) -> Waiver | None:
     """The first waiver of a bench device that matches the test's requirements or name."""
     reqs = set(requirements(item))
     names = {item.name, item.nodeid, getattr(item, "originalname", item.name)}
@@ -106,8 +107,7 @@ def find_waiver(item: pytest.Item, profile: Any) -> dict[str, Any] | None:
             req = waiver.get("requirement")
             test = waiver.get("test")
             if req and req in reqs:
-                return {"reason": waiver.get("reason", ""), "requirement": req, "device": identity.role_name(dev)}
+                return Waiver(waiver.get("reason", ""), req, device=identity.role_name(dev))
             if test and any(n == test or fnmatch.fnmatchcase(n, test) or n.endswith("::" + test) for n in names):
-                return {"reason": waiver.get("reason", ""), "requirement": req, "test": test,
-                        "device": identity.role_name(dev)}
+                return Waiver(waiver.get("reason", ""), req, test, identity.role_name(dev))
     return None

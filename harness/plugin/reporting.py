@@ -21,6 +21,7 @@ do what the spec says, and a *bench error* when the harness could not ask (:func
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import time
 from typing import Any
@@ -42,8 +43,8 @@ from harness.errors import (
 from harness.plugin import markers
 from harness.plugin.item import ItemState, fresh_item_state, item_state
 from harness.plugin.state import state_of
-from harness.records import TestRecord
-from harness.vocabulary import BENCH_ERROR
+from harness.records import ExchangeRecord, Failure, TestRecord, Waiver
+from harness.vocabulary import DEFAULT_SEVERITY, Outcome, Severity
 
 # What the harness could not do (never the device's fault), and what the device did wrong.
 _BENCH_TROUBLE = (BenchError, ProfileError, KeystoreError, EncodeError)
@@ -118,7 +119,7 @@ def _measurement_failures(st: ItemState) -> list[str]:
     return lines
 
 
-def _waiver_for(item: pytest.Item) -> dict[str, Any] | None:
+def _waiver_for(item: pytest.Item) -> Waiver | None:
     hs = state_of(item.config)
     profile = hs.loaded_profile
     if profile is None:
@@ -126,11 +127,11 @@ def _waiver_for(item: pytest.Item) -> dict[str, Any] | None:
     return markers.find_waiver(item, profile)
 
 
-def _exchange_text(exchanges: list[dict[str, Any]]) -> str:
+def _exchange_text(exchanges: list[ExchangeRecord]) -> str:
     lines = []
     for ex in exchanges:
-        lines.append(f"{ex['time']} {ex['summary']}")
-        lines.append(f"    {ex['hex']}")
+        lines.append(f"{ex.time} {ex.summary}")
+        lines.append(f"    {ex.hex}")
     return "\n".join(lines)
 
 
@@ -140,7 +141,7 @@ def _attach_html(item: pytest.Item, report: pytest.TestReport, st: ItemState) ->
     every test made each bench's pytest-html file ~2 MB)."""
     if not st.exchanges or not getattr(item.config.option, "htmlpath", None):
         return  # only when an HTML report is being written: extras travel with every report
-    if st.outcome in ("passed", "skipped", "waived"):
+    if st.outcome in (Outcome.PASSED, Outcome.SKIPPED, Outcome.WAIVED):
         return
     try:
         from pytest_html import extras as html_extras
@@ -148,55 +149,57 @@ def _attach_html(item: pytest.Item, report: pytest.TestReport, st: ItemState) ->
         return
     extra = list(getattr(report, "extras", []))
     extra.append(html_extras.text(_exchange_text(st.exchanges), name="GBCS exchanges"))
-    extra.append(html_extras.json(json.loads(json.dumps(st.exchanges, default=str)), name="GBCS exchanges (decoded)"))
+    decoded = json.loads(json.dumps([x.to_dict() for x in st.exchanges], default=str))
+    extra.append(html_extras.json(decoded, name="GBCS exchanges (decoded)"))
     report.extras = extra  # type: ignore[attr-defined]
 
 
 def _update(item: pytest.Item, report: pytest.TestReport, st: ItemState, trouble: str | None = None) -> None:
     when = report.when
     if report.failed and trouble is not None:
-        if st.outcome != "failed":  # a device failure already seen stands
-            st.outcome = BENCH_ERROR
-            st.failure = {"message": f"bench error: {trouble}", "text": report.longreprtext, "kind": "bench_error"}
+        if st.outcome is not Outcome.FAILED:  # a device failure already seen stands
+            st.outcome = Outcome.BENCH_ERROR
+            st.failure = Failure(f"bench error: {trouble}", report.longreprtext, kind=Outcome.BENCH_ERROR.value)
         return
     if report.skipped:
         if st.outcome is None:
-            st.outcome = "waived" if st.waiver else "skipped"
+            st.outcome = Outcome.WAIVED if st.waiver else Outcome.SKIPPED
             st.skip_reason = None if st.waiver else _skip_reason(report)
         return
     if report.failed:
-        failure = {"message": _crash_message(report), "text": report.longreprtext}
+        failure = Failure(_crash_message(report), report.longreprtext)
         if when == "call":
-            st.outcome = "failed"
+            st.outcome = Outcome.FAILED
             st.failure = failure
-        elif st.outcome in (None, "passed", "waived", "skipped"):
-            st.outcome = "failed"  # a fixture's check of the device (setup/teardown) failed
+        elif st.outcome in (None, Outcome.PASSED, Outcome.WAIVED, Outcome.SKIPPED):
+            st.outcome = Outcome.FAILED  # a fixture's check of the device (setup/teardown) failed
             st.failure = st.failure or failure
         return
     if when == "call" and st.outcome is None:
-        st.outcome = "passed"
+        st.outcome = Outcome.PASSED
 
 
-def _with_date_times(exchanges: list[dict[str, Any]], outcome: str | None) -> list[dict[str, Any]]:
+def _with_date_times(exchanges: list[ExchangeRecord], outcome: Outcome | None) -> list[ExchangeRecord]:
     """The test's exchanges; for a test that did not pass, each with its date-times in words
     (``datetimes``, from the tree decoded on arrival), which the report shows beside the tree."""
-    if outcome in ("passed", "skipped"):
+    if outcome in (Outcome.PASSED, Outcome.SKIPPED):
         return list(exchanges)
     from harness.gbcs.words import date_times
 
-    return [x if "datetimes" in x else {**x, "datetimes": date_times(x.get("decoded"))} for x in exchanges]
+    return [x if x.datetimes is not None else
+            dataclasses.replace(x, datetimes=[(p, w) for p, w in date_times(x.decoded)]) for x in exchanges]
 
 
 def build_record(item: pytest.Item, st: ItemState) -> TestRecord:
     hs = state_of(item.config)
     try:
-        severity = markers.severity(item)
+        severity = Severity(markers.severity(item))
     except pytest.UsageError:
-        severity = "S3"
+        severity = Severity(DEFAULT_SEVERITY)
     return TestRecord(
         nodeid=item.nodeid,
         name=item.name,
-        outcome=st.outcome or BENCH_ERROR,
+        outcome=st.outcome or Outcome.BENCH_ERROR,
         duration_s=round(time.monotonic() - st.t0, 6),
         started=st.started,
         cycle_id=hs.cycle_id,
@@ -207,7 +210,7 @@ def build_record(item: pytest.Item, st: ItemState) -> TestRecord:
         waiver=st.waiver,
         skip_reason=st.skip_reason,
         failure=st.failure,
-        measurements=[m.__dict__.copy() for m in st.measurements],
+        measurements=list(st.measurements),
         exchanges=_with_date_times(st.exchanges, st.outcome),
         attempt=int(getattr(item, "execution_count", 1) or 1),
     )
@@ -231,10 +234,10 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
             waiver = _waiver_for(item)
             if waiver is not None:
                 st.waiver = waiver
-                st.failure = {"message": _crash_message(report), "text": report.longreprtext}
-                st.outcome = "waived"
+                st.failure = Failure(_crash_message(report), report.longreprtext)
+                st.outcome = Outcome.WAIVED
                 report.outcome = "skipped"
-                report.wasxfail = f"waived: {waiver['reason']}"  # pytest's xfail reason
+                report.wasxfail = f"waived: {waiver.reason}"  # pytest's xfail reason
     _update(item, report, st, trouble)
     if report.when == "teardown":
         _attach_html(item, report, st)

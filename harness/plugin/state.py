@@ -15,7 +15,7 @@ from harness.bench import identity
 from harness.errors import BenchError, HarnessError
 from harness.plugin import locks
 from harness.plugin.options import bench_wait, option
-from harness.records import TestRecord
+from harness.records import BenchInfo, DeviceInfo, TestRecord
 
 STATE_KEY = pytest.StashKey["HarnessState"]()
 
@@ -149,14 +149,14 @@ class HarnessState:
             self._lock = None
 
     # -- identities for records ---------------------------------------------------------------
-    def bench_identity(self) -> dict[str, Any]:
+    def bench_identity(self) -> BenchInfo:
         if self._profile is None:
-            return {"name": None, "path": self.bench_path, "connection": None}
+            return BenchInfo(path=self.bench_path)
         ident = identity.bench_identity(self._profile)
-        ident["path"] = self.bench_path or ident.get("path")
+        ident.path = self.bench_path or ident.path
         return ident
 
-    def device_identities(self) -> list[dict[str, Any]]:
+    def device_identities(self) -> list[DeviceInfo]:
         if self._profile is None:
             return []
         return [identity.device_identity(d) for d in identity.devices(self._profile)]
@@ -179,7 +179,7 @@ class HarnessState:
         """The bench name when this session runs one bench (not a set shared by xdist workers)."""
         if self.set_path or self._profile is None:
             return None
-        return self.bench_identity().get("name")
+        return self.bench_identity().name
 
     def record_bench_start(self) -> None:
         store, name = self.store, self._single_bench()
@@ -210,7 +210,7 @@ class HarnessState:
                     fcntl.flock(fh, fcntl.LOCK_UN)
         store = self.store
         if store is not None:
-            store.add_record(self.cycle_id, record.to_dict())
+            store.add_record(self.cycle_id, record)
 
 
 def state_of(config: pytest.Config) -> HarnessState:

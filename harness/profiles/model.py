@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from harness.records import BenchInfo, DeviceInfo
 from harness.vocabulary import EMULATED_TYPES, ConnectionType, DefectMask, Role
 
 BUILTIN = "builtin"
@@ -182,11 +183,10 @@ class DeviceProfile:
     def has(self, capability: str) -> bool:
         return capability in self.capabilities
 
-    def identity(self) -> dict[str, Any]:
+    def identity(self) -> DeviceInfo:
         """The record's ``devices[]`` entry."""
-        return {"role": self.role.value, "eui": self.eui, "name": self.name,
-                "manufacturer": self.manufacturer, "model": self.model, "firmware": self.firmware,
-                "profile": display_path(self.source), "faults": self.faults}
+        return DeviceInfo(self.role, self.eui, self.name, self.manufacturer, self.model, self.firmware,
+                          display_path(self.source), self.faults)
 
     def host_config_entry(self) -> dict[str, Any]:
         """This device for the emulator's ``HostConfig.from_dict``: identity, behaviours flattened,
@@ -253,14 +253,13 @@ class BenchProfile:
                             if d.role.value in EMULATED_ROLES],
                 "supplier": self.remote_parties.supplier}
 
-    def identity(self) -> list[dict[str, Any]]:
+    def identity(self) -> list[DeviceInfo]:
         """The record's ``devices`` list."""
         return [d.identity() for d in self.devices]
 
-    def bench_identity(self) -> dict[str, Any]:
+    def bench_identity(self) -> BenchInfo:
         """The record's ``bench`` object."""
-        return {"name": self.name, "path": display_path(self.source),
-                "connection": self.connection.type.value, "description": self.description}
+        return BenchInfo(self.name, display_path(self.source), self.connection.type, self.description)
 
 
 @dataclass

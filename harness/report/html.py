@@ -19,10 +19,11 @@ import jinja2
 from markupsafe import Markup
 
 from harness import __version__
+from harness.records import ExchangeRecord, TestRecord
 from harness.report.chart import pass_rate_svg
 from harness.report.mask import headline, judge, severity_of
 from harness.report.store import CycleStore, bench_name, final_outcomes, record_key
-from harness.vocabulary import BENCH_ERROR, FAILING, NOT_FAILING
+from harness.vocabulary import BENCH_ERROR, FAILING, NOT_FAILING, Outcome
 from harness.vocabulary import SEVERITY_NAMES as SEVERITIES
 
 TEMPLATES = Path(__file__).with_name("templates")
@@ -95,15 +96,6 @@ def tree_text(value: Any) -> str:
     return "\n".join(lines) if lines else flat
 
 
-def _datetimes(exchange: Mapping[str, Any]) -> list[tuple[str, str]]:
-    """The exchange's date-times in words, as the plugin recorded them (``datetimes``)."""
-    found = exchange.get("datetimes")
-    if not isinstance(found, (list, tuple)):
-        return []
-    return [(_text(item[0]), _text(item[1])) for item in found
-            if isinstance(item, (list, tuple)) and len(item) == 2]
-
-
 def capture_href(value: Any) -> str:
     """A record's capture path as a link target: relative paths only (no scheme, no absolute
     path, no ``..``), percent-encoded; anything else gives "" (no link). The template escapes it."""
@@ -115,50 +107,48 @@ def capture_href(value: Any) -> str:
     return urllib.parse.quote(text, safe="/")
 
 
-def _device_rows(records: Sequence[Mapping[str, Any]]) -> dict[str, dict[str, Any]]:
+def _device_rows(records: Sequence[TestRecord]) -> dict[str, dict[str, Any]]:
     benches: dict[str, dict[str, Any]] = {}
     for record in records:
         name = bench_name(record)
-        raw = record.get("bench")
-        bench: Mapping[str, Any] = raw if isinstance(raw, Mapping) else {}
+        bench = record.bench
         entry = benches.setdefault(
             name,
-            {"name": name, "path": _text(bench.get("path")), "connection": _text(bench.get("connection")),
-             "description": _text(bench.get("description")), "devices": [], "_seen": set()},
+            {"name": name, "path": _text(bench.path), "connection": _text(bench.connection and bench.connection.value),
+             "description": _text(bench.description), "devices": [], "_seen": set()},
         )
-        for device in record.get("devices") or []:
-            if not isinstance(device, Mapping):
-                continue
-            ident = (_text(device.get("role")), _text(device.get("eui")), _text(device.get("firmware")))
+        for device in record.devices:
+            ident = (device.role.value, device.eui, device.firmware)
             if ident in entry["_seen"]:
                 continue
             entry["_seen"].add(ident)
             entry["devices"].append(
-                {k: _text(device.get(k)) for k in ("role", "eui", "name", "manufacturer", "model", "firmware", "profile")}
-                | {"faults": [_text(f) for f in device.get("faults") or []]}
+                {"role": device.role.value, "eui": device.eui, "name": device.name,
+                 "manufacturer": device.manufacturer, "model": device.model, "firmware": device.firmware,
+                 "profile": _text(device.profile), "faults": list(device.faults)}
             )
     for entry in benches.values():
         entry.pop("_seen")
     return benches
 
 
-def _exchange(x: Mapping[str, Any], full: bool) -> dict[str, Any]:
+def _exchange(x: ExchangeRecord, full: bool) -> dict[str, Any]:
     """One exchange for the page: in full (hex, decoded tree, date-times in words) for a test that
     did not pass; its one-line summary for a passed one (its bytes stay in the store and the
     records: a full PIT cycle's decoded traffic in full is ~25 MB of HTML)."""
-    out: dict[str, Any] = {k: _text(x.get(k)) for k in ("direction", "use_case", "time", "summary")}
+    out: dict[str, Any] = {"direction": x.direction, "use_case": x.use_case, "time": x.time, "summary": x.summary}
     if not full:
         return out
-    out.update(hex=_text(x.get("hex")), tree=tree_text(x.get("decoded")), datetimes=_datetimes(x))
+    out.update(hex=x.hex, tree=tree_text(x.decoded), datetimes=list(x.datetimes or []))
     return out
 
 
-def traffic_summary(exchanges: Sequence[Mapping[str, Any]]) -> str:
+def traffic_summary(exchanges: Sequence[ExchangeRecord]) -> str:
     """A passed test's traffic in one line: ``12 exchanges: ECS19 tx 3 / rx 3, ECS07r tx 1 / rx 1``."""
     counts: dict[str, dict[str, int]] = {}
     for x in exchanges:
-        per = counts.setdefault(_text(x.get("use_case")) or "?", {})
-        direction = _text(x.get("direction")) or "?"
+        per = counts.setdefault(x.use_case or "?", {})
+        direction = x.direction or "?"
         per[direction] = per.get(direction, 0) + 1
     parts = [f"{uc} " + " / ".join(f"{d} {n}" for d, n in per.items()) for uc, per in counts.items()]
     return f"{len(exchanges)} exchange{'s' if len(exchanges) != 1 else ''}: " + ", ".join(parts)
@@ -205,14 +195,14 @@ def _trace_rows(requirement: str, by_bench: Mapping[str, Sequence[Mapping[str, s
     return rows
 
 
-def build_context(cycle: Mapping[str, Any], records: Sequence[Mapping[str, Any]],
+def build_context(cycle: Mapping[str, Any], records: Sequence[TestRecord],
                   history: Mapping[str, Sequence[Mapping[str, Any]]]) -> dict[str, Any]:
     """Everything the template shows, from one cycle row, its records and the pass-rate history."""
     meta = cycle.get("meta") or {}
     finals = final_outcomes(records)
     attempts: dict[tuple[str, str], list[str]] = {}
     for record in records:
-        attempts.setdefault(record_key(record), []).append(_text(record.get("outcome")))
+        attempts.setdefault(record_key(record), []).append(record.outcome.value)
 
     benches = _device_rows(records)
     for name in meta.get("bench_names") or []:
@@ -231,54 +221,48 @@ def build_context(cycle: Mapping[str, Any], records: Sequence[Mapping[str, Any]]
     anchors: dict[tuple[str, str], str] = {}
     for i, (key, record) in enumerate(sorted(finals.items(), key=lambda kv: (kv[0][1], kv[0][0])), start=1):
         anchors[key] = f"t{i}"
-        failure = record.get("failure") if isinstance(record.get("failure"), Mapping) else None
-        waiver = record.get("waiver") if isinstance(record.get("waiver"), Mapping) else None
-        duration = record.get("duration_s")
-        full = _text(record.get("outcome")) not in ("passed", "skipped", "waived")
+        failure, waiver, outcome = record.failure, record.waiver, record.outcome
+        full = outcome not in (Outcome.PASSED, Outcome.SKIPPED, Outcome.WAIVED)
         tests.append(
             {
                 "anchor": f"t{i}",
                 "nodeid": key[1],
                 "bench": key[0],
-                "name": _text(record.get("name") or key[1]),
-                "outcome": _text(record.get("outcome")),
+                "name": record.name or key[1],
+                "outcome": outcome.value,
                 "severity": severity_of(record),
-                "requirements": [_text(r) for r in record.get("requirements") or []],
-                "started": _text(record.get("started")),
-                "duration": f"{float(duration):.3f} s" if isinstance(duration, (int, float)) else _text(duration),
+                "requirements": list(record.requirements),
+                "started": record.started,
+                "duration": f"{record.duration_s:.3f} s",
                 "attempts": len(attempts.get(key, [])),
                 "flaky": _flaky(attempts.get(key, [])),
                 "attempt_outcomes": attempts.get(key, []),
-                "skip_reason": _text(record.get("skip_reason")),
-                "capture": capture_href(record.get("capture")),
-                "waiver": {"reason": _text(waiver.get("reason")), "requirement": _text(waiver.get("requirement"))}
-                if waiver else None,
-                "failure": {"message": _text(failure.get("message")), "text": _text(failure.get("text"))}
-                if failure else None,
+                "skip_reason": _text(record.skip_reason),
+                "capture": capture_href(record.capture),
+                "waiver": {"reason": waiver.reason, "requirement": _text(waiver.requirement)} if waiver else None,
+                "failure": {"message": failure.message, "text": failure.text} if failure else None,
                 "measurements": [
-                    {k: _text(m.get(k)) for k in ("name", "value", "units", "low", "high", "expected", "verdict")}
-                    for m in record.get("measurements") or [] if isinstance(m, Mapping)
+                    {k: _text(getattr(m, k)) for k in ("name", "value", "units", "low", "high", "expected", "verdict")}
+                    for m in record.measurements
                 ],
                 "full_traffic": full,
-                "compact": _text(record.get("outcome")) == "passed" and not _flaky(attempts.get(key, [])),
-                "traffic": traffic_summary([x for x in record.get("exchanges") or [] if isinstance(x, Mapping)]),
-                "exchanges": [_exchange(x, full) for x in record.get("exchanges") or [] if isinstance(x, Mapping)],
+                "compact": outcome is Outcome.PASSED and not _flaky(attempts.get(key, [])),
+                "traffic": traffic_summary(record.exchanges),
+                "exchanges": [_exchange(x, full) for x in record.exchanges],
             }
         )
 
     by_requirement: dict[str, dict[str, list[dict[str, str]]]] = {}
     waivers: list[dict[str, str]] = []
     for key, record in finals.items():
-        requirements = [_text(r) for r in record.get("requirements") or []] or [NO_REQUIREMENT]
-        for requirement in requirements:
+        for requirement in record.requirements or [NO_REQUIREMENT]:
             by_requirement.setdefault(requirement, {}).setdefault(key[0], []).append(
-                {"anchor": anchors[key], "name": _text(record.get("name") or key[1]), "outcome": _text(record.get("outcome"))}
+                {"anchor": anchors[key], "name": record.name or key[1], "outcome": record.outcome.value}
             )
-        waiver = record.get("waiver")
-        if record.get("outcome") == "waived" or isinstance(waiver, Mapping):
-            w = waiver if isinstance(waiver, Mapping) else {}
+        w = record.waiver
+        if record.outcome is Outcome.WAIVED or w is not None:
             waivers.append({"anchor": anchors[key], "nodeid": key[1], "bench": key[0],
-                            "requirement": _text(w.get("requirement")), "reason": _text(w.get("reason"))})
+                            "requirement": _text(w and w.requirement), "reason": w.reason if w else ""})
     matrix = []
     for requirement in sorted(by_requirement, key=lambda r: (r == NO_REQUIREMENT, r)):
         cells = []
@@ -297,9 +281,8 @@ def build_context(cycle: Mapping[str, Any], records: Sequence[Mapping[str, Any]]
     verdict = judge(cycle, records)
     outcome_counts: dict[str, int] = {}
     for record in finals.values():
-        outcome = _text(record.get("outcome"))
-        outcome_counts[outcome] = outcome_counts.get(outcome, 0) + 1
-    versions = {_text(r.get("harness_version")) for r in records if r.get("harness_version")}
+        outcome_counts[record.outcome.value] = outcome_counts.get(record.outcome.value, 0) + 1
+    versions = {r.harness_version for r in records if r.harness_version}
     css, csp = _css()
     return {
         "cycle": {"id": _text(cycle.get("id")), "started": _text(cycle.get("started")), "finished": _text(cycle.get("finished"))},
@@ -336,7 +319,7 @@ def _bench_error_reasons(errors: Sequence[Mapping[str, Any]]) -> list[dict[str, 
     return [{"bench": b, "reason": r, "tests": len(t)} for (b, r), t in grouped.items()]
 
 
-def render_html(cycle: Mapping[str, Any], records: Sequence[Mapping[str, Any]],
+def render_html(cycle: Mapping[str, Any], records: Sequence[TestRecord],
                 history: Mapping[str, Sequence[Mapping[str, Any]]]) -> str:
     """The report page as a string."""
     return _environment().get_template("report.html").render(**build_context(cycle, records, history))

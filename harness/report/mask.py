@@ -3,7 +3,7 @@
 A cycle meets its mask when, counting the final outcome of every (bench, test), the failed and
 errored tests of each severity are no more than that severity's limit. Passed, waived (expected
 deviation) and skipped tests never count. A record without a severity is S3; a severity that is
-not S1..S4 counts as S1 (never hide a failure behind a typo).
+not S1..S4 is refused when the record is read (``RecordError``: never hide a failure behind a typo).
 
 Limits come from, later winning: all zero, the profile set's ``defect_mask``, ``harness run
 --mask S1=0,S2=0,S3=2``.
@@ -14,32 +14,32 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from harness.report.store import final_outcomes, record_key
-from harness.vocabulary import BENCH_ERROR, DEFAULT_SEVERITY, FAILING, DefectMask
+from harness.records import TestRecord
+from harness.report.store import final_outcomes
+from harness.vocabulary import FAILING, DefectMask, Outcome
 from harness.vocabulary import SEVERITY_NAMES as SEVERITIES
 
 __all__ = ["DefectMask", "evaluate", "headline", "judge", "severity_of"]
 
 
-def severity_of(record: Mapping[str, Any]) -> str:
-    """The record's severity, normalised to S1..S4."""
-    value = str(record.get("severity") or DEFAULT_SEVERITY).strip().upper()
-    return value if value in SEVERITIES else "S1"
+def severity_of(record: TestRecord) -> str:
+    """The record's severity, S1..S4."""
+    return record.severity.value
 
 
-def evaluate(mask: DefectMask, records: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
+def evaluate(mask: DefectMask, records: Iterable[TestRecord]) -> dict[str, Any]:
     """The verdict of ``records`` against ``mask``: ``{"met", "counts", "limits", "exceeded",
     "open_failures", "outcomes"}``."""
     counts = {s: 0 for s in SEVERITIES}
     outcomes: dict[str, int] = {}
     open_failures: list[dict[str, str]] = []
     for record in final_outcomes(records).values():
-        outcome = str(record.get("outcome", ""))
+        outcome = record.outcome.value
         outcomes[outcome] = outcomes.get(outcome, 0) + 1
         if outcome in FAILING:
             severity = severity_of(record)
             counts[severity] += 1
-            bench, nodeid = record_key(record)
+            bench, nodeid = record.key
             open_failures.append({"bench": bench, "nodeid": nodeid, "severity": severity, "outcome": outcome})
     exceeded = mask.exceeded(counts)
     return {
@@ -57,7 +57,7 @@ EXIT_MET, EXIT_NOT_MET, EXIT_USAGE, EXIT_INCONCLUSIVE = 0, 1, 2, 3
 STATUS_WORDS = {"met": "MET", "not_met": "NOT MET", "inconclusive": "INCONCLUSIVE", "running": "RUNNING"}
 
 
-def judge(cycle: Mapping[str, Any], records: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
+def judge(cycle: Mapping[str, Any], records: Iterable[TestRecord]) -> dict[str, Any]:
     """The verdict of a stored cycle, the same for ``harness run``, ``cycles`` and the report.
 
     ``status`` is ``met`` / ``not_met`` only for a *complete* cycle without bench errors;
@@ -74,14 +74,12 @@ def judge(cycle: Mapping[str, Any], records: Iterable[Mapping[str, Any]]) -> dic
     bench_errors = []
     inconclusive: set[str] = set()
     for record in final_outcomes(records).values():
-        if record.get("outcome") != BENCH_ERROR:
+        if record.outcome is not Outcome.BENCH_ERROR:
             continue
-        bench, nodeid = record_key(record)
-        raw = record.get("failure")
-        failure: Mapping[str, Any] = raw if isinstance(raw, Mapping) else {}
-        requirements = [str(r) for r in record.get("requirements") or []]
+        bench, nodeid = record.key
+        requirements = list(record.requirements)
         inconclusive.update(requirements)
-        reason = str(failure.get("message") or "bench error")
+        reason = (record.failure.message if record.failure else "") or "bench error"
         reason = reason[len("bench error: "):] if reason.startswith("bench error: ") else reason
         bench_errors.append({"bench": bench, "nodeid": nodeid, "reason": reason,
                              "requirements": requirements})

@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 
 from harness import __version__
+from harness.vocabulary import DEFAULT_SEVERITY
 
 
 def _option(config: pytest.Config, name: str) -> str:
@@ -32,7 +33,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     outcome = yield
     report = outcome.get_result()
     requirements = [str(a) for m in item.iter_markers("requirement") for a in m.args]
-    severity = next((str(m.args[0]) for m in item.iter_markers("severity") if m.args), "S3")
+    severity = next((str(m.args[0]) for m in item.iter_markers("severity") if m.args), DEFAULT_SEVERITY)
     report.harness_requirements = requirements
     report.harness_severity = severity
 

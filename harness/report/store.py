@@ -32,6 +32,7 @@ cycle complete. A stored ``running`` cycle whose owner process is gone (killed) 
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as _dt
 import json
 import os
@@ -41,6 +42,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from harness.records import TestRecord
 from harness.report import db as _db
 from harness.vocabulary import BENCH_ERROR, DEFAULT_SEVERITY, FAILING, NOT_FAILING
 from harness.vocabulary import OUTCOME_NAMES as OUTCOMES
@@ -161,39 +163,32 @@ def utc_now() -> str:
     return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
 
 
-def as_dict(record: Any) -> dict[str, Any]:
-    """A record as a plain dict: accepts dicts, JSON text and objects with ``to_json()``."""
-    if isinstance(record, Mapping):
-        return dict(record)
+def as_record(record: TestRecord | Mapping[str, Any] | str) -> TestRecord:
+    """A typed record: a ``TestRecord`` as it is, a mapping or JSON text read by
+    ``TestRecord.from_dict`` (a malformed one raises ``RecordError`` naming the field)."""
+    if isinstance(record, TestRecord):
+        return record
     if isinstance(record, str):
-        loaded = json.loads(record)
-        if not isinstance(loaded, dict):
-            raise ValueError("a result record must be a JSON object")
-        return loaded
-    to_json = getattr(record, "to_json", None)
-    if callable(to_json):
-        value = to_json()
-        return as_dict(value)
+        return TestRecord.from_json(record)
+    if isinstance(record, Mapping):
+        return TestRecord.from_dict(record)
     raise TypeError(f"cannot store a result record of type {type(record).__name__}")
 
 
-def bench_name(record: Mapping[str, Any]) -> str:
-    """The bench name of a record (``bench`` may be a mapping or a plain string)."""
-    bench = record.get("bench")
-    if isinstance(bench, Mapping):
-        return str(bench.get("name") or bench.get("path") or "")
-    return str(bench or "")
+def bench_name(record: TestRecord) -> str:
+    """The bench name of a record (its profile's file when the bench has no name)."""
+    return record.bench.label
 
 
-def record_key(record: Mapping[str, Any]) -> Key:
-    return (bench_name(record), str(record.get("nodeid", "")))
+def record_key(record: TestRecord) -> Key:
+    return record.key
 
 
-def final_outcomes(records: Iterable[Mapping[str, Any]]) -> dict[Key, dict[str, Any]]:
+def final_outcomes(records: Iterable[TestRecord]) -> dict[Key, TestRecord]:
     """The last record of every (bench, nodeid), in first-seen order."""
-    last: dict[Key, dict[str, Any]] = {}
+    last: dict[Key, TestRecord] = {}
     for record in records:
-        last[record_key(record)] = dict(record)
+        last[record.key] = record
     return last
 
 
@@ -257,30 +252,30 @@ class CycleStore:
             merged = _merge_meta(json.loads(row["meta"] or "{}"), meta)
             self._db.execute("UPDATE cycles SET meta = ? WHERE id = ?", (json.dumps(merged, default=str), cycle_id))
 
-    def add_record(self, cycle_id: str, record: Any) -> None:
-        """Store one finished test, committed before returning."""
-        data = as_dict(record)
-        data.setdefault("cycle_id", cycle_id)
-        requirements = [str(r) for r in data.get("requirements") or []]
-        severity = str(data.get("severity") or DEFAULT_SEVERITY)
-        finished = str(data.get("finished") or utc_now())
+    def add_record(self, cycle_id: str, record: TestRecord | Mapping[str, Any] | str) -> None:
+        """Store one finished test, committed before returning (a record without a cycle id
+        gets ``cycle_id``)."""
+        typed = as_record(record)
+        if typed.cycle_id is None:
+            typed = dataclasses.replace(typed, cycle_id=cycle_id)
+        data = typed.to_dict()
         with self._write():
             self._db.execute(
                 "INSERT INTO cycles(id, started, meta) VALUES (?, ?, '{}') ON CONFLICT DO NOTHING",
-                (cycle_id, str(data.get("started") or utc_now())),
+                (cycle_id, typed.started or utc_now()),
             )
             self._db.execute(
                 "INSERT INTO records(cycle_id, nodeid, bench, outcome, severity, requirements, record, finished)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     cycle_id,
-                    str(data.get("nodeid", "")),
-                    bench_name(data),
-                    str(data.get("outcome", "")),
-                    severity,
-                    json.dumps(requirements),
+                    typed.nodeid,
+                    typed.bench.label,
+                    typed.outcome.value,
+                    typed.severity.value,
+                    json.dumps(typed.requirements),
                     json.dumps(data, default=str),
-                    finished,
+                    utc_now(),
                 ),
             )
 
@@ -454,10 +449,11 @@ class CycleStore:
             "counts": counts,
         }
 
-    def records(self, cycle_id: str) -> list[dict[str, Any]]:
-        """Every record of the cycle, in the order they were stored."""
+    def records(self, cycle_id: str) -> list[TestRecord]:
+        """Every record of the cycle, in the order they were stored (``RecordError`` naming the
+        field for a stored record that is not a result record)."""
         rows = self._db.execute("SELECT record FROM records WHERE cycle_id = ? ORDER BY seq", (cycle_id,))
-        return [json.loads(row["record"]) for row in rows]
+        return [TestRecord.from_json(row["record"]) for row in rows]
 
     def progress(self, cycle_id: str) -> dict[str, int]:
         """Cheap live counts for a running cycle: done, failures (failed+error) per outcome."""

@@ -48,5 +48,5 @@ def test_one_exchange_parses_its_reply_once_and_its_command_never(default_bench:
     assert exchange.response is not None and exchange.response.success
     assert calls == [len(exchange.response.raw)]  # the reply, once; the command built here: never
     tx, rx = default_bench.recorder.take()[-2:]
-    assert tx["decoded"] == describe_message(bytes.fromhex(tx["hex"]))  # the record is what a parse gives
-    assert rx["decoded"]["mac"] == "valid"
+    assert tx.decoded == describe_message(bytes.fromhex(tx.hex))  # the record is what a parse gives
+    assert rx.decoded["mac"] == "valid"

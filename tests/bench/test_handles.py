@@ -104,11 +104,11 @@ def test_exchanges_are_recorded_with_date_time_in_words(default_bench: Bench) ->
     default_bench.handle("GSME").push()
     default_bench.handle("GPF").send("GCS13a")
     entries = default_bench.recorder.take()
-    assert [e["direction"] for e in entries] == ["tx", "rx"]
+    assert [e.direction for e in entries] == ["tx", "rx"]
     rx = entries[1]
-    assert rx["summary"].startswith("GCS13a rx 2026-01-01 00:00:00 (from GSME, reliable)")
-    assert bytes.fromhex(rx["hex"])[0] == 0xDD
-    assert rx["decoded"]["mac"] == "valid"
+    assert rx.summary.startswith("GCS13a rx 2026-01-01 00:00:00 (from GSME, reliable)")
+    assert bytes.fromhex(rx.hex)[0] == 0xDD
+    assert rx.decoded["mac"] == "valid"
     assert default_bench.recorder.take() == []
 
 

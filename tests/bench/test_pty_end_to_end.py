@@ -59,7 +59,7 @@ def test_gpf_read_with_and_without_snapshot_time(pty_bench: Bench, use_case: str
         assert with_push.clock_status.source is ClockSource.RESPONDER
     assert with_push.originator_counter == with_push.message.originator_counter
     entries = pty_bench.recorder.take()
-    assert any("from GSME, reliable" in e["summary"] for e in entries) == bool(secmp0015)
+    assert any("from GSME, reliable" in e.summary for e in entries) == bool(secmp0015)
 
 
 @pytest.mark.parametrize("register", ["TDR1", "TDR2", "PDR"])

@@ -85,7 +85,7 @@ def test_cycle_capture_and_html_links(run: tuple[Path, dict[str, dict[str, Any]]
     assert [f.ts for f in merged] == sorted(f.ts for f in merged)
 
     cycle = {"id": "CAP1", "started": "", "finished": "", "meta": {}, "verdict": {"capture": CYCLE_CAPTURE}}
-    page = render_html(cycle, list(recs.values()), {})
+    page = render_html(cycle, [TestRecord.from_dict(r) for r in recs.values()], {})
     (out / "report.html").write_text(page, encoding="utf-8")
     assert f'<a href="{CYCLE_CAPTURE}" id="cycle-capture">' in page
     for rec in recs.values():

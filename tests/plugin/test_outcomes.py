@@ -3,6 +3,7 @@ error* (never counted against the mask), through the real plugin."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -21,6 +22,7 @@ from harness.errors import (
 )
 from harness.plugin.reporting import bench_trouble
 from harness.profiles import default_bench_path
+from harness.vocabulary import Outcome
 
 DEVICES = Path(default_bench_path()).parent.parent / "devices"
 PORT = "/dev/ttyHARNESS-NO-SUCH-PORT0"
@@ -164,11 +166,11 @@ def test_reruns_record_every_attempt_and_the_final_outcome_counts(pytester: pyte
         records = store.records("CF")
         store.start_cycle("C0", {})
         for r in records:  # an earlier cycle where both passed
-            store.add_record("C0", {**r, "outcome": "passed", "failure": None})
+            store.add_record("C0", dataclasses.replace(r, outcome=Outcome.PASSED, failure=None))
         store.finish_cycle("CF", {}, state="complete")
         verdict = judge(store.cycle("CF") or {}, records)
         page = render_cycle(store, "CF")
-    attempts = [(r["name"], r["attempt"], r["outcome"]) for r in records]
+    attempts = [(r.name, r.attempt, r.outcome) for r in records]
     assert attempts == [("test_fails_once_then_passes", 1, "failed"), ("test_fails_once_then_passes", 2, "passed"),
                         ("test_always_fails", 1, "failed"), ("test_always_fails", 2, "failed")]
     assert verdict["counts"]["S1"] == 0 and verdict["counts"]["S3"] == 1  # the final outcome counts

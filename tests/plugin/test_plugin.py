@@ -182,8 +182,8 @@ def test_records_go_to_the_cycle_store(suite: pytest.Pytester) -> None:
     try:
         recs = store.records("C-42")
         assert len(recs) == 8
-        assert {r["outcome"] for r in recs} == {"passed", "failed", "skipped"}
-        assert all(r["cycle_id"] == "C-42" for r in recs)
+        assert {r.outcome for r in recs} == {"passed", "failed", "skipped"}
+        assert all(r.cycle_id == "C-42" for r in recs)
         cycle = next(c for c in store.cycles() if c["id"] == "C-42")
         assert cycle["meta"]["bench_names"] == ["emulated-default"]
     finally:

@@ -81,14 +81,14 @@ def test_bench_entry_overrides_merge_over_the_shared_file(write: Write, device_y
 def test_identity_for_records() -> None:
     bench = load_bench(REPO_PROFILES / "faulty" / "bit2_never_set.yaml")
     ids = bench.identity()
-    assert [d["role"] for d in ids] == ["CHF", "GPF", "GSME", "ESME", "IHD"]
-    gpf = next(d for d in ids if d["role"] == "GPF")
-    assert gpf["faults"] == ["bit2_never_set"] and gpf["eui"] == "00DB12345678E0A3"
-    assert set(gpf) == {"role", "eui", "name", "manufacturer", "model", "firmware", "profile", "faults"}
-    assert str(gpf["profile"]).endswith("devices/gpf-sbch-new.yaml")
+    assert [d.role for d in ids] == ["CHF", "GPF", "GSME", "ESME", "IHD"]
+    gpf = next(d for d in ids if d.role is Role.GPF)
+    assert gpf.faults == ["bit2_never_set"] and gpf.eui == "00DB12345678E0A3"
+    assert set(gpf.to_dict()) == {"role", "eui", "name", "manufacturer", "model", "firmware", "profile", "faults"}
+    assert str(gpf.profile).endswith("devices/gpf-sbch-new.yaml")
     b = bench.bench_identity()
-    assert b["name"] == "faulty-bit2_never_set" and b["connection"] == "emulated"
-    assert str(b["path"]).endswith("faulty/bit2_never_set.yaml")
+    assert b.name == "faulty-bit2_never_set" and b.connection == "emulated"
+    assert str(b.path).endswith("faulty/bit2_never_set.yaml")
 
 
 def test_device_lookup_and_capabilities() -> None:

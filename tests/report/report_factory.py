@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
+from harness.records import TestRecord
+
 XSS_SCRIPT = "<script>document.title='PWNED-SCRIPT'</script>"
 XSS_IMG = "<img src=x onerror=\"document.title='PWNED-IMG'\">"
 XSS_ELEMENT = "<script>document.body.appendChild(document.createElement('pwned-element'))</script>"
 
 
-def record(nodeid: str, outcome: str = "passed", *, bench: str = "bench-a", severity: str = "S3",
+def record(nodeid: str, outcome: str = "passed", *, bench: str | dict[str, Any] = "bench-a", severity: str = "S3",
            requirements: tuple[str, ...] = ("SECMP0015-FR4",), **extra: Any) -> dict[str, Any]:
-    """One result record as the plugin writes it."""
+    """One result record as the plugin writes it (``bench``: its name, or the whole object)."""
     data: dict[str, Any] = {
         "nodeid": nodeid,
         "name": nodeid.rsplit("::", 1)[-1],
@@ -19,7 +21,8 @@ def record(nodeid: str, outcome: str = "passed", *, bench: str = "bench-a", seve
         "duration_s": 0.01,
         "started": "2024-05-01T10:00:00+00:00",
         "cycle_id": None,
-        "bench": {"name": bench, "path": f"device_profiles/benches/{bench}.yaml", "connection": "emulated"},
+        "bench": bench if isinstance(bench, dict) else
+        {"name": bench, "path": f"device_profiles/benches/{bench}.yaml", "connection": "emulated"},
         "devices": [
             {"role": "GPF", "eui": "00DB123456789002", "name": "GPF new", "manufacturer": "Emu", "model": "E1",
              "firmware": "2.0", "profile": "devices/gpf-sbch-new.yaml", "faults": []},
@@ -37,6 +40,11 @@ def record(nodeid: str, outcome: str = "passed", *, bench: str = "bench-a", seve
         data["failure"] = {"message": f"expected reliable, got unreliable in {nodeid}", "text": "Traceback ..."}
     data.update(extra)
     return data
+
+
+def typed(nodeid: str, outcome: str = "passed", **kwargs: Any) -> TestRecord:
+    """The same record, typed (what the store gives back)."""
+    return TestRecord.from_dict(record(nodeid, outcome, **kwargs))
 
 
 def xss_record(nodeid: str = "tests/compliance/test_x.py::test_payload") -> dict[str, Any]:

@@ -93,8 +93,8 @@ def test_compare_lists_exactly_the_tests_the_fault_breaks(
     a, b = fault_cycles
     assert a.returncode == 0, a.stdout + a.stderr
     with CycleStore(lab / "cycles.sqlite") as store:
-        failed_b = {r["nodeid"] for r in store.records("CB") if r["outcome"] in ("failed", "error")}
-        passed_a = {r["nodeid"] for r in store.records("CA") if r["outcome"] == "passed"}
+        failed_b = {r.nodeid for r in store.records("CB") if r.outcome in ("failed", "error")}
+        passed_a = {r.nodeid for r in store.records("CA") if r.outcome == "passed"}
     assert failed_b, "the bit2_never_set fault must break at least one SECMP0015 test"
     assert failed_b <= passed_a
 
@@ -140,5 +140,5 @@ def test_a_bench_with_a_missing_port_is_inconclusive_never_a_device_defect(tmp_p
     with CycleStore(tmp_path / "cycles.sqlite") as store:
         records = store.records("CPORT")
         cycle = store.cycle("CPORT")
-    assert records and {r["outcome"] for r in records} <= {"bench_error", "skipped"}
+    assert records and {r.outcome for r in records} <= {"bench_error", "skipped"}
     assert cycle is not None and cycle["state"] == "complete" and cycle["verdict"]["open_failures"] == []

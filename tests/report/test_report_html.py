@@ -87,7 +87,7 @@ def test_first_screen_traceability_and_tests(store: CycleStore, tmp_path: Path) 
     assert "snapshot age = 12 s" in passed and "1 exchange: GCS60a rx 1" in passed and "DD0000AB" not in page
     # A failed test's traffic is shown in full: summary, date-times in words, hex, decoded tree.
     # the plugin records a failed test's date-times in words (decoded once, on arrival)
-    exchange = [{**x, "datetimes": date_times(x["decoded"])} for x in store.records("C2")[0]["exchanges"]]
+    exchange = [{**x.to_dict(), "datetimes": date_times(x.decoded)} for x in store.records("C2")[0].exchanges]
     store.start_cycle("C5", {"bench_names": ["bench-a"]})
     store.add_record("C5", record("t.py::test_bad", "failed", exchanges=exchange))
     tests = render_cycle(store, "C5")

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from report_factory import record
+from report_factory import typed as record
 
-from harness.errors import ProfileError
+from harness.errors import ProfileError, RecordError
+from harness.records import TestRecord
 from harness.report.mask import DefectMask, evaluate, severity_of
 
 
@@ -49,10 +50,12 @@ def test_precedence_profile_set_then_option() -> None:
     assert final.describe() == "S1=0,S2=0,S3=1,S4=9"
 
 
-def test_severity_defaults_and_unknown_counts_as_worst() -> None:
-    assert severity_of({}) == "S3"
-    assert severity_of({"severity": "s2"}) == "S2"
-    assert severity_of({"severity": "S9"}) == "S1"
+def test_severity_defaults_and_an_unknown_one_is_refused() -> None:
+    assert severity_of(TestRecord.from_dict({"nodeid": "t::x"})) == "S3"
+    assert severity_of(TestRecord.from_dict({"nodeid": "t::x", "severity": "s2"})) == "S2"
+    with pytest.raises(RecordError) as info:  # never hidden behind a typo: the record is refused
+        TestRecord.from_dict({"nodeid": "t::x", "severity": "S9"})
+    assert info.value.field == "severity" and "S9" in str(info.value)
 
 
 @pytest.mark.parametrize("text, field", [("S5=1", "S5"), ("S1=-1", "S1"), ("S2=x", "S2"), ("S1", "S1")])

@@ -266,7 +266,7 @@ def test_sigkill_of_harness_run_leaves_an_incomplete_cycle_that_resume_completes
     with CycleStore(store_path) as store:
         cycle = store.cycle("CK")
         assert cycle is not None and cycle["state"] == "complete"
-        finals = {(r["bench"]["name"], r["nodeid"]) for r in store.records("CK")}
+        finals = {(r.bench.name, r.nodeid) for r in store.records("CK")}
     assert len(finals) == 8  # every test of both benches, the kept ones and the re-run ones
 
 

@@ -13,8 +13,9 @@ from pathlib import Path
 from report_factory import record
 
 from harness.cli import main
-from harness.records import TestRecord
+from harness.records import BenchInfo, TestRecord, Waiver
 from harness.report.store import CycleStore
+from harness.vocabulary import Outcome
 
 CHILD = r"""
 import sqlite3, sys, json
@@ -42,8 +43,8 @@ def test_round_trip_keeps_order_and_columns(store: CycleStore) -> None:
     store.add_record("C1", record("a.py::test_1", "passed"))
     store.add_record("C1", record("a.py::test_2", "failed", severity="S1", requirements=("R1", "R2")))
     got = store.records("C1")
-    assert [r["nodeid"] for r in got] == ["a.py::test_1", "a.py::test_2"]
-    assert got[1]["failure"]["message"].startswith("expected reliable")
+    assert [r.nodeid for r in got] == ["a.py::test_1", "a.py::test_2"]
+    assert got[1].failure is not None and got[1].failure.message.startswith("expected reliable")
     row = store._db.execute("SELECT bench, outcome, severity, requirements FROM records WHERE nodeid = ?",
                             ("a.py::test_2",)).fetchone()
     assert tuple(row) == ("bench-a", "failed", "S1", '["R1", "R2"]')
@@ -52,11 +53,11 @@ def test_round_trip_keeps_order_and_columns(store: CycleStore) -> None:
 
 
 def test_accepts_testrecord_objects(store: CycleStore) -> None:
-    rec = TestRecord(nodeid="b.py::test_obj", name="test_obj", outcome="waived", bench={"name": "bench-b"},
-                     requirements=["SECMP0015-FR1"], waiver={"reason": "known deviation", "requirement": None})
+    rec = TestRecord(nodeid="b.py::test_obj", name="test_obj", outcome=Outcome.WAIVED, bench=BenchInfo(name="bench-b"),
+                     requirements=["SECMP0015-FR1"], waiver=Waiver("known deviation"))
     store.add_record("C2", rec)  # the cycle is created implicitly
     (got,) = store.records("C2")
-    assert got["waiver"]["reason"] == "known deviation" and got["bench"]["name"] == "bench-b"
+    assert got.waiver is not None and got.waiver.reason == "known deviation" and got.bench.name == "bench-b"
     assert [c["id"] for c in store.cycles()] == ["C2"]
 
 
@@ -86,7 +87,7 @@ def test_sigkilled_writer_keeps_every_finished_record_and_report_rebuilds(tmp_pa
 
     with CycleStore(path) as store:
         got = store.records("CKILL")
-        assert [r["nodeid"] for r in got] == [f"t.py::test_{i}" for i in range(5)]
+        assert [r.nodeid for r in got] == [f"t.py::test_{i}" for i in range(5)]
         assert store.cycle("CKILL")["finished"] is None
         lifecycle = store.lifecycle("CKILL")
         assert lifecycle["state"] == "incomplete" and "is gone" in lifecycle["reason"]

@@ -102,7 +102,7 @@ def run_many(suite: str | list[str], benches: dict[str, Path], out_dir: Path,
 
 
 def failure_message(record: TestRecord) -> str:
-    return str((record.failure or {}).get("message", ""))
+    return record.failure.message if record.failure else ""
 
 
 @dataclass

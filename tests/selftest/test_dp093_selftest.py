@@ -45,12 +45,13 @@ def test_records_show_the_alert_and_the_device_logs_decoded(runs: SelfTestRuns) 
     """What the report renders: the Set Clock alert and the CCS07 read in the decoded traffic."""
     records = {r.nodeid.split("::")[-1]: r for r in runs.compliant["emulated-default"].records}
     alerts = [e for e in records["test_set_clock_alert_for_han_clock_outside_tolerance"].exchanges
-              if e["use_case"] == "alert"]
+              if e.use_case == "alert"]
     assert alerts, "the Set Clock alert is not in the test's exchanges"
-    payload = alerts[0]["decoded"]["payload"]
+    payload = (alerts[0].decoded or {})["payload"]
     assert payload["alert_code"] == 0x81C6 and "Set Clock alert" in payload["alert_name"]
-    assert "0x81C6" in alerts[0]["summary"]
+    assert "0x81C6" in alerts[0].summary
     reads = [e for e in records["test_device_log_lists_the_han_devices"].exchanges
-             if e["use_case"] == "CCS07" and e["direction"] == "rx"]
-    assert reads and reads[0]["decoded"]["use_case_name"] == "Read CHF Device Logs"
-    assert reads[0]["decoded"]["payload"]["device_logs"]["device_log"], reads[0]["decoded"]["payload"]
+             if e.use_case == "CCS07" and e.direction == "rx"]
+    decoded = (reads[0].decoded or {}) if reads else {}
+    assert reads and decoded["use_case_name"] == "Read CHF Device Logs"
+    assert decoded["payload"]["device_logs"]["device_log"], decoded["payload"]

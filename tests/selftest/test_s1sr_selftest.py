@@ -22,6 +22,7 @@ from selftest_util import (
     S1SR_TESTS,
     SelfTestRuns,
     distinct_compliant_benches,
+    failure_message,
     faults_breaking,
     run_selftest,
 )
@@ -98,8 +99,8 @@ def test_fault_fails_the_test_it_should(runs: SelfTestRuns, fault: str) -> None:
     for test in tests:
         assert test in names or test in bare, (f"fault {fault} ({'undeclared behaviour' if kind == 'b' else 'declaration not kept'}) "
                                                f"did not fail {test}; failed: {sorted(names)}")
-    assert all(REQUIREMENT_PREFIX in str((r.failure or {}).get("message", "")) for r in failed), \
-        [str((r.failure or {}).get("message", ""))[:200] for r in failed]
+    assert all(REQUIREMENT_PREFIX in failure_message(r) for r in failed), \
+        [failure_message(r)[:200] for r in failed]
 
 
 @pytest.mark.slow

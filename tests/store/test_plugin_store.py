@@ -23,6 +23,6 @@ def test_plugin_writes_records_into_postgresql(pytester: pytest.Pytester, pg_url
     result = pytester.runpytest_subprocess("--cycle-store", pg_url, "--cycle-id", "P1", "-p", "no:labgrid")
     result.assert_outcomes(passed=1, failed=1)
     with CycleStore(pg_url) as store:
-        assert {r["nodeid"].split("::")[-1]: r["outcome"] for r in store.records("P1")} == {
+        assert {r.nodeid.split("::")[-1]: r.outcome for r in store.records("P1")} == {
             "test_passes": "passed", "test_fails": "failed"}
         assert store.requirements() == ["SECMP0015-FR4"]

@@ -22,7 +22,7 @@ def _scenario(store: CycleStore) -> dict[str, object]:
                             "requirements": ["SECMP0015-FR4", "SECMP0002-R1"]})
     store.start_cycle("C1", {"bench_names": ["c"], "x": 1})  # a second PC joins with its bench
     return {
-        "records": [(r["nodeid"], r["outcome"]) for r in store.records("C1")],
+        "records": [(r.nodeid, r.outcome) for r in store.records("C1")],
         "progress": store.progress("C1"),
         "by_bench": store.progress_by_bench("C1"),
         "failures": store.failures("C1"),
@@ -47,7 +47,7 @@ def test_records_survive_reopening(store_url: str) -> None:
     with CycleStore(store_url) as store:
         store.add_record("C9", {"nodeid": "n", "bench": "x", "outcome": "passed"})
     with CycleStore(store_url) as store:
-        assert [r["nodeid"] for r in store.records("C9")] == ["n"]
+        assert [r.nodeid for r in store.records("C9")] == ["n"]
 
 
 @pytest.mark.parametrize("url", ["postgresql://u@127.0.0.1:1/x", "postgres://u:secret@127.0.0.1:1/x"])

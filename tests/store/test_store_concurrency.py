@@ -49,7 +49,7 @@ def test_concurrent_writers_on_different_benches_fill_one_cycle(store_url: str) 
     with CycleStore(store_url) as store:
         records = store.records("LAB1")
         assert len(records) == PER_BENCH * len(BENCHES)
-        keys = {(r["bench"]["name"], r["nodeid"]) for r in records}
+        keys = {(r.bench.name, r.nodeid) for r in records}
         assert len(keys) == len(records)  # none lost, none duplicated
         by_bench = store.progress_by_bench("LAB1")
         assert {b: c["done"] for b, c in by_bench.items()} == {b: PER_BENCH for b in BENCHES}

@@ -47,7 +47,7 @@ def test_an_old_sqlite_store_is_migrated_keeping_its_records(tmp_path: Path) -> 
     path = tmp_path / "old.sqlite"
     _v1_store(path)
     with CycleStore(path) as store:
-        assert [r["nodeid"] for r in store.records("OLD1")] == ["t::a"]
+        assert [r.nodeid for r in store.records("OLD1")] == ["t::a"]
         assert store.cycle("OLD1")["state"] == "complete"  # type: ignore[index]  # harness run's verdict
         assert store.cycle("OLD2")["state"] == "incomplete"  # type: ignore[index]  # never finished
         store.add_record("NEW", {"nodeid": "t::b", "bench": "b", "outcome": "failed"})

@@ -78,7 +78,7 @@ def test_gcs13a_through_the_bench_handle_over_zigbee(gcs13a_pair: tuple[bytes, b
         # the bench transport's log saw both frames (what captures subscribe to)
         frames = [(e.direction, e.kind, e.data) for e in bench.exchange_log.events if e.direction != "note"]
         assert frames == [("tx", "GBCS", command), ("rx", "GBCS", response)]
-        assert [e["direction"] for e in bench.recorder.entries] == ["tx", "rx"]
+        assert [e.direction for e in bench.recorder.entries] == ["tx", "rx"]
 
 
 def test_bench_control_is_not_available_over_zigbee(gcs13a_pair: tuple[bytes, bytes]) -> None:
