@@ -74,6 +74,13 @@ def pytest_sessionstart(session: pytest.Session) -> None:
         state.record_bench_start()
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """A misspelt severity marker stops the run at collection (a usage error naming the test),
+    never turning into another severity in the record and so in the defect mask."""
+    for item in items:
+        markers.severity(item)
+
+
 def pytest_collection_finish(session: pytest.Session) -> None:
     """Before a run on a bench without control: the planned duration of its real waits."""
     state = state_of(session.config)

@@ -44,7 +44,7 @@ from harness.plugin import markers
 from harness.plugin.item import ItemState, fresh_item_state, item_state
 from harness.plugin.state import state_of
 from harness.records import ExchangeRecord, Failure, TestRecord, Waiver
-from harness.vocabulary import DEFAULT_SEVERITY, Outcome, Severity
+from harness.vocabulary import Outcome, Severity
 
 # What the harness could not do (never the device's fault), and what the device did wrong.
 _BENCH_TROUBLE = (BenchError, ProfileError, KeystoreError, EncodeError)
@@ -192,10 +192,7 @@ def _with_date_times(exchanges: list[ExchangeRecord], outcome: Outcome | None) -
 
 def build_record(item: pytest.Item, st: ItemState) -> TestRecord:
     hs = state_of(item.config)
-    try:
-        severity = Severity(markers.severity(item))
-    except pytest.UsageError:
-        severity = Severity(DEFAULT_SEVERITY)
+    severity = Severity(markers.severity(item))  # checked at collection
     return TestRecord(
         nodeid=item.nodeid,
         name=item.name,

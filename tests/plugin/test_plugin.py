@@ -164,6 +164,17 @@ def test_missing_bench_file_is_a_one_line_error(suite: pytest.Pytester) -> None:
     assert any("nope.yaml" in line for line in result.stderr.lines if line.startswith("ERROR:"))
 
 
+def test_a_misspelt_severity_stops_the_run_at_collection(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_sev=("import pytest\n\n@pytest.mark.severity('S2')\ndef test_ok():\n    pass\n\n"
+                                  "@pytest.mark.severity('S9')\ndef test_typo():\n    pass\n"))
+    result = pytester.runpytest("--records", "r.jsonl")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    errors = [line for line in result.stderr.lines if line.startswith("ERROR:")]
+    assert len(errors) == 1 and "test_typo" in errors[0] and "'S9'" in errors[0]
+    pytester.makepyfile(test_sev="import pytest\n\n@pytest.mark.severity('s2')\ndef test_ok():\n    pass\n")
+    assert pytester.runpytest("--records", "r.jsonl").ret == pytest.ExitCode.OK
+
+
 def test_tests_without_harness_fixtures_never_start_a_bench(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(test_plain="def test_plain():\n    assert True\n")
     # an emulated-process bench would spawn a process: a plain test must not need it
