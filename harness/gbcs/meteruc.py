@@ -39,7 +39,15 @@ from typing import Any
 
 from harness.errors import DecodeError, EncodeError
 from harness.gbcs import dlms
-from harness.gbcs.dlms import AccessRequest, AccessResponse, Data, RequestSpec, invoke_id_for, obis_bytes, obis_text
+from harness.gbcs.dlms import (
+    AccessRequest,
+    AccessResponse,
+    Data,
+    RequestSpec,
+    invoke_id_for,
+    obis_bytes,
+    obis_text,
+)
 from harness.gbcs.gbz import GbzComponent, GbzPayload, finish_controls, parse_gbz
 from harness.gbcs.zcl import CLUSTER_PREPAYMENT, CMD_DEFAULT_RESPONSE, DefaultResponse, ZclHeader
 
