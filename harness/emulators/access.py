@@ -30,11 +30,14 @@ ALERT_NAMES = alerts.ALERT_NAMES
 SUPPLIER, NETWORK_OPERATOR = "Supplier", "Network Operator"
 READS = ("GCS13a", "GCS13b", "GCS13c", "GCS14", "GCS60", "GCS60a", "ECS17b", "ECS19", "ECS82")
 DEBT = ("GCS04", "GCS04r", "ECS07", "ECS07r")
+PAYMENT_MODE = ("ECS02", "ECS03", "GCS02", "GCS03")  # catalogue: Supplier
+EVENT_LOG = ("ECS35a",)  # catalogue: Supplier, Network Operator, Access Control Broker
 ACB = "ACB"
 DEVICE_LOG = ("CCS01", "CCS02", "CCS07")  # DP093: catalogue access permissions: Access Control Broker
 DEFAULT_ROLES: dict[str, tuple[str, ...]] = {
     **{uc: (SUPPLIER, NETWORK_OPERATOR) for uc in READS},
-    **{uc: (SUPPLIER,) for uc in DEBT},
+    **{uc: (SUPPLIER,) for uc in (*DEBT, *PAYMENT_MODE)},
+    **{uc: (SUPPLIER, NETWORK_OPERATOR, ACB) for uc in EVENT_LOG},
     **{uc: (ACB,) for uc in DEVICE_LOG},
 }
 RESETS = ("GCS04r", "ECS07r")

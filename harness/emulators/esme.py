@@ -14,6 +14,7 @@ from harness.errors import DecodeError
 from harness.gbcs.cipher import ContentCipher
 from harness.gbcs.datetime import ClockStatus, DateTime
 from harness.gbcs.dlms import HARDWARE_FAULT, OTHER_REASON, SUCCESS
+from harness.gbcs.meteruc import EVENT_LOG_OBJECT, PAYMENT_MODE_USE_CASES
 from harness.gbcs.usecases import (
     METER_BALANCE_OBJECT,
     METHOD_SET_TOTAL_AMOUNT_REMAINING,
@@ -27,7 +28,7 @@ from harness.vocabulary import DEBT_REGISTER_NAMES as DEBT_REGISTERS
 ALIASES = {"meter_balance": "meter_balance", "emergency_credit": "emergency_credit_balance",
            "emergency_credit_balance": "emergency_credit_balance", "accumulated_debt": "accumulated_debt"}
 ESME_DEBT_KEYS = {r: r for r in DEBT_REGISTERS}
-DLMS_USE_CASES = ("ECS07", "ECS07r", "ECS17b", "ECS19", "ECS82")
+DLMS_USE_CASES = ("ECS07", "ECS07r", "ECS17b", "ECS19", "ECS82", "ECS02", "ECS03", "ECS35a")
 
 
 class Esme(DebtMeter):
@@ -42,7 +43,7 @@ class Esme(DebtMeter):
         self.clock.cancel(self._tick_handle)
 
     def response_date_time(self, use_case: str) -> DateTime | None:
-        if use_case in ("ECS17b", "ECS19"):
+        if use_case in ("ECS17b", "ECS19", "ECS02", "ECS03"):
             return DateTime.from_datetime(self.stamp(self.clock.now()), ClockStatus(0xFF))
         return None
 
@@ -57,6 +58,12 @@ class Esme(DebtMeter):
                 raise DecodeError("no content key for a protected read", offset=0, field="content")
             return build_response_content(use_case, self._protected_values(use_case), request=request,
                                           cipher=cipher)
+        if use_case in PAYMENT_MODE_USE_CASES:
+            return build_response_content(use_case, {}, results=[self._set_payment_mode(request)], request=request)
+        if use_case == "ECS35a":
+            ok = request["object"] == EVENT_LOG_OBJECT and request["class_id"] == 7 and request["attribute"] == 2
+            return build_response_content(use_case, {"events": [e.__dict__ for e in self.events]},
+                                          statuses={} if ok else {"event_log": HARDWARE_FAULT}, request=request)
         if use_case == "ECS07":
             results = self._manage_debt(request)
         elif use_case == "ECS07r":
@@ -111,6 +118,15 @@ class Esme(DebtMeter):
             self.log("reset_failed", register=register, reason=exc.reason)
             return HARDWARE_FAULT
         self.log("reset", register=register)
+        return SUCCESS
+
+    def _set_payment_mode(self, request: dict[str, Any]) -> int:
+        """ECS02/ECS03: the Account object's payment mode, at once (activation high values or
+        not later than now; a future activation is taken at that time). DLMS result."""
+        mode = request.get("mode")
+        if mode is None:
+            return OTHER_REASON
+        self.change_payment_mode(str(mode), request.get("activation"))
         return SUCCESS
 
     def _protected_values(self, use_case: str) -> dict[str, int]:

@@ -10,6 +10,8 @@ from harness.errors import DecodeError
 from harness.gbcs.cipher import ContentCipher
 from harness.gbcs.usecases import GBZ_READS, build_response_content, parse_command
 
+PAYMENT_MODE_USE_CASES = ("GCS02", "GCS03")
+
 
 def serve_read(gpf: Gpf, use_case: str, content: bytes, cipher: ContentCipher | None) -> bytes:
     """Answer a GCS13a/b/c, GCS14, GCS60 or GCS60a command from the GPF mirror."""
@@ -39,3 +41,10 @@ def serve_debt(gsme: Gsme, use_case: str, content: bytes) -> bytes:
     # One status per component, in order: the codec echoes each component's TSN and turns the
     # components after the first failure into Default Response FF 01.
     return build_response_content(use_case, {}, results=results, request=request)
+
+
+def serve_payment_mode(gsme: Gsme, use_case: str, content: bytes) -> bytes:
+    """Execute GCS02/GCS03 (Change Payment Mode): the mode its configuration asks for."""
+    request = parse_command(use_case, content)
+    status = gsme.set_payment_mode(str(request["mode"]), int(request.get("implementation_time", 0)))
+    return build_response_content(use_case, {}, results=[status], request=request)

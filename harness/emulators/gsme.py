@@ -9,7 +9,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from harness.emulators.clock import INVALID_UTC_TIME, VirtualClock, to_utctime
+from harness.emulators.clock import INVALID_UTC_TIME, VirtualClock, from_utctime, to_utctime
 from harness.emulators.config import GSME_REGISTERS, DeviceConfig
 from harness.emulators.debt import DebtRefused
 from harness.emulators.meter import DebtMeter
@@ -137,6 +137,18 @@ class Gsme(DebtMeter):
             self.push_after_change()
             return 0xC0
         self.log("reset", register=register)
+        self.push_after_change()
+        return 0x00
+
+    def set_payment_mode(self, mode: str, implementation_time: int = 0) -> int:
+        """GCS02/GCS03: the payment mode at once (implementation time 0 or not later than the
+        GSME's clock) or at that time; the GSME then pushes. ZCL status."""
+        when = from_utctime(implementation_time) if implementation_time else None
+        own = self.own_time()
+        if when is not None and own is not None and when > own:
+            self.clock.call_at(self.clock.now() + (when - own), lambda: self._apply_mode(mode))
+        else:
+            self._apply_mode(mode)
         self.push_after_change()
         return 0x00
 

@@ -21,6 +21,7 @@ from harness.emulators.access import ALERT_UNSUPPORTED, AccessControl, CounterSt
 from harness.emulators.chf import Chf
 from harness.emulators.clock import VirtualClock, to_utctime
 from harness.emulators.config import DeviceConfig, HostConfig
+from harness.emulators.esme import DLMS_USE_CASES as ESME_USE_CASES
 from harness.emulators.esme import Esme
 from harness.emulators.gpf import READ_USE_CASES, Gpf
 from harness.emulators.gsme import Gsme, Push
@@ -165,9 +166,9 @@ class EmulatorHost:
             if uc.id == "GCS60a" and not self.gpf.supports_gcs60a:
                 return None  # an old CH does not know GCS60a's message code: refused
             return "GPF"
-        if uc.id in ("GCS04", "GCS04r") and dev.cfg.role == "GSME":
+        if uc.id in ("GCS04", "GCS04r", *gas.PAYMENT_MODE_USE_CASES) and dev.cfg.role == "GSME":
             return "GSME"
-        if uc.id in ("ECS07", "ECS07r", "ECS17b", "ECS19", "ECS82") and dev.cfg.role == "ESME":
+        if uc.id in ESME_USE_CASES and dev.cfg.role == "ESME":
             return "ESME"
         if uc.id in DEVICE_LOG_USE_CASES and dev.cfg.role == "CHF" and self.chf is not None:
             return "CHF"
@@ -191,7 +192,8 @@ class EmulatorHost:
         if server == "GPF" and self.gpf is not None:
             content = gas.serve_read(self.gpf, uc.id, cmd.content, cipher)
         elif server == "GSME" and self.gsme is not None:
-            content = gas.serve_debt(self.gsme, uc.id, cmd.content)
+            content = gas.serve_payment_mode(self.gsme, uc.id, cmd.content) \
+                if uc.id in gas.PAYMENT_MODE_USE_CASES else gas.serve_debt(self.gsme, uc.id, cmd.content)
         elif server == "CHF" and self.chf is not None:
             content = self.chf.handle(uc.id, cmd.content)
         elif self.esme is not None:

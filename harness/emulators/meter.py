@@ -12,6 +12,7 @@ from typing import Any
 from harness.emulators.clock import VirtualClock
 from harness.emulators.config import DeviceConfig
 from harness.emulators.debt import DebtLedger
+from harness.errors import HarnessError
 from harness.localtime import uk_wall_clock
 
 MILLIPENCE_PER_PENNY = 1000  # S1SR 18.7(j): "1p = 1000 in SR 2.3"
@@ -91,6 +92,26 @@ class DebtMeter:
         if "debt_update_accepted_in_credit" in self.cfg.faults:
             modes.add("credit")
         return self.payment_mode in modes
+
+    def change_payment_mode(self, mode: str, activation: bytes | None = None) -> None:
+        """Set Payment Mode (ECS02/ECS03, GCS02/GCS03): at once, or at a future ``activation``
+        (a DLMS date-time; high values = at once)."""
+        from harness.gbcs.datetime import DateTime
+
+        when = None
+        if activation and activation != bytes((0xFF,) * 12):
+            try:
+                when = DateTime.from_bytes(activation).to_datetime()
+            except HarnessError:  # an unreadable activation time is taken as "at once"
+                when = None
+        if when is not None and when > self.clock.now():
+            self.clock.call_at(when, lambda: self._apply_mode(mode))
+            return
+        self._apply_mode(mode)
+
+    def _apply_mode(self, mode: str) -> None:
+        self.payment_mode = mode
+        self.log("payment_mode", mode=mode)
 
     def _start_recovery(self) -> None:
         """Schedule the first hourly debt-recovery tick."""

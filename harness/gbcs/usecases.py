@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from harness.errors import DecodeError, EncodeError
-from harness.gbcs import devicelog, dlms, zcl
+from harness.gbcs import devicelog, dlms, meteruc, zcl
 from harness.gbcs.cipher import ContentCipher
 from harness.gbcs.dlms import AccessRequest, AccessResponse, Data, RequestSpec, invoke_id_for, obis_bytes
 from harness.gbcs.gbz import CTRL_ENCRYPTED, GbzComponent, GbzPayload, finish_controls, parse_gbz
@@ -95,7 +95,9 @@ ECS17B_UNITS = (Data.struct(Data(dlms.INTEGER, 0), Data(dlms.ENUM, 30)),  # Wh
 
 GBZ_USE_CASES = (*GBZ_READS, "GCS04", "GCS04r")
 DLMS_USE_CASES = ("ECS07", "ECS07r", "ECS17b", "ECS19", "ECS82", *devicelog.DEVICE_LOG_USE_CASES)
-USE_CASES = (*GBZ_USE_CASES, *DLMS_USE_CASES)
+#: Set Payment Mode and Read ESME Event Log (:mod:`harness.gbcs.meteruc`).
+METER_USE_CASES = (*meteruc.PAYMENT_MODE_USE_CASES, *meteruc.EVENT_LOG_USE_CASES)
+USE_CASES = (*GBZ_USE_CASES, *DLMS_USE_CASES, *METER_USE_CASES)
 
 
 def _check(use_case_id: str) -> None:
@@ -219,6 +221,10 @@ def build_command_content(use_case_id: str, **params: Any) -> bytes:
     ``issuer_event_id``; GCS04r/ECS07r take ``register``; ECS07 ``tdr1``/``tdr2``/``pdr`` and
     ``counter``; ECS17b/ECS19 ``counter``, ``originator``, ``recipient``; ECS82 ``counter``."""
     _check(use_case_id)
+    if use_case_id in meteruc.PAYMENT_MODE_USE_CASES:
+        return meteruc.build_payment_mode(use_case_id, int(params.get("counter", 0)), params)
+    if use_case_id in meteruc.EVENT_LOG_USE_CASES:
+        return meteruc.build_event_log_read(int(params.get("counter", 0)), params)
     if use_case_id in GBZ_READS:
         comps = [GbzComponent(0, rc.cluster, ZclHeader(0x00, i, zcl.CMD_READ_ATTRIBUTES),
                               ReadAttributes(list(rc.attributes)).to_bytes())
@@ -322,6 +328,10 @@ def _py(d: Data) -> Any:
 def parse_command(use_case_id: str, content: bytes, cipher: ContentCipher | None = None) -> dict[str, Any]:
     """What an emulator needs to act on a command of ``use_case_id``. Raises DecodeError."""
     _check(use_case_id)
+    if use_case_id in meteruc.PAYMENT_MODE_USE_CASES:
+        return meteruc.parse_payment_mode(use_case_id, content)
+    if use_case_id in meteruc.EVENT_LOG_USE_CASES:
+        return meteruc.parse_event_log_read(content)
     out: dict[str, Any] = {"use_case": use_case_id}
     if use_case_id in GBZ_USE_CASES:
         node = parse_gbz(content, cipher, alert=False)
@@ -401,6 +411,11 @@ def build_response_content(use_case_id: str, values: Mapping[str, Any], *,
     ``cipher`` encrypts where the RTDS response is encrypted."""
     _check(use_case_id)
     statuses = statuses or {}
+    if use_case_id in meteruc.PAYMENT_MODE_USE_CASES:  # results: [status]
+        return meteruc.build_payment_mode_response(use_case_id, request or {}, int((results or [0])[0]), counter)
+    if use_case_id in meteruc.EVENT_LOG_USE_CASES:  # values["events"]: [{at, what, detail}]
+        return meteruc.build_event_log_response(request or {}, values.get("events") or [], counter,
+                                                int(statuses.get("event_log", 0)))
     if use_case_id in devicelog.DEVICE_LOG_USE_CASES:  # values["logs"]: DeviceLogs (CCS07)
         return devicelog.build_response(use_case_id, request or {}, results=list(results) if results else None,
                                         logs=values.get("logs"))
@@ -535,6 +550,14 @@ def read_response(use_case_id: str, content: bytes, cipher: ContentCipher | None
     _check(use_case_id)
     out = ResponseReading()
     values, statuses = out.values, out.statuses
+    if use_case_id in METER_USE_CASES:
+        if use_case_id in meteruc.PAYMENT_MODE_USE_CASES:
+            got, st, out.success = meteruc.read_payment_mode_response(use_case_id, content)
+        else:
+            got, st, out.success = meteruc.read_event_log_response(content)
+        values.update(got)
+        statuses.update(st)
+        return out
     if use_case_id in GBZ_USE_CASES:
         node = parse_gbz(content, cipher, alert=False)
         assert isinstance(node, GbzPayload)

@@ -2,10 +2,13 @@
 thin wrapper over a meter handle (ESME or GSME) that reads, sets and resets the debt registers
 through the use cases of its fuel and turns every unusable response into a failure naming a
 requirement. Bench control (payment mode, power loss, event log) and the restart stimulus are used
-where the bench offers them; a bench without them skips the test with the reason."""
+where the bench offers them; without control the payment mode is set with the fuel's Set Payment
+Mode command and the ESME's event log read with ECS35a, as on a real bench; what neither way can
+do skips the test with the reason."""
 
 from __future__ import annotations
 
+import datetime as _dt
 from typing import Any
 
 import pytest
@@ -28,6 +31,7 @@ from harness.checks_debt import (
     security_problems,
 )
 from harness.errors import CapabilityMissing
+from harness.gbcs.meteruc import SET_PAYMENT_MODE
 
 # Requirement ids (docs/TRACEABILITY.md, section SECMP0002).
 R_RESET = "SECMP0002-R1"  # the named register is reset to zero by one command
@@ -75,6 +79,7 @@ class DebtMeter:
         self.reset_use_case = RESET_USE_CASE[fuel]
         self.exchanges: list[Any] = []
         self._mark: Any = None  # GSME without control: the GPF's snapshot time before our last command
+        self._restore_mode: str | None = None  # the payment mode to set back by command after the test
 
     # -- profile ----------------------------------------------------------------------------------
     @property
@@ -197,20 +202,39 @@ class DebtMeter:
         except CapabilityMissing as exc:
             pytest.skip(f"{why}: {exc}")
 
-    def use_mode(self, mode: str) -> None:
-        """Put the meter in payment ``mode``: directly where the bench can; a bench that cannot
-        tests in the mode the profile says the meter is in (behaviour ``payment_mode``) and skips
-        the other, naming the keys."""
+    def use_mode(self, mode: str, requirement: str = R_MODE) -> None:
+        """Put the meter in payment ``mode``: directly where the bench can (control), else as a
+        real bench does, with the fuel's Set Payment Mode command (ECS02/ECS03, GCS02/GCS03; the
+        supplier's critical command); the mode the profile declares (``payment_mode``, else
+        prepayment) is put back after the test (:meth:`finish`)."""
         try:
             if hasattr(self.handle, "set_state"):
                 self.handle.set_state(payment_mode=mode)
             else:
                 self.bench.control("set_state", device=self.fuel, values={"payment_mode": mode})
-        except CapabilityMissing as exc:
-            if self.handle.behaviour("payment_mode", None) == mode:
-                return  # the meter is in that mode on this bench
-            pytest.skip(f"needs the meter in {mode} mode: the bench cannot change it ({exc}) and the profile "
-                        f"does not declare devices[{self.fuel}].behaviours.payment_mode: {mode}")
+            return
+        except CapabilityMissing:
+            pass
+        exchange = self.send_payment_mode(mode)
+        self.exchanges.append(exchange)
+        problems = security_problems(exchange, critical=True)
+        if problems or exchange.response is None or not exchange.response.success:
+            why = problems[0] if problems else "no response" if exchange.response is None else \
+                f"failure statuses {dict(exchange.response.statuses)}"
+            raise AssertionError(f"{requirement} set-up {exchange.use_case} (payment mode {mode}) was not "
+                                 f"executed: {why}\n{describe_exchange(exchange)}")
+        self._restore_mode = str(self.handle.behaviour("payment_mode", None) or "prepayment")
+
+    def send_payment_mode(self, mode: str) -> Any:
+        """The fuel's Set Payment Mode command for ``mode`` (the :class:`Exchange`, not recorded)."""
+        self._before_command()
+        return self.handle.send(SET_PAYMENT_MODE[(self.fuel, mode)])
+
+    def finish(self) -> None:
+        """After the test: a payment mode changed by command is set back to the declared one."""
+        mode, self._restore_mode = self._restore_mode, None
+        if mode is not None:
+            self.send_payment_mode(mode)
 
     def use_update_mode(self) -> None:
         """Where the bench can set it, put the meter in a payment mode where it accepts debt
@@ -255,14 +279,53 @@ class DebtMeter:
         if self.bench.stimulus(self.fuel, "power_loss") is Stimulus.SWITCH:
             use_switch(self.bench, self.fuel, "power_loss", False)
 
-    def events(self, why: str) -> list[dict[str, Any]]:
-        """The meter's event log as the bench exposes it (emulated benches: ``get_state``)."""
-        reply = self.control("get_state", why, device=self.fuel)
+    def log_mark(self, why: str) -> Any:
+        """Where the meter's event log stands now; :meth:`events_since` gives what came after."""
+        return self._log(why, None)
+
+    def events_since(self, mark: Any, why: str) -> list[dict[str, Any]]:
+        """The entries of the meter's event log added since ``mark`` (:meth:`log_mark`)."""
+        kind, seen = mark
+        if kind == "state":
+            return list(self._log(why, None)[1][len(seen):])
+        since = max((e["at"] for e in seen), default=None)
+        _kind, now = self._log(why, since)
+        left = [e for e in seen if since is not None and e["at"] >= since]
+        new = []
+        for entry in now:
+            if entry in left:
+                left.remove(entry)  # was there at the mark
+            else:
+                new.append(entry)
+        return new
+
+    def _log(self, why: str, since: str | None) -> tuple[str, list[dict[str, Any]]]:
+        """The meter's event log as the bench can read it: its state on an emulated bench
+        (``get_state``), else through GBCS: Read ESME Event Log (ECS35a, from ``since``). A GSME's
+        log (CS10a) has no builder: skipped."""
+        try:
+            reply = dict(self.bench.control("get_state", device=self.fuel))
+        except CapabilityMissing as exc:
+            if self.fuel != "ESME":
+                pytest.skip(f"{why}: {exc}; a GSME's event log (CS10a) has no builder")
+            return "gbcs", self._read_log(since)
         state = reply.get("state", reply)
         events = state.get("events") if isinstance(state, dict) else None
         if not isinstance(events, list):
             pytest.skip(f"{why}: the bench's state of the {self.fuel} has no event log")
-        return [e for e in events if isinstance(e, dict)]
+        return "state", [e for e in events if isinstance(e, dict)]
+
+    def _read_log(self, since: str | None) -> list[dict[str, Any]]:
+        params = {"from_time": _dt.datetime.fromisoformat(since)} if since else {}
+        exchange = self.handle.send("ECS35a", **params)
+        self.exchanges.append(exchange)
+        problems = security_problems(exchange, critical=False)
+        response = exchange.response
+        if problems or response is None or not response.success:
+            why = problems[0] if problems else "no response" if response is None else \
+                f"failure statuses {dict(response.statuses)}"
+            raise AssertionError(f"{R_LOG} ECS35a read of the event log failed: {why}\n{describe_exchange(exchange)}")
+        return [e for e in response.values.get("events", []) if isinstance(e, dict)]
 
 
 def assert_state(requirement: str, what: str, before: dict[str, int], after: dict[str, int],

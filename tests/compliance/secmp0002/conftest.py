@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -13,11 +14,12 @@ from ._support import DebtMeter, draw_targets
 
 
 @pytest.fixture
-def meter(request: pytest.FixtureRequest, bench: Any, fuel: str, draw: Any, measure: Any) -> DebtMeter:
+def meter(request: pytest.FixtureRequest, bench: Any, fuel: str, draw: Any, measure: Any) -> Iterator[DebtMeter]:
     handle = request.getfixturevalue(fuel.lower())
     targets = draw_targets(draw, whole_pence=s1sr.whole_pence(handle))
     for register, value in targets.items():
         measure(f"{register}_target", value)
     m = DebtMeter(bench, handle, fuel, targets)
     m.use_update_mode()
-    return m
+    yield m
+    m.finish()

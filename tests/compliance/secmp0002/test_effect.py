@@ -42,10 +42,10 @@ def test_reset_is_logged(meter: DebtMeter, register: str) -> None:
         pytest.skip(f"the {meter.fuel} profile does not declare logs_commands")
     why = "needs a bench that exposes the meter's event log"
     before = meter.prepare(R_LOG)
-    seen = len(meter.events(why))
+    mark = meter.log_mark(why)
     exchange = meter.reset(register)
     after = assert_reset_done(meter, R_LOG, register, before, exchange)
-    new = meter.events(why)[seen:]
+    new = meter.events_since(mark, why)
     if not any(_names_reset(e, register) for e in new):
         others = any(_names_reset(e, r) for e in new for r in DEBT_REGISTERS)
         raise AssertionError(failure_text(

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from harness.checks import raw_utc_time, utc_time_value
-from harness.errors import EncodeError
+from harness.errors import CapabilityMissing, EncodeError
 from harness.gbcs import zcl
 
 from ._support import TRACKED_REGISTER, USE_CASES, Secmp0015Case, after_push, check_date_time
@@ -46,13 +46,21 @@ def test_values_and_time_from_same_push(use_case: str, gpf: Any, gsme: Any, cloc
                                         record_case: Secmp0015Case, send_checked: Any, measure: Any,
                                         draw: Any) -> None:
     """The payload's values are those of the push whose time stamps the response: changing the
-    GSME's registers without a push changes neither; the next push changes both."""
+    GSME's registers without a push changes neither; the next push changes both. A bench that
+    cannot plant register values (real hardware: a GSME's registers move only by consumption and
+    commands, and a real GSME pushes at each change it makes) observes instead: at two successive
+    pushes, the response carries the mirror's value read over the HAN at that push and that
+    push's time."""
     case = record_case
     name = TRACKED_REGISTER[use_case]
     use_case = case.read_use_case(use_case)
     first = draw.randint(1_001, 899_999)
     second = first + draw.randint(1_000_000, 2_000_000)  # far above anything the GSME adds by itself
-    gsme.set_state(**{name: first})
+    try:
+        gsme.set_state(**{name: first})
+    except CapabilityMissing:
+        _observe_two_pushes(use_case, name, gpf, clock, push, case, send_checked, measure)
+        return
     t1 = push()
     gsme.set_state(**{name: second})  # the GSME's register moves on; no push from the bench yet
     clock.advance(min(_dt.timedelta(minutes=5), case.wake_interval / 3))
@@ -68,6 +76,45 @@ def test_values_and_time_from_same_push(use_case: str, gpf: Any, gsme: Any, cloc
     r2 = send_checked(gpf, use_case, requirement="SECMP0015-FR2")
     _assert_value(r2, name, second, None, use_case, "the value of the latest push, made after the change")
     check_date_time(r2, case, use_case, pushed_at=t2, now=clock.now(), measure=measure, label="_2")
+
+
+def _observe_two_pushes(use_case: str, name: str, gpf: Any, clock: Any, push: Any, case: Secmp0015Case,
+                        send_checked: Any, measure: Any) -> None:
+    """Without planted values: at each of two successive (observed) pushes, the GPF's mirror
+    value read over the HAN and its GCS response agree, and the response's date-time is that
+    push's; where the value moved between the pushes, the date-time moved with it."""
+    cluster, attribute = _han_attribute(name)
+    seen: list[tuple[Any, Any]] = []
+    for label in ("_1", "_2"):
+        response, han, pushed_at, after = _read_at_push(use_case, cluster, attribute, gpf, push, send_checked)
+        measure(f"{name}_over_han{label}", han.value)
+        assert han.status == 0, f"SECMP0015-FR2: HAN read of the GPF's {name} failed (ZCL status 0x{han.status:02X})"
+        got = response.values.get(name)
+        assert got == han.value, (f"SECMP0015-FR2 {use_case}: {name} is {got!r} in the response but {han.value!r} "
+                                  f"in the GPF's mirror read over the HAN at the push of {pushed_at:%H:%M:%S}")
+        snapshot = utc_time_value(raw_utc_time(after.value)) if case.gsme_sourced else None
+        check_date_time(response, case, use_case, pushed_at=pushed_at, now=clock.now(), measure=measure,
+                        label=label, snapshot=snapshot)
+        seen.append((got, response.date_time.to_datetime() if response.date_time is not None else None))
+    (v1, d1), (v2, d2) = seen
+    if case.gsme_sourced and v1 != v2 and d1 == d2:
+        raise AssertionError(f"SECMP0015-FR2 {use_case}: {name} moved from {v1} to {v2} between two pushes but "
+                             f"the date-time stayed {d1}: the values are not those of the push that stamps them")
+
+
+def _read_at_push(use_case: str, cluster: int, attribute: int, gpf: Any, push: Any,
+                  send_checked: Any) -> tuple[Any, Any, Any, Any]:
+    """(response, HAN read of the value, push time, HAN read of the snapshot time after) of one
+    push; read again when another push landed between the HAN reads and the response."""
+    for _attempt in range(2):
+        pushed_at = push()
+        before = gpf.read_attribute(0x0702, 0x0007, via="IHD")
+        han = gpf.read_attribute(cluster, attribute, via="IHD")
+        response = send_checked(gpf, use_case, requirement="SECMP0015-FR2")
+        after = gpf.read_attribute(0x0702, 0x0007, via="IHD")
+        if before.value == after.value:
+            break
+    return response, han, pushed_at, after
 
 
 def _is_value(response: Any, name: str, low: int, below: int) -> bool:
