@@ -185,7 +185,9 @@ def _behaviours(s: Section) -> dict[str, Any]:
     for key in b.node:
         spec = S.BEHAVIOURS[key]
         sec, name = b, key
-        long = b.mapping(key, ("value", "clause")) if isinstance(b.node[key], YMap) else None
+        node = b.node[key]
+        long_form = isinstance(node, YMap) and (spec.kind != "code_map" or "value" in node)
+        long = b.mapping(key, ("value", "clause")) if long_form else None
         if long is not None:  # long form {value: ..., clause: "S1SR 18.7(i)"}
             sec, name = long, "value"
             _check_clause(sec, spec)
@@ -197,6 +199,10 @@ def _behaviours(s: Section) -> dict[str, Any]:
             out[key] = sec.choice(name, spec.choices)
         elif spec.kind == "str":
             out[key] = sec.text(name)
+        elif spec.kind == "code_map":
+            codes = sec.mapping(name, spec.choices)
+            out[key] = None if codes is None else {
+                k: codes.integer(k, required=True, minimum=0, maximum=0xFFFF) for k in codes.node}
         else:
             out[key] = sec.text_list(name, choices=spec.choices)
     if out.get("gpf_time_reliability") == "reliable" and not out.get("gpf_time_reliability_reason"):

@@ -81,7 +81,7 @@ class Behaviour:
     """One declared device-specific behaviour key."""
 
     name: str
-    kind: str  # "enum" | "bool" | "int" | "enum_list"
+    kind: str  # "enum" | "bool" | "int" | "str" | "enum_list" | "code_map" (name -> 16-bit code)
     choices: tuple[str, ...] = ()
     compliant: Any = None  # the value a compliant device has (documentation)
     minimum: int | None = None
@@ -112,6 +112,10 @@ BEHAVIOURS: dict[str, Behaviour] = {b.name: b for b in (
     Behaviour("standing_charge_while_debt_suspended", "bool", compliant=False, clause="S1SR 15.1 / 17.12"),
     Behaviour("max_non_disablement_scripts_per_day", "int", minimum=0, clause="S1SR 18.5(p)(iii)"),
     Behaviour("logs_commands", "bool", compliant=True),
+    # the meter's own event-log codes of the debt events (Read ESME Event Log, ECS35a), where they
+    # differ from the provisional ones the harness assumes (harness.gbcs.meteruc.LOG_CODES)
+    Behaviour("log_codes", "code_map", ("reset", "reset_failed", "reset_refused", "change_debt",
+                                        "change_debt_refused")),
     Behaviour("wake_interval_s", "int", minimum=1, compliant=1800),
     # the payment mode the meter is in on this bench (what a bench that cannot change it tests in)
     Behaviour("payment_mode", "enum", ("credit", "prepayment")),

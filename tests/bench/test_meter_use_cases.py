@@ -56,3 +56,55 @@ def test_codec_round_trips() -> None:
     got = read_response("ECS35a", build_response_content("ECS35a", {"events": events}, request=request))
     assert got.values["events"] == [{"at": "2027-01-01T00:00:00+00:00", "code": meteruc.LOG_CODES["reset"],
                                      "what": "reset", "detail": {"register": "PDR"}, "other": "0000131403FF0000"}]
+
+
+class _LogHandle:
+    """A meter handle whose ECS35a answers one entry under a code of the meter's own."""
+
+    def __init__(self, bench: Bench, codes: dict[str, int] | None) -> None:
+        self._esme = bench.handle("ESME")
+        self._codes = codes
+
+    def behaviour(self, name: str, default: object = None) -> object:
+        return self._codes if name == "log_codes" and self._codes is not None else default
+
+    def send(self, use_case: str, **params: object) -> object:
+        exchange = self._esme.send(use_case, **params)
+        for event in exchange.response.values["events"]:
+            event.update(code=0x7A01, what="code 0x7A01")  # as a meter with its own code reads
+        return exchange
+
+
+@pytest.mark.parametrize("codes,named", [(None, False), ({"reset": 0x7A01}, True)])
+def test_the_profiles_log_codes_name_the_meters_own_entries(default_bench: Bench, codes: object,
+                                                            named: bool) -> None:
+    """A meter logging the reset under its own code: named 'reset' only where the profile declares
+    that code (behaviours.log_codes), so such a meter is not failed for a code the harness guessed."""
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "compliance"))
+    from secmp0002._support import DebtMeter  # type: ignore[import-not-found]
+
+    default_bench.handle("ESME").send("ECS07r", register="TDR2").require()
+    meter = DebtMeter(default_bench, _LogHandle(default_bench, codes), "ESME")  # type: ignore[arg-type]
+    events = meter._read_log(None)
+    assert events and all((e["what"] == "reset") is named for e in events)
+
+
+def test_log_codes_in_a_profile_are_checked(tmp_path: object) -> None:
+    from pathlib import Path
+
+    from harness.errors import ProfileError
+    from harness.profiles.loader import load_device
+
+    base = "kind: device\nname: e\nrole: ESME\neui: 00DB123456780000\nbehaviours:\n  log_codes:\n"
+    folder = Path(str(tmp_path))
+    good = folder / "good.yaml"
+    good.write_text(base + "    reset: 0x7A01\n")
+    assert load_device(good).behaviours["log_codes"] == {"reset": 0x7A01}
+    for body, field in (("    rest: 1\n", "log_codes"), ("    reset: 70000\n", "reset"), ("    reset: x\n", "reset")):
+        bad = folder / "bad.yaml"
+        bad.write_text(base + body)
+        with pytest.raises(ProfileError, match=field):
+            load_device(bad)

@@ -325,7 +325,10 @@ class DebtMeter:
             why = problems[0] if problems else "no response" if response is None else \
                 f"failure statuses {dict(response.statuses)}"
             raise AssertionError(f"{R_LOG} ECS35a read of the event log failed: {why}\n{describe_exchange(exchange)}")
-        return [e for e in response.values.get("events", []) if isinstance(e, dict)]
+        declared = {code: name for name, code in dict(self.handle.behaviour("log_codes", None) or {}).items()}
+        events = [e for e in response.values.get("events", []) if isinstance(e, dict)]
+        # the meter's own codes (profile log_codes) win over the provisional names
+        return [{**e, "what": declared[e["code"]]} if e.get("code") in declared else e for e in events]
 
 
 def assert_state(requirement: str, what: str, before: dict[str, int], after: dict[str, int],
