@@ -7,6 +7,7 @@ Protected values keep their octet-string as received so re-encoding stays byte e
 
 from __future__ import annotations
 
+import struct
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -208,7 +209,11 @@ _KIND.update({t: _K_STRING for t in STRINGS})
 _KIND.update({t: _K_FIXED for t in FIXED_BYTES})
 _KIND.update({t: {(1, False): _K_UINT1, (2, False): _K_UINT2}.get(spec, _K_INT) for t, spec in INTEGERS.items()})
 _KINDS = tuple(_KIND.get(t, _K_UNKNOWN) for t in range(256))
-_INT_SPECS = tuple(INTEGERS.get(t, (0, False)) for t in range(256))
+_INT_FORMATS = {(1, True): ">b", (2, True): ">h", (4, True): ">i", (4, False): ">I", (8, True): ">q",
+                (8, False): ">Q", (1, False): ">B", (2, False): ">H"}
+# tag -> (size, unpack_from) of an integer: struct's precompiled unpacking, 3x int.from_bytes of a slice
+_INT_UNPACK = tuple((INTEGERS[t][0], struct.Struct(_INT_FORMATS[INTEGERS[t]]).unpack_from) if t in INTEGERS
+                    else (0, struct.Struct("").unpack_from) for t in range(256))  # (the latter never used)
 
 
 def _truncated(o: int, size: int, end: int, what: str) -> DecodeError:
@@ -235,7 +240,8 @@ def _parse_data(data: bytes, offset: int, end: int, depth: int) -> tuple[Data, i
     container: Data | None = None
     level = depth
     kinds = _KINDS
-    int_specs = _INT_SPECS
+    int_unpack = _INT_UNPACK
+    new = Data
     o = offset
     if level > MAX_DEPTH:
         raise DecodeError(f"Data nested deeper than {MAX_DEPTH}", offset=o, field="Data")
@@ -254,13 +260,13 @@ def _parse_data(data: bytes, offset: int, end: int, depth: int) -> tuple[Data, i
             stop = o + n
             if stop > end:
                 raise _truncated(o, n, end, TAG_NAMES[t])
-            value = Data(t, data[o:stop])
+            value = new(t, data[o:stop])
             o = stop
         elif kind == _K_UINT2:
             stop = o + 2
             if stop > end:
                 raise _truncated(o, 2, end, TAG_NAMES[t])
-            value = Data(t, (data[o] << 8) | data[o + 1])
+            value = new(t, (data[o] << 8) | data[o + 1])
             o = stop
         elif kind == _K_LIST:
             start = o - 1
@@ -273,7 +279,7 @@ def _parse_data(data: bytes, offset: int, end: int, depth: int) -> tuple[Data, i
                 raise DecodeError(f"{TAG_NAMES[t]} of {n} elements cannot fit in {end - o} bytes",
                                   offset=start, field=TAG_NAMES[t])
             items: list[Data] = []
-            value = Data(t, items)
+            value = new(t, items)
             if n:
                 level += 1
                 if level > MAX_DEPTH:  # the first element (which exists) would be too deep
@@ -283,11 +289,11 @@ def _parse_data(data: bytes, offset: int, end: int, depth: int) -> tuple[Data, i
                 append, left, container = items.append, n, value
                 continue
         elif kind == _K_INT:
-            size, signed = int_specs[t]
+            size, unpack = int_unpack[t]
             stop = o + size
             if stop > end:
                 raise _truncated(o, size, end, TAG_NAMES[t])
-            value = Data(t, int.from_bytes(data[o:stop], "big", signed=signed))
+            value = new(t, unpack(data, o)[0])
             o = stop
         elif kind == _K_BITS:
             if o < end and data[o] < 0x80:
@@ -299,27 +305,27 @@ def _parse_data(data: bytes, offset: int, end: int, depth: int) -> tuple[Data, i
             stop = o + n
             if stop > end:
                 raise _truncated(o, n, end, "bit-string")
-            value = Data(t, data[o:stop], bits)
+            value = new(t, data[o:stop], bits)
             o = stop
         elif kind == _K_UINT1:
             if o >= end:
                 raise _truncated(o, 1, end, TAG_NAMES[t])
-            value = Data(t, data[o])
+            value = new(t, data[o])
             o += 1
         elif kind == _K_NULL:
-            value = Data(NULL)
+            value = new(NULL)
         elif kind == _K_FIXED:
             size = FIXED_BYTES[t]
             stop = o + size
             if stop > end:
                 raise _truncated(o, size, end, TAG_NAMES[t])
-            value = Data(t, data[o:stop])
+            value = new(t, data[o:stop])
             o = stop
         elif kind == _K_COMPACT:
             p = _skip_type_description(data, o, end, level + 1)
             n, p = read_length(data, p, "compact-array contents", end)
             _need(data, p, n, end, "compact-array contents")
-            value = Data(t, data[o : p + n])
+            value = new(t, data[o : p + n])
             o = p + n
         else:
             raise DecodeError(f"unknown A-XDR tag 0x{t:02X}", offset=o - 1, field="Data tag")
