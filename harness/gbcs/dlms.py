@@ -231,13 +231,23 @@ def parse_data(data: bytes, offset: int, end: int | None = None, depth: int = 0)
 
 
 def _parse_data(data: bytes, offset: int, end: int, depth: int) -> tuple[Data, int]:
-    """:func:`parse_data` for ``0 <= offset`` and ``end <= len(data)`` (the codec's own calls).
-    Iterative (the open arrays/structures kept on a stack) to keep the per-value cost low;
-    values, errors and their order are those of the recursive definition."""
-    stack: list[tuple[Any, int, Data]] = []  # enclosing open lists: (append, still to read, Data)
-    append: Any = None  # the innermost open list's items.append (None: at the top level)
-    left = 0
-    container: Data | None = None
+    """:func:`parse_data` for ``0 <= offset`` and ``end <= len(data)`` (the codec's own calls)."""
+    values, o = _parse_values(data, offset, end, depth, 1)
+    return values[0], o
+
+
+def _parse_values(data: bytes, offset: int, end: int, depth: int, count: int) -> tuple[list[Data], int]:
+    """``count`` consecutive Data values from ``offset``, each at nesting ``depth``, in one pass
+    (a DLMS data list costs one call, not one per item). Iterative (the open
+    arrays/structures kept on a stack) to keep the per-value cost low; values, errors and their
+    order are those of the recursive definition, value after value."""
+    values: list[Data] = []
+    if not count:
+        return values, offset
+    stack: list[tuple[Any, int, Data | None]] = []  # enclosing levels: (append, still to read, Data)
+    append: Any = values.append  # the innermost open level's items.append (the values at the bottom)
+    left = count
+    container: Data | None = None  # the innermost open array/structure (None: the values themselves)
     level = depth
     kinds = _KINDS
     int_unpack = _INT_UNPACK
@@ -284,8 +294,7 @@ def _parse_data(data: bytes, offset: int, end: int, depth: int) -> tuple[Data, i
                 level += 1
                 if level > MAX_DEPTH:  # the first element (which exists) would be too deep
                     raise DecodeError(f"Data nested deeper than {MAX_DEPTH}", offset=o, field="Data")
-                if append is not None:
-                    stack.append((append, left, container))  # type: ignore[arg-type]
+                stack.append((append, left, container))
                 append, left, container = items.append, n, value
                 continue
         elif kind == _K_INT:
@@ -329,20 +338,17 @@ def _parse_data(data: bytes, offset: int, end: int, depth: int) -> tuple[Data, i
             o = p + n
         else:
             raise DecodeError(f"unknown A-XDR tag 0x{t:02X}", offset=o - 1, field="Data tag")
-        # hand the finished value to the innermost open list, closing every list it completes
-        while append is not None:
+        # hand the finished value to the innermost open level, closing every list it completes
+        while True:
             append(value)
             left -= 1
             if left:
                 break
+            if not stack:  # the last of the values
+                return values, o
             value = container  # type: ignore[assignment]
             level -= 1
-            if stack:
-                append, left, container = stack.pop()
-            else:
-                append = None
-        else:
-            return value, o
+            append, left, container = stack.pop()
 
 
 # -- protected attributes (class 30 get_protected_attributes) ----------------------------------
@@ -454,11 +460,7 @@ def _parse_data_list(data: bytes, o: int, end: int, what: str) -> tuple[list[Dat
     n, o = read_length(data, o, what, end)
     if n > end - o:
         raise DecodeError(f"{n} items cannot fit", offset=o, field=what)
-    items = []
-    for _ in range(n):
-        item, o = _parse_data(data, o, end, 1)
-        items.append(item)
-    return items, o
+    return _parse_values(data, o, end, 1, n)
 
 
 def _parse_head(data: bytes, o: int, end: int) -> tuple[int, bytes, int]:
