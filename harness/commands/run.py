@@ -181,6 +181,8 @@ def _pytest_command(args: argparse.Namespace, bench: BenchRun, store: str | Path
     cmd += ["-p", "no:labgrid"]  # labgrid's own pytest plugin (harness[lab]): ~0.8 s per start, unused
     if "hypothesis" not in (args.pytest_args or ""):
         cmd += ["-p", "no:hypothesispytest"]  # its terminal summary imports hypothesis: ~2 s per bench
+    if "benchmark" not in (args.pytest_args or ""):
+        cmd += ["-p", "no:benchmark"]  # pytest-benchmark (no suite uses it): ~35 ms of imports per bench
     if bench.path:
         cmd += ["--bench", bench.path]
     return cmd + shlex.split(args.pytest_args or "")
