@@ -157,3 +157,14 @@ def test_packet_blocks_are_the_bytes_python_pcapng_writes() -> None:
         start = len(stream.getvalue())
         writer.write_block(_packet(shb, frame, seq))
         assert packet_block(frame, seq, shb.endianness) == stream.getvalue()[start:], frame
+
+
+def test_section_headers_are_the_bytes_python_pcapng_writes() -> None:
+    import io
+
+    from harness.capture.pcapng_file import _new_section, section_bytes
+
+    for comment in ("", "a", "ab", "abc", "abcd", "cycle 7: test_gcs13a é ✓", "z" * (MAX_COMMENT + 9)):
+        stream = io.BytesIO()
+        shb, _ = _new_section(stream, comment)
+        assert section_bytes(comment) == (stream.getvalue(), shb.endianness), comment
