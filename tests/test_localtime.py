@@ -36,6 +36,19 @@ def test_transitions_are_last_sundays_at_one_utc(year: int, spring: tuple[int, i
     assert next_transition(_u(year, 4, 1), "spring").at.year == year + 1
 
 
+def test_transitions_match_an_hourly_scan_of_the_zone_data() -> None:
+    """The daily-then-hourly scan finds what scanning every hour of the year finds."""
+    for year in range(1996, 2045):
+        hour, end = _u(year, 1, 1), _u(year + 1, 1, 1)
+        found, previous = [], uk_offset(hour)
+        while hour < end:
+            hour += dt.timedelta(hours=1)
+            if uk_offset(hour) != previous:
+                found.append(hour)
+                previous = uk_offset(hour)
+        assert [t.at for t in transitions(year)] == found, year
+
+
 def test_offsets_and_wall_clock() -> None:
     assert uk_offset(_u(2026, 1, 15, 12)) == dt.timedelta(0)
     assert uk_offset(_u(2026, 7, 1, 12)) == dt.timedelta(hours=1)

@@ -181,6 +181,8 @@ def _pytest_command(args: argparse.Namespace, bench: BenchRun, store: str | Path
     cmd += ["-p", "no:labgrid"]  # labgrid's own pytest plugin (harness[lab]): ~0.8 s per start, unused
     if "hypothesis" not in (args.pytest_args or ""):
         cmd += ["-p", "no:hypothesispytest"]  # its terminal summary imports hypothesis: ~2 s per bench
+    if "benchmark" not in (args.pytest_args or ""):
+        cmd += ["-p", "no:benchmark"]  # pytest-benchmark (no suite uses it): ~35 ms of imports per bench
     if bench.path:
         cmd += ["--bench", bench.path]
     return cmd + shlex.split(args.pytest_args or "")
@@ -427,11 +429,14 @@ def merge_cycle_captures(out: Path) -> str | None:
     return CYCLE_CAPTURE
 
 
-def write_records(store: CycleStore, cycle_id: str, target: Path) -> int:
+def write_records(store: CycleStore, cycle_id: str, target: Path, *,
+                  records: list[dict[str, Any]] | None = None) -> int:
     """Every record as JSON Lines. Tests that passed (or were skipped or waived) keep each
     exchange's hex and summary but not its decoded tree (``harness decode`` rebuilds it; the
-    store keeps it): the decoded trees of a full PIT cycle are most of its folder's size."""
-    records = store.records(cycle_id)
+    store keeps it): the decoded trees of a full PIT cycle are most of its folder's size.
+    ``records``: ``store.records(cycle_id)`` when the caller has read them already."""
+    if records is None:
+        records = store.records(cycle_id)
     with open(target, "w", encoding="utf-8") as fh:
         for record in records:
             data = record.to_dict()
@@ -654,7 +659,8 @@ def _run_cycle(args: argparse.Namespace, store: CycleStore, out_: SafeOut, cycle
         if state == "running":
             return _part_done(store, out_, cycle_id, runs, out, wall)
     store.finish_cycle(cycle_id, facts, state=state)
-    verdict = judge(store.cycle(cycle_id) or {}, store.records(cycle_id))
+    records = store.records(cycle_id)  # read once for the verdict, records.jsonl and the report
+    verdict = judge(store.cycle(cycle_id) or {}, records)
     # The cycle capture is merged in a second process while this one writes the report: both
     # take seconds on a full matrix, and a 2-core machine can do them side by side.
     with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork")) as pool:
@@ -664,12 +670,12 @@ def _run_cycle(args: argparse.Namespace, store: CycleStore, out_: SafeOut, cycle
         store.finish_cycle(cycle_id, {**facts, **_stored(verdict)}, state=state)
         names = list(meta.get("bench_names") or [r.name for r in runs])
         merge_junit([(n, out / f"junit-{_slug(n)}.xml") for n in names], out / "junit.xml")
-        write_records(store, cycle_id, out / "records.jsonl")
-        render_cycle(store, cycle_id, out / "report.html")
+        write_records(store, cycle_id, out / "records.jsonl", records=records)
+        render_cycle(store, cycle_id, out / "report.html", records=records)
         capture = merging.result()
     if capture != facts.get("capture"):  # nothing merged after all: no link to a missing file
         store.finish_cycle(cycle_id, {"capture": None}, state=state)
-        render_cycle(store, cycle_id, out / "report.html")
+        render_cycle(store, cycle_id, out / "report.html", records=records)
 
     counts = ", ".join(f"{s} {verdict['counts'][s]}/{verdict['limits'][s]}" for s in verdict["counts"])
     outcomes = ", ".join(f"{n} {o}" for o, n in sorted(verdict["outcomes"].items())) or "no tests"

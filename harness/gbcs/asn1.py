@@ -90,25 +90,61 @@ def _read_header(data: bytes, o: int, end: int) -> tuple[int, int, int, int]:
     return first_tag, lstart, o, o + n
 
 
-def _read_tlv(data: bytes, o: int, end: int, depth: int) -> tuple[Tlv, int]:
-    """One element at ``o`` (its children walked), and the offset after it."""
-    start = o
-    tag, lstart, o, stop = _read_header(data, o, end)
-    tlv = Tlv(data[start:lstart], data[lstart:o], data[o:stop])
-    if tag & 0x20 and depth < MAX_DEPTH:
-        try:
-            tlv.children = _read_all(data, o, stop, depth + 1)
-        except DecodeError:
-            tlv.children = None  # not a clean sequence of elements: keep the bytes
-    return tlv, stop
-
-
 def _read_all(data: bytes, o: int, end: int, depth: int) -> list[Tlv]:
-    out = []
-    while o < end:
-        tlv, o = _read_tlv(data, o, end, depth)
+    """The elements tiling ``data[o:end]``, each constructed one's children walked.
+
+    Iterative (the open constructed elements kept on a stack), one pass, no exception unless
+    the outermost level fails. The result is that of the recursive definition: an element is
+    its header (:func:`_read_header`) and value; a constructed one (below ``MAX_DEPTH``) gets
+    as ``children`` the elements tiling its value, or None when its value is not a clean
+    sequence of elements (an error inside it never leaves it); an error at the outermost
+    level is raised."""
+    out: list[Tlv] = []
+    stack: list[tuple[list[Tlv], int, Tlv | None]] = []  # enclosing levels: (elements, end, element)
+    parent: Tlv | None = None  # the constructed element whose value is being walked (None: outermost)
+    tlv_new = Tlv
+    while True:
+        if o >= end:  # this level is complete
+            if parent is None:
+                return out
+            parent.children = out
+            out, end, parent = stack.pop()
+            depth -= 1
+            continue
+        start = o
+        first_tag = data[o]
+        stop = -1  # the common forms inline (low tag number, a length in 1..5 octets that fits)
+        if first_tag & 0x1F != 0x1F and o + 1 < end:
+            first = data[o + 1]
+            lstart = o + 1
+            if first < 0x80:
+                vstart = o + 2
+                stop = vstart + first
+            elif 0x80 < first <= 0x84 and o + 2 + (first & 0x7F) <= end:
+                vstart = o + 2 + (first & 0x7F)
+                stop = vstart + int.from_bytes(data[o + 2 : vstart], "big")
+            if stop > end:
+                stop = -1
+        if stop < 0:  # anything else: _read_header returns it or raises the error
+            try:
+                first_tag, lstart, vstart, stop = _read_header(data, o, end)
+            except DecodeError:
+                if parent is None:
+                    raise
+                parent.children = None  # not a clean sequence of elements: keep the bytes
+                o = end  # the parent's value ends here
+                out, end, parent = stack.pop()
+                depth -= 1
+                continue
+        tlv = tlv_new(data[start:lstart], data[lstart:vstart], data[vstart:stop])
         out.append(tlv)
-    return out
+        if first_tag & 0x20 and depth < MAX_DEPTH:
+            stack.append((out, end, parent))
+            out, end, parent = [], stop, tlv
+            depth += 1
+            o = vstart
+        else:
+            o = stop
 
 
 @dataclass

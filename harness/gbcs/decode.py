@@ -217,32 +217,38 @@ def decode(data: bytes, keystore: Keystore | None = None, *, file: str | None = 
     protected content where a key pair is available. ``strict`` re-raises payload DecodeErrors
     (offsets from the message start); otherwise the error is kept in ``payload_error``.
     ``message``: ``data`` already parsed (``parse_message(data)``), so the frame is parsed once."""
-    data = bytes(data)
+    if type(data) is not bytes:
+        data = bytes(data)
     msg = message if message is not None else parse_message(data)
-    mac = signature = None
+    code = msg.other_information.message_code
     cipher = None
     if keystore is not None:
         mac = verify_mac(msg, keystore)
         signature = verify_signature(msg, keystore)
         cipher = deferred_content_cipher_for(msg, keystore)
-    elif msg.mac is not None or msg.signature:
+    else:
         mac = "unknown" if msg.mac is not None else None
         signature = "unknown" if msg.signature else None
-    payload, payload_error = _decode_payload(msg, data, cipher, strict)
+    payload, payload_error = _decode_payload(msg, data, cipher, strict, code)
     try:
         roundtrip = encode_message(msg) == data
     except Exception:  # noqa: BLE001 - a message that does not re-encode is not a round trip
         roundtrip = False
-    return DecodedMessage(msg, data, file, lookup_use_case(msg.message_code), mac, signature, payload,
+    return DecodedMessage(msg, data, file, lookup_use_case(code), mac, signature, payload,
                           payload_error, keystore is not None, roundtrip)
 
 
-def _decode_payload(msg: GbcsMessage, data: bytes, cipher: Any, strict: bool) -> tuple[Any | None, str | None]:
-    decode_payload = _optional("harness.gbcs.payload", "decode_payload")
+_DECODE_PAYLOAD = ("harness.gbcs.payload", "decode_payload")
+
+
+def _decode_payload(msg: GbcsMessage, data: bytes, cipher: Any, strict: bool,
+                    code: int | None = None) -> tuple[Any | None, str | None]:
+    decode_payload = _api_cache.get(_DECODE_PAYLOAD) or _optional(*_DECODE_PAYLOAD)
     if decode_payload is None:
         return None, None
     try:
-        payload = decode_payload(msg.content, message_code=msg.message_code, cipher=cipher, cra=int(msg.cra))
+        payload = decode_payload(msg.content, message_code=msg.message_code if code is None else code,
+                                 cipher=cipher, cra=int(msg.cra))
     except DecodeError as exc:
         shifted = DecodeError(exc.reason, offset=content_offset(msg, len(data)) + exc.offset,
                               field=f"content {exc.field}")

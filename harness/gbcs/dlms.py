@@ -7,6 +7,7 @@ Protected values keep their octet-string as received so re-encoding stays byte e
 
 from __future__ import annotations
 
+import struct
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -208,7 +209,11 @@ _KIND.update({t: _K_STRING for t in STRINGS})
 _KIND.update({t: _K_FIXED for t in FIXED_BYTES})
 _KIND.update({t: {(1, False): _K_UINT1, (2, False): _K_UINT2}.get(spec, _K_INT) for t, spec in INTEGERS.items()})
 _KINDS = tuple(_KIND.get(t, _K_UNKNOWN) for t in range(256))
-_INT_SPECS = tuple(INTEGERS.get(t, (0, False)) for t in range(256))
+_INT_FORMATS = {(1, True): ">b", (2, True): ">h", (4, True): ">i", (4, False): ">I", (8, True): ">q",
+                (8, False): ">Q", (1, False): ">B", (2, False): ">H"}
+# tag -> (size, unpack_from) of an integer: struct's precompiled unpacking, 3x int.from_bytes of a slice
+_INT_UNPACK = tuple((INTEGERS[t][0], struct.Struct(_INT_FORMATS[INTEGERS[t]]).unpack_from) if t in INTEGERS
+                    else (0, struct.Struct("").unpack_from) for t in range(256))  # (the latter never used)
 
 
 def _truncated(o: int, size: int, end: int, what: str) -> DecodeError:
@@ -226,16 +231,27 @@ def parse_data(data: bytes, offset: int, end: int | None = None, depth: int = 0)
 
 
 def _parse_data(data: bytes, offset: int, end: int, depth: int) -> tuple[Data, int]:
-    """:func:`parse_data` for ``0 <= offset`` and ``end <= len(data)`` (the codec's own calls).
-    Iterative (the open arrays/structures kept on a stack) to keep the per-value cost low;
-    values, errors and their order are those of the recursive definition."""
-    stack: list[tuple[Any, int, Data]] = []  # enclosing open lists: (append, still to read, Data)
-    append: Any = None  # the innermost open list's items.append (None: at the top level)
-    left = 0
-    container: Data | None = None
+    """:func:`parse_data` for ``0 <= offset`` and ``end <= len(data)`` (the codec's own calls)."""
+    values, o = _parse_values(data, offset, end, depth, 1)
+    return values[0], o
+
+
+def _parse_values(data: bytes, offset: int, end: int, depth: int, count: int) -> tuple[list[Data], int]:
+    """``count`` consecutive Data values from ``offset``, each at nesting ``depth``, in one pass
+    (a DLMS data list costs one call, not one per item). Iterative (the open
+    arrays/structures kept on a stack) to keep the per-value cost low; values, errors and their
+    order are those of the recursive definition, value after value."""
+    values: list[Data] = []
+    if not count:
+        return values, offset
+    stack: list[tuple[Any, int, Data | None]] = []  # enclosing levels: (append, still to read, Data)
+    append: Any = values.append  # the innermost open level's items.append (the values at the bottom)
+    left = count
+    container: Data | None = None  # the innermost open array/structure (None: the values themselves)
     level = depth
     kinds = _KINDS
-    int_specs = _INT_SPECS
+    int_unpack = _INT_UNPACK
+    new = Data
     o = offset
     if level > MAX_DEPTH:
         raise DecodeError(f"Data nested deeper than {MAX_DEPTH}", offset=o, field="Data")
@@ -254,13 +270,13 @@ def _parse_data(data: bytes, offset: int, end: int, depth: int) -> tuple[Data, i
             stop = o + n
             if stop > end:
                 raise _truncated(o, n, end, TAG_NAMES[t])
-            value = Data(t, data[o:stop])
+            value = new(t, data[o:stop])
             o = stop
         elif kind == _K_UINT2:
             stop = o + 2
             if stop > end:
                 raise _truncated(o, 2, end, TAG_NAMES[t])
-            value = Data(t, (data[o] << 8) | data[o + 1])
+            value = new(t, (data[o] << 8) | data[o + 1])
             o = stop
         elif kind == _K_LIST:
             start = o - 1
@@ -273,21 +289,20 @@ def _parse_data(data: bytes, offset: int, end: int, depth: int) -> tuple[Data, i
                 raise DecodeError(f"{TAG_NAMES[t]} of {n} elements cannot fit in {end - o} bytes",
                                   offset=start, field=TAG_NAMES[t])
             items: list[Data] = []
-            value = Data(t, items)
+            value = new(t, items)
             if n:
                 level += 1
                 if level > MAX_DEPTH:  # the first element (which exists) would be too deep
                     raise DecodeError(f"Data nested deeper than {MAX_DEPTH}", offset=o, field="Data")
-                if append is not None:
-                    stack.append((append, left, container))  # type: ignore[arg-type]
+                stack.append((append, left, container))
                 append, left, container = items.append, n, value
                 continue
         elif kind == _K_INT:
-            size, signed = int_specs[t]
+            size, unpack = int_unpack[t]
             stop = o + size
             if stop > end:
                 raise _truncated(o, size, end, TAG_NAMES[t])
-            value = Data(t, int.from_bytes(data[o:stop], "big", signed=signed))
+            value = new(t, unpack(data, o)[0])
             o = stop
         elif kind == _K_BITS:
             if o < end and data[o] < 0x80:
@@ -299,44 +314,41 @@ def _parse_data(data: bytes, offset: int, end: int, depth: int) -> tuple[Data, i
             stop = o + n
             if stop > end:
                 raise _truncated(o, n, end, "bit-string")
-            value = Data(t, data[o:stop], bits)
+            value = new(t, data[o:stop], bits)
             o = stop
         elif kind == _K_UINT1:
             if o >= end:
                 raise _truncated(o, 1, end, TAG_NAMES[t])
-            value = Data(t, data[o])
+            value = new(t, data[o])
             o += 1
         elif kind == _K_NULL:
-            value = Data(NULL)
+            value = new(NULL)
         elif kind == _K_FIXED:
             size = FIXED_BYTES[t]
             stop = o + size
             if stop > end:
                 raise _truncated(o, size, end, TAG_NAMES[t])
-            value = Data(t, data[o:stop])
+            value = new(t, data[o:stop])
             o = stop
         elif kind == _K_COMPACT:
             p = _skip_type_description(data, o, end, level + 1)
             n, p = read_length(data, p, "compact-array contents", end)
             _need(data, p, n, end, "compact-array contents")
-            value = Data(t, data[o : p + n])
+            value = new(t, data[o : p + n])
             o = p + n
         else:
             raise DecodeError(f"unknown A-XDR tag 0x{t:02X}", offset=o - 1, field="Data tag")
-        # hand the finished value to the innermost open list, closing every list it completes
-        while append is not None:
+        # hand the finished value to the innermost open level, closing every list it completes
+        while True:
             append(value)
             left -= 1
             if left:
                 break
+            if not stack:  # the last of the values
+                return values, o
             value = container  # type: ignore[assignment]
             level -= 1
-            if stack:
-                append, left, container = stack.pop()
-            else:
-                append = None
-        else:
-            return value, o
+            append, left, container = stack.pop()
 
 
 # -- protected attributes (class 30 get_protected_attributes) ----------------------------------
@@ -448,11 +460,7 @@ def _parse_data_list(data: bytes, o: int, end: int, what: str) -> tuple[list[Dat
     n, o = read_length(data, o, what, end)
     if n > end - o:
         raise DecodeError(f"{n} items cannot fit", offset=o, field=what)
-    items = []
-    for _ in range(n):
-        item, o = _parse_data(data, o, end, 1)
-        items.append(item)
-    return items, o
+    return _parse_values(data, o, end, 1, n)
 
 
 def _parse_head(data: bytes, o: int, end: int) -> tuple[int, bytes, int]:

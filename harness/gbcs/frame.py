@@ -9,6 +9,7 @@ signature element at all). GBT segments (DD followed by a non-zero byte) are ref
 from __future__ import annotations
 
 import enum
+import struct
 from dataclasses import dataclass, field, fields, replace
 
 from harness.errors import DecodeError, EncodeError
@@ -278,12 +279,17 @@ def _parse_grouping(data: bytes, offset: int, end: int, *, allow_precommand: boo
     cra = _CRA.get(cra_byte)
     if cra is None:
         raise DecodeError(f"CRA flag 0x{cra_byte:02X} is not 01, 02 or 03", offset=offset + 2, field="CRA flag")
-    counter = int.from_bytes(data[offset + 3 : offset + 11], "big")
+    counter = _unpack_counter(data, offset + 3)[0]
     o = offset + 11
-    originator, o = _system_title(data, o, end, short, "originator-system-title")
-    recipient, o = _system_title(data, o, end, short, "recipient-system-title")
-    if short:
-        _need(end, o, 1, "date-time")
+    if short or data[o] != 0x08 or data[o + 9] != 0x08:  # the checks one by one, in order
+        originator, o = _system_title(data, o, end, short, "originator-system-title")
+        recipient, o = _system_title(data, o, end, short, "recipient-system-title")
+        if short:
+            _need(end, o, 1, "date-time")
+    else:
+        originator = data[o + 1 : o + 9]
+        recipient = data[o + 10 : o + 18]
+        o += 18
     dt_len = data[o]
     if dt_len == 0:
         date_time = None
@@ -294,14 +300,25 @@ def _parse_grouping(data: bytes, offset: int, end: int, *, allow_precommand: boo
         o += 13
     else:
         raise DecodeError(f"date-time length 0x{dt_len:02X} is neither 00 nor 0C", offset=o, field="date-time")
-    oi_len, o2 = read_length(data, o, "other-information length", end)
-    minimal = o2 - o == _length_size(oi_len)
-    _need(end, o2, oi_len, "other-information")
+    if o < end and data[o] < 0x80:  # a one-octet length (read_length's own fast path, inline)
+        oi_len = data[o]
+        o2 = o + 1
+        minimal = True
+    else:
+        oi_len, o2 = read_length(data, o, "other-information length", end)
+        minimal = o2 - o == _length_size(oi_len)
+    if o2 + oi_len > end:
+        _need(end, o2, oi_len, "other-information")
     other = OtherInformation.parse(data[o2 : o2 + oi_len], o2)
     o = o2 + oi_len
-    c_len, o2 = read_length(data, o, "content length", end)
-    minimal = minimal and o2 - o == _length_size(c_len)
-    _need(end, o2, c_len, "content")
+    if o < end and data[o] < 0x80:
+        c_len = data[o]
+        o2 = o + 1
+    else:
+        c_len, o2 = read_length(data, o, "content length", end)
+        minimal = minimal and o2 - o == _length_size(c_len)
+    if o2 + c_len > end:
+        _need(end, o2, c_len, "content")
     content = data[o2 : o2 + c_len]
     o = o2 + c_len
     # Every field re-encodes to its own bytes except a length sent in a longer form than needed:
@@ -340,6 +357,7 @@ def _length_size(length: int) -> int:
 
 _new = object.__new__
 _setattr = object.__setattr__
+_unpack_counter = struct.Struct(">Q").unpack_from
 if (tuple(f.name for f in fields(GbcsMessage)) != ("cra", "originator_counter", "originator", "recipient",
                                                    "other_information", "content", "date_time", "signature",
                                                    "mac", "raw")

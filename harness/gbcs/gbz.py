@@ -8,6 +8,7 @@ is byte exact even when it was decrypted; newly built components are encrypted o
 
 from __future__ import annotations
 
+import struct
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -148,13 +149,14 @@ def _decrypt(cipher: ContentCipher, data: bytes) -> tuple[bytes | None, str | No
         return None, f"{type(exc).__name__}: {exc}"
 
 
+_COMPONENT_HEADER = struct.Struct(">BHH").unpack_from  # control, cluster, length
+
+
 def parse_component(data: bytes, offset: int, cipher: ContentCipher | None) -> tuple[GbzComponent, int]:
     n = len(data)
     if offset + 5 > n:
         raise DecodeError("truncated component header", offset=offset, field="GBZ component header")
-    control = data[offset]
-    cluster = int.from_bytes(data[offset + 1 : offset + 3], "big")
-    length = int.from_bytes(data[offset + 3 : offset + 5], "big")
+    control, cluster, length = _COMPONENT_HEADER(data, offset)
     o = offset + 5
     end = o + length
     if end > n:
@@ -167,14 +169,14 @@ def parse_component(data: bytes, offset: int, cipher: ContentCipher | None) -> t
         fdt = int.from_bytes(data[o : o + 4], "big")
         o += 4
     if not control & CTRL_ENCRYPTED:
-        header, o = ZclHeader.parse(data[:end], o)
+        header, o = ZclHeader.parse(data, o, end)
         payload = bytes(data[o:end])
         comp = GbzComponent(control, cluster, header, payload, try_parse_body(cluster, header, payload), fdt)
         return comp, end
     if o + 2 > end:
         raise DecodeError("truncated additional header", offset=o, field="GBZ additional header")
     ahc, counter = data[o], data[o + 1]
-    header, o = ZclHeader.parse(data[:end], o + 2)
+    header, o = ZclHeader.parse(data, o + 2, end)
     if o + 2 > end:
         raise DecodeError("ciphered information length missing", offset=o, field="GBZ ciphered length")
     clen = int.from_bytes(data[o : o + 2], "big")

@@ -7,6 +7,7 @@ field name) leaves :func:`decode_payload`, whatever the input bytes.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeAlias
 
@@ -65,29 +66,49 @@ def family_of(content: bytes) -> str:
     return _FAMILY_BY_FIRST_BYTE.get(content[0], RAW)
 
 
+_parsers: dict[str, Callable[..., Node]] = {}  # family -> its codec's parse function, imported on first use
+
+
+def _parser(family: str) -> Callable[..., Node]:
+    """The parse function of ``family``'s codec (imported on its first payload: a function-level
+    import costs more per call than the decode of a short payload)."""
+    parse: Callable[..., Node]
+    if family == GBZ:
+        from harness.gbcs.gbz import parse_gbz
+
+        parse = parse_gbz
+    elif family == DLMS:
+        from harness.gbcs.dlms import parse_dlms
+
+        parse = parse_dlms
+    else:
+        from harness.gbcs.asn1 import parse_asn1
+
+        parse = parse_asn1
+    _parsers[family] = parse
+    return parse
+
+
 def decode_payload(content: bytes, *, message_code: int | None = None,
                    cipher: ContentCipher | None = None, cra: int | None = None) -> Payload:
     """Decode ``content``. ``cra`` (3 = alert), when known, decides between GBZ component and
     GBZ alert forms; otherwise the bytes decide. ``cipher`` decrypts encrypted GBZ components
     and protected DLMS results; a failed decryption is recorded in the tree, not raised."""
-    content = bytes(content)
+    if type(content) is not bytes:
+        content = bytes(content)
     if len(content) > MAX_CONTENT:
         raise DecodeError(f"content of {len(content)} bytes exceeds {MAX_CONTENT}", offset=0, field="content")
     family = family_of(content)
-    node: Node | None = None
+    if family == RAW:
+        return Payload(family, content, None, message_code)
+    parse = _parsers.get(family) or _parser(family)
     try:
-        if family == GBZ:
-            from harness.gbcs.gbz import parse_gbz
-
-            node = parse_gbz(content, cipher, alert=None if cra is None else cra == 3)
-        elif family == DLMS:
-            from harness.gbcs.dlms import parse_dlms
-
-            node = parse_dlms(content, cipher)
-        elif family == ASN1:
-            from harness.gbcs.asn1 import parse_asn1
-
-            node = parse_asn1(content)
+        if family == DLMS:
+            node: Node = parse(content, cipher)
+        elif family == GBZ:
+            node = parse(content, cipher, alert=None if cra is None else cra == 3)
+        else:
+            node = parse(content)
     except DecodeError:
         raise
     except RecursionError as exc:  # belt and braces: depth limits should make this impossible

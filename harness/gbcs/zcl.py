@@ -387,18 +387,20 @@ class ZclHeader:
         return out + bytes((self.tsn, self.command_id))
 
     @classmethod
-    def parse(cls, data: bytes, offset: int = 0) -> tuple[ZclHeader, int]:
-        if offset >= len(data):
+    def parse(cls, data: bytes, offset: int = 0, end: int | None = None) -> tuple[ZclHeader, int]:
+        """The header at ``offset``, read within ``data[:end]`` (all of ``data`` by default)."""
+        lim = len(data) if end is None else end
+        if offset >= lim:
             raise DecodeError("ZCL frame control missing", offset=offset, field="ZCL frame control")
         fc = data[offset]
         o = offset + 1
         manuf = None
         if fc & FC_MANUFACTURER:
-            if o + 2 > len(data):
+            if o + 2 > lim:
                 raise DecodeError("truncated manufacturer code", offset=o, field="ZCL manufacturer code")
             manuf = int.from_bytes(data[o : o + 2], "little")
             o += 2
-        if o + 2 > len(data):
+        if o + 2 > lim:
             raise DecodeError("truncated ZCL header", offset=o, field="ZCL header")
         return cls(fc, data[o], data[o + 1], manuf), o + 2
 

@@ -334,12 +334,16 @@ def profile_set_key(cycle: Mapping[str, Any]) -> str:
     return "benches:" + ",".join(sorted(str(b) for b in meta.get("bench_names") or []))
 
 
-def render_cycle(store: CycleStore, cycle_id: str, out: str | Path | None = None) -> str:
-    """Render cycle ``cycle_id`` from the store alone; write it to ``out`` when given."""
+def render_cycle(store: CycleStore, cycle_id: str, out: str | Path | None = None, *,
+                 records: Sequence[Mapping[str, Any]] | None = None) -> str:
+    """Render cycle ``cycle_id`` from the store alone; write it to ``out`` when given.
+    ``records``: the cycle's records as ``store.records(cycle_id)`` just gave them (a caller that
+    read them already saves reading a full cycle's records again)."""
     cycle = store.cycle(cycle_id)
     if cycle is None:
         raise KeyError(f"no cycle {cycle_id!r} in {store.path}")
-    records = store.records(cycle_id)
+    if records is None:
+        records = store.records(cycle_id)
     same_set = [c for c in store.cycles() if profile_set_key(c) == profile_set_key(cycle)]
     history = {
         requirement: store.history(requirement, until=cycle_id, last=CHART_CYCLES, cycles=same_set)

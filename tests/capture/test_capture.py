@@ -132,3 +132,39 @@ def test_merge_of_many_captures_keeps_every_packet_and_a_bounded_comment(tmp_pat
     (section,) = section_comments(out)
     assert section.startswith("tests/compliance/secmp0015/") and section.endswith("[...]")
     assert len(section.encode()) <= MAX_COMMENT + 10
+
+
+def test_packet_blocks_are_the_bytes_python_pcapng_writes() -> None:
+    """The writer encodes Enhanced Packet Blocks itself (speed); python-pcapng's own writer
+    must give the very same bytes for every kind, direction, length padding and comment."""
+    import io
+    import random
+
+    from harness.capture.pcapng_file import _new_section, _packet, packet_block
+
+    rng = random.Random(16)
+    han = b"\x00\xdb" + b"\x01" * 6 + b"\x00\xdb" + b"\x02" * 6 + bytes.fromhex("0702") + bytes.fromhex("0003000700")
+    frames = [CapturedFrame(0.0, "tx", "GBCS", b"", "")]
+    for _ in range(300):
+        kind = rng.choice(("GBCS", "HAN", "CONTROL", "ERROR", ""))
+        data = han + rng.randbytes(rng.randrange(6)) if kind == "HAN" else rng.randbytes(rng.randrange(70))
+        comment = rng.choice(("", "t | tx GBCS | p", "é ünïcode ✓ " * rng.randrange(4), "x" * rng.randrange(9),
+                              "y" * (MAX_COMMENT + 5)))
+        frames.append(CapturedFrame(rng.uniform(0, 2e9), rng.choice(("tx", "rx", "drop")), kind, data, comment))
+    for seq, frame in enumerate(frames):
+        stream = io.BytesIO()
+        shb, writer = _new_section(stream, "")
+        start = len(stream.getvalue())
+        writer.write_block(_packet(shb, frame, seq))
+        assert packet_block(frame, seq, shb.endianness) == stream.getvalue()[start:], frame
+
+
+def test_section_headers_are_the_bytes_python_pcapng_writes() -> None:
+    import io
+
+    from harness.capture.pcapng_file import _new_section, section_bytes
+
+    for comment in ("", "a", "ab", "abc", "abcd", "cycle 7: test_gcs13a é ✓", "z" * (MAX_COMMENT + 9)):
+        stream = io.BytesIO()
+        shb, _ = _new_section(stream, comment)
+        assert section_bytes(comment) == (stream.getvalue(), shb.endianness), comment

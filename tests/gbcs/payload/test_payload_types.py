@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from harness.errors import DecodeError, EncodeError
-from harness.gbcs import dlms, zcl
-from harness.gbcs.asn1 import parse_asn1
+from harness.gbcs import asn1, dlms, zcl
+from harness.gbcs.asn1 import Tlv, parse_asn1
 from harness.gbcs.dlms import Data, parse_data
 
 
@@ -145,3 +147,57 @@ def test_der_walk() -> None:
     assert parse_asn1(long_form).encode() == long_form  # non-minimal length kept
     with pytest.raises(DecodeError):
         parse_asn1(bytes.fromhex("3005020101"))
+
+
+def _der_reference(data: bytes, o: int, end: int, depth: int) -> list[Tlv]:
+    """The DER walk's recursive definition (what the iterative walk must give)."""
+    out = []
+    while o < end:
+        start = o
+        tag, lstart, vstart, stop = asn1._read_header(data, o, end)
+        tlv = Tlv(data[start:lstart], data[lstart:vstart], data[vstart:stop])
+        if tag & 0x20 and depth < asn1.MAX_DEPTH:
+            try:
+                tlv.children = _der_reference(data, vstart, stop, depth + 1)
+            except DecodeError:
+                tlv.children = None
+        out.append(tlv)
+        o = stop
+    return out
+
+
+def _outcome(fn: Callable[[], object]) -> object:
+    try:
+        return fn()
+    except DecodeError as exc:
+        return ("DecodeError", str(exc), exc.offset, exc.field)
+
+
+_der_seeds = [bytes.fromhex(h) for h in (
+    "300A020101A0050403010203", "3081050201010500", "1F8101020304", "3006300430020500",
+    "A003A1010000", "308400000003020100", "3003020201")]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.one_of(st.binary(max_size=40),
+                 st.tuples(st.sampled_from(_der_seeds), st.integers(0, 40), st.integers(0, 255)).map(
+                     lambda t: t[0][: t[1] % (len(t[0]) + 1)] + bytes((t[2],)) + t[0][t[1] % (len(t[0]) + 1) + 1:])))
+def test_der_walk_matches_its_recursive_definition(raw: bytes) -> None:
+    """Children (or None where a constructed value is not a clean sequence), errors and their
+    offsets as the recursive definition gives them, nested failures included."""
+    got = _outcome(lambda: parse_asn1(raw).elements) if raw else None
+    want = _outcome(lambda: _der_reference(raw, 0, len(raw), 0)) if raw else None
+    assert got == want
+
+
+def test_der_walk_nested_failure_and_depth() -> None:
+    # [0] constructed holding a truncated element: its children stay None, the walk goes on
+    raw = bytes.fromhex("3007A0030203010500")
+    top = parse_asn1(raw).elements[0]
+    assert top.children is not None and top.children[0].children is None and top.children[1].tag == 0x05
+    deep = b"".join(bytes((0x30, 2 * (60 - i) - 2)) for i in range(60))
+    walked = parse_asn1(deep).elements[0]
+    depth = 0
+    while walked.children:
+        walked, depth = walked.children[0], depth + 1
+    assert depth == asn1.MAX_DEPTH and walked.children is None and parse_asn1(deep).encode() == deep
