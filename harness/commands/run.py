@@ -40,6 +40,7 @@ from typing import IO, Any
 from harness import __version__, pycache_dir
 from harness.commands import bench_process
 from harness.errors import CapabilityMissing, DecodeError, HarnessError, ProfileError
+from harness.records import TestRecord
 from harness.report.db import display as store_display
 from harness.report.db import exists as store_exists
 from harness.report.html import render_cycle
@@ -430,7 +431,7 @@ def merge_cycle_captures(out: Path) -> str | None:
 
 
 def write_records(store: CycleStore, cycle_id: str, target: Path, *,
-                  records: list[dict[str, Any]] | None = None) -> int:
+                  records: list[TestRecord] | None = None) -> int:
     """Every record as JSON Lines. Tests that passed (or were skipped or waived) keep each
     exchange's hex and summary but not its decoded tree (``harness decode`` rebuilds it; the
     store keeps it): the decoded trees of a full PIT cycle are most of its folder's size.

@@ -335,7 +335,7 @@ def profile_set_key(cycle: Mapping[str, Any]) -> str:
 
 
 def render_cycle(store: CycleStore, cycle_id: str, out: str | Path | None = None, *,
-                 records: Sequence[Mapping[str, Any]] | None = None) -> str:
+                 records: Sequence[TestRecord] | None = None) -> str:
     """Render cycle ``cycle_id`` from the store alone; write it to ``out`` when given.
     ``records``: the cycle's records as ``store.records(cycle_id)`` just gave them (a caller that
     read them already saves reading a full cycle's records again)."""
