@@ -18,7 +18,7 @@ from harness.localtime import (
     uk_offset,
     uk_wall_clock,
 )
-from harness.s1sr import draw_change_readings, pence, to_millipence
+from harness.suites.s1sr import draw_change_readings, pence, to_millipence
 
 UTC = dt.timezone.utc
 
@@ -107,7 +107,7 @@ def test_millipence_words_are_exact() -> None:
 
 def test_a_wall_clock_bench_names_the_missing_stimulus() -> None:
     from harness.errors import CapabilityMissing
-    from harness.s1sr import reach_clock_change
+    from harness.suites.s1sr import reach_clock_change
 
     class WallClockBench:
         def control(self, op: str, **kw: object) -> dict[str, object]:

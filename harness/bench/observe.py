@@ -20,9 +20,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from harness.checks import raw_utc_time, utc_time_value
 from harness.errors import CapabilityMissing, HarnessError
 from harness.gbcs.datetime import ClockSource
+from harness.gbcs.zcl import raw_utc_time, utc_time_value
 
 
 class PushNotObserved(HarnessError):

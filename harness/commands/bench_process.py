@@ -29,7 +29,7 @@ from typing import Any
 PRELOAD = ("pytest", "_pytest.pytester", "pytest_metadata", "xdist", "harness.plugin",
            "harness.report.pytest_html_hooks", "harness.bench", "harness.emulators", "harness.gbcs.decode",
            "harness.gbcs.payload", "harness.gbcs.gbz", "harness.gbcs.asn1", "harness.report.store",
-           "harness.capture", "harness.checks", "harness.checks_debt",
+           "harness.capture", "harness.suites.secmp0015", "harness.suites.secmp0002",
            # what every bench imported on its own (python -X importtime in a bench process, #16):
            # the store's SQLAlchemy and SQLite dialect (~0.15 s a bench), the profile loader, pytest-html's
            # jinja2, xdist's execnet

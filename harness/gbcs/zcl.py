@@ -12,6 +12,7 @@ relative to the bytes they were given; callers add their own base offset.
 
 from __future__ import annotations
 
+import datetime as _dt
 import struct
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -84,6 +85,35 @@ ENUM8, ENUM16 = 0x30, 0x31
 OCTET_STRING, CHAR_STRING = 0x41, 0x42
 UTC_TIME = 0xE2
 UTC_INVALID = 0xFFFFFFFF  # ReadingSnapshotTime "no valid time"
+#: ZCL UTCTime counts seconds from here.
+ZCL_EPOCH = _dt.datetime(2000, 1, 1, tzinfo=_dt.timezone.utc)
+
+
+def utc_time_value(value: Any) -> _dt.datetime | None:
+    """A ZCL UTCTime attribute value as an aware datetime; ``None`` for 0xFFFFFFFF (invalid time).
+    Accepts the raw integer (seconds since 2000-01-01) or an already converted datetime."""
+    if value is None:
+        return None
+    if isinstance(value, _dt.datetime):
+        return value if value.tzinfo else value.replace(tzinfo=_dt.timezone.utc)
+    if isinstance(value, (bytes, bytearray)) and len(value) == 4:
+        value = int.from_bytes(value, "little")
+    seconds = int(value)
+    if seconds == UTC_INVALID:
+        return None
+    return ZCL_EPOCH + _dt.timedelta(seconds=seconds)
+
+
+def raw_utc_time(value: Any) -> int | None:
+    """The raw UINT32 of a UTCTime value (so 0xFFFFFFFF can be told from 0)."""
+    if value is None:
+        return None
+    if isinstance(value, _dt.datetime):
+        aware = value if value.tzinfo else value.replace(tzinfo=_dt.timezone.utc)
+        return int((aware - ZCL_EPOCH).total_seconds())
+    if isinstance(value, (bytes, bytearray)) and len(value) == 4:
+        return int.from_bytes(value, "little")
+    return int(value)
 
 
 def decode_value(type_id: int, data: bytes, offset: int = 0) -> tuple[Any, int]:

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from harness.checks import hygiene_problems
+from harness.suites.secmp0015 import hygiene_problems
 
 #: The seed this process draws test values from (register values, push times): ``HARNESS_SEED``
 #: repeats a run; printed in the header and stored in every record (measurement ``seed``).

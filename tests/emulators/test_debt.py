@@ -87,7 +87,7 @@ def test_gcs04_sets_the_recovery_rate_from_the_command(client):
 def test_the_suites_gcs04_set_up_stops_time_based_recovery(client):
     """The RTDS defaults recover from TDR2 every hour (a wall-clock bench crossing an hour between
     the suite's reads saw TDR2 move); the suite's set-up settings stop that."""
-    from harness.checks_debt import SETUP_RECOVERY
+    from harness.suites.secmp0002 import SETUP_RECOVERY
 
     for recovery, drop in ((None, 2 * 50000), (SETUP_RECOVERY, 0)):
         client.control("set_state", device="gsme", values={"TDR2": 500000})

@@ -10,7 +10,7 @@ reads the result records, then asserts:
 * every test of the suite that runs on a compliant bench fails on at least one fault variant.
 
 Skipped when pytest targets a bench other than the emulated default. Also holds the unit tests
-of :mod:`harness.checks_debt` (pure functions, no bench).
+of :mod:`harness.suites.secmp0002` (pure functions, no bench).
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from typing import Any
 import pytest
 from selftest_util import PROFILES, S1SR_TESTS, SelfTestRuns, faults_breaking, run_selftest
 
-from harness.checks_debt import (
+from harness.suites.secmp0002 import (
     change_amounts,
     compare,
     debt_table,
@@ -97,7 +97,7 @@ def test_every_suite_test_fails_on_some_fault(runs: SelfTestRuns) -> None:
     assert not never, "SECMP0002 tests that fail on no debt fault variant (cannot fail?):\n" + "\n".join(never)
 
 
-# -- harness.checks_debt unit tests --------------------------------------------------------------
+# -- harness.suites.secmp0002 unit tests --------------------------------------------------------------
 
 BEFORE = {"TDR1": 11_000, "TDR2": 22_000, "PDR": 33_000, "meter_balance": 250_000,
           "emergency_credit": 95_000, "accumulated_debt": 187_000}

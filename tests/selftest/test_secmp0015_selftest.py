@@ -10,7 +10,7 @@ bench of a SECMP0015 fault variant, reading the JSON Lines result records, then 
 
 Skipped when pytest runs against a bench other than the emulated default (``--bench X`` or a
 profile set), so a lab engineer's ``pytest tests/compliance --bench X`` does not run it. Also holds
-the unit tests of :mod:`harness.checks` (pure functions, no bench).
+the unit tests of :mod:`harness.suites.secmp0015` (pure functions, no bench).
 """
 
 from __future__ import annotations
@@ -23,17 +23,16 @@ from pathlib import Path
 import pytest
 from selftest_util import PROFILES, S1SR_TESTS, SelfTestRuns, faults_breaking, run_selftest
 
-from harness.checks import (
+from harness.gbcs.datetime import ClockSource, ClockStatus, DateTime, Reliability
+from harness.gbcs.frame import Cra, GbcsMessage, OtherInformation
+from harness.gbcs.zcl import raw_utc_time, utc_time_value
+from harness.suites.secmp0015 import (
     assert_date_time_equals,
     assert_time_status,
     describe_status,
     hygiene_problems,
-    raw_utc_time,
     snapshot_age,
-    utc_time_value,
 )
-from harness.gbcs.datetime import ClockSource, ClockStatus, DateTime, Reliability
-from harness.gbcs.frame import Cra, GbcsMessage, OtherInformation
 
 SUITE = "tests/compliance/secmp0015"
 REQUIREMENT_PREFIX = "SECMP0015-"
@@ -78,7 +77,7 @@ def test_every_suite_test_fails_on_some_fault(runs: SelfTestRuns) -> None:
     assert not never, "suite tests that fail on no SECMP0015 fault variant (cannot fail?):\n" + "\n".join(never)
 
 
-# -- harness.checks unit tests -----------------------------------------------------------------
+# -- harness.suites.secmp0015 unit tests -----------------------------------------------------------------
 
 GPF = bytes.fromhex("00DB12345678E0A3")
 ESME = bytes.fromhex("00DB12345678E0A0")

@@ -14,9 +14,10 @@ from typing import Any
 import pytest
 
 from harness.gbcs.devicelog import DeviceLogs, LogEntry
-from harness.s1sr import rng
+from harness.suites.dp093 import HASH_LENGTH, R_READ, R_REMOVE, R_RESTORE, describe
+from harness.suites.s1sr import rng
 
-from ._support import HASH_LENGTH, ORIGINATOR, R_READ, R_REMOVE, R_RESTORE, describe, read_logs
+from ._support import ORIGINATOR, read_logs
 
 pytestmark = [pytest.mark.device("CHF"), pytest.mark.gbcs(">=3.2")]
 

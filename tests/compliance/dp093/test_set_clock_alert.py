@@ -16,9 +16,8 @@ import pytest
 from harness.bench.api import Verdict
 from harness.errors import CapabilityMissing
 from harness.gbcs.devicelog import SET_CLOCK_ALERT
-from harness.s1sr import rng
-
-from ._support import R_ALERT, R_NO_ALERT, set_clock_alerts
+from harness.suites.dp093 import R_ALERT, R_NO_ALERT, set_clock_alerts
+from harness.suites.s1sr import rng
 
 pytestmark = [pytest.mark.device("CHF", "GSME"), pytest.mark.gbcs(">=3.2")]
 

@@ -1,7 +1,7 @@
-"""SECMP0002 suite support: requirement ids, the fuel parametrisation and :class:`DebtMeter`, a
+"""SECMP0002 suite plumbing: the fuel parametrisation and :class:`DebtMeter`, a
 thin wrapper over a meter handle (ESME or GSME) that reads, sets and resets the debt registers
 through the use cases of its fuel and turns every unusable response into a failure naming a
-requirement. Bench control (payment mode, power loss, event log) and the restart stimulus are used
+requirement (the ids and checks: :mod:`harness.suites.secmp0002`). Bench control (payment mode, power loss, event log) and the restart stimulus are used
 where the bench offers them; without control the payment mode is set with the fuel's Set Payment
 Mode command and the ESME's event log read with ECS35a, as on a real bench; what neither way can
 do skips the test with the reason."""
@@ -16,10 +16,15 @@ import pytest
 from harness.bench.observe import PushNotObserved
 from harness.bench.restart import restart
 from harness.bench.stimuli import Stimulus, missing, use_switch
-from harness.checks_debt import (
+from harness.errors import CapabilityMissing
+from harness.gbcs.meteruc import SET_PAYMENT_MODE
+from harness.suites.secmp0002 import (
     ALL_VALUES,
     CHANGE_USE_CASE,
     DEBT_REGISTERS,
+    R_LOG,
+    R_MODE,
+    R_RESPONSE,
     READ_USE_CASE,
     RESET_USE_CASE,
     SETUP_RECOVERY,
@@ -27,23 +32,8 @@ from harness.checks_debt import (
     compare,
     describe_exchange,
     failure_text,
-    rejection_problems,
     security_problems,
 )
-from harness.errors import CapabilityMissing
-from harness.gbcs.meteruc import SET_PAYMENT_MODE
-
-# Requirement ids (docs/TRACEABILITY.md, section SECMP0002).
-R_RESET = "SECMP0002-R1"  # the named register is reset to zero by one command
-R_INDEPENDENT = "SECMP0002-R2"  # the other registers and balances are unchanged
-R_ZERO = "SECMP0002-R3"  # resetting a register already at zero succeeds and changes nothing
-R_ATOMIC = "SECMP0002-R4"  # a failed reset changes nothing and reports failure
-R_ACCESS = "SECMP0002-R5"  # critical command: Supplier only, signed, replay-protected
-R_RESPONSE = "SECMP0002-R6"  # response echoes the counter; signature/MAC valid
-R_MODE = "SECMP0002-R7"  # payment-mode dependence as the profile declares
-R_LOG = "SECMP0002-R8"  # the reset is recorded in the device's log
-R_RECOVERY = "SECMP0002-R9"  # recovery after a reset collects nothing from the reset register
-R_PERSIST = "SECMP0002-R10"  # a reset persists: next wake, restart, power cycle
 
 FUELS = [pytest.param("ESME", marks=pytest.mark.device("ESME"), id="ESME"),
          pytest.param("GSME", marks=pytest.mark.device("GSME"), id="GSME")]
@@ -331,58 +321,4 @@ class DebtMeter:
         return [{**e, "what": declared[e["code"]]} if e.get("code") in declared else e for e in events]
 
 
-def assert_state(requirement: str, what: str, before: dict[str, int], after: dict[str, int],
-                 expected: dict[str, int], *exchanges: Any, names: tuple[str, ...] | None = None) -> None:
-    """Fail naming ``requirement`` when ``after`` differs from ``expected`` on ``names``."""
-    __tracebackhide__ = True
-    problems = compare(before, after, expected, names)
-    if problems:
-        raise AssertionError(failure_text(requirement, what, problems, before, after, expected, exchanges))
-
-
-def assert_reset_effect(register: str, use_case: str, before: dict[str, int], after: dict[str, int],
-                        *exchanges: Any) -> None:
-    """The named register is zero (R1) and nothing else changed (R2)."""
-    __tracebackhide__ = True
-    expected = {**before, register: 0}
-    what = f"{use_case} reset {register}"
-    assert_state(R_RESET, what, before, after, expected, *exchanges, names=(register,))
-    others = tuple(n for n in ALL_VALUES if n != register)
-    assert_state(R_INDEPENDENT, what, before, after, expected, *exchanges, names=others)
-
-
-def assert_executed(requirement: str, exchange: Any, before: dict[str, int]) -> None:
-    """The command got a success response."""
-    __tracebackhide__ = True
-    response = exchange.response
-    if response is None or not response.success:
-        outcome = "no response" if response is None else f"failure statuses {dict(response.statuses)}"
-        raise AssertionError(failure_text(requirement, f"{exchange.use_case}",
-                                          [f"the reset was not executed ({outcome})"], before, None,
-                                          None, (exchange,)))
-
-
-def assert_reset_done(meter: DebtMeter, requirement: str, register: str, before: dict[str, int],
-                      exchange: Any) -> dict[str, int]:
-    """The reset of ``register`` got a success response (``requirement``), then reads zero with
-    nothing else changed (R1, R2). Returns the values read after the reset."""
-    __tracebackhide__ = True
-    assert_executed(requirement, exchange, before)
-    after = meter.read(requirement)
-    assert_reset_effect(register, meter.reset_use_case, before, after, exchange)
-    return after
-
-
-def assert_rejected(requirement: str, what: str, before: dict[str, int], after: dict[str, int],
-                    *exchanges: Any, alert: int | None = None) -> None:
-    """The last of ``exchanges`` was refused (no response or a failure response; an alert, when
-    one came, with code ``alert`` in its class) and nothing changed from ``before``."""
-    __tracebackhide__ = True
-    problems = rejection_problems(exchanges[-1], alert)
-    if problems:
-        raise AssertionError(failure_text(requirement, what, problems, before, after, before, exchanges))
-    assert_state(requirement, what, before, after, before, *exchanges)
-
-
-__all__ = ["DEBT_REGISTERS", "DebtMeter", "FUELS", "RESET_TEST_MARKS", "assert_executed", "assert_rejected",
-           "assert_reset_done", "assert_reset_effect", "assert_state"]
+__all__ = ["DEBT_REGISTERS", "DebtMeter", "FUELS", "RESET_TEST_MARKS", "draw_targets"]

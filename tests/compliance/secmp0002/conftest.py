@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from harness import s1sr
+from harness.suites import s1sr
 
 from ._support import DebtMeter, draw_targets
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import pytest
 
-from harness.checks_debt import failure_text
+from harness.suites.secmp0002 import DEBT_REGISTERS, R_ATOMIC, assert_state, failure_text
 
-from ._support import DEBT_REGISTERS, R_ATOMIC, RESET_TEST_MARKS, DebtMeter, assert_state
+from ._support import RESET_TEST_MARKS, DebtMeter
 
 pytestmark = RESET_TEST_MARKS
 

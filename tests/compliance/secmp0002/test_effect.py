@@ -9,17 +9,17 @@ from typing import Any
 
 import pytest
 
-from harness.checks_debt import TIME_DEBT_REGISTERS, failure_text
 from harness.errors import CapabilityMissing
-
-from ._support import (
+from harness.suites.secmp0002 import (
     DEBT_REGISTERS,
     R_LOG,
     R_RECOVERY,
-    RESET_TEST_MARKS,
-    DebtMeter,
+    TIME_DEBT_REGISTERS,
     assert_reset_done,
+    failure_text,
 )
+
+from ._support import RESET_TEST_MARKS, DebtMeter
 
 pytestmark = RESET_TEST_MARKS
 #: Recovery rate the test configures (per hour) and how long it lets recovery run.

@@ -8,16 +8,9 @@ from typing import Any
 
 import pytest
 
-from ._support import (
-    PAYMENT_MODES,
-    R_INDEPENDENT,
-    R_MODE,
-    R_RESET,
-    RESET_TEST_MARKS,
-    DebtMeter,
-    assert_rejected,
-    assert_reset_done,
-)
+from harness.suites.secmp0002 import R_INDEPENDENT, R_MODE, R_RESET, assert_rejected, assert_reset_done
+
+from ._support import PAYMENT_MODES, RESET_TEST_MARKS, DebtMeter
 
 pytestmark = RESET_TEST_MARKS
 REGISTER = "TDR2"

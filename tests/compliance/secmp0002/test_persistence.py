@@ -12,15 +12,9 @@ from typing import Any
 import pytest
 
 from harness.bench.observe import wake_margin
+from harness.suites.secmp0002 import DEBT_REGISTERS, R_PERSIST, assert_reset_done, assert_state
 
-from ._support import (
-    DEBT_REGISTERS,
-    R_PERSIST,
-    RESET_TEST_MARKS,
-    DebtMeter,
-    assert_reset_done,
-    assert_state,
-)
+from ._support import RESET_TEST_MARKS, DebtMeter
 
 pytestmark = RESET_TEST_MARKS
 EVENTS = ("next_wake", "restart")

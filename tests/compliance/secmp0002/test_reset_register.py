@@ -7,17 +7,17 @@ from typing import Any
 
 import pytest
 
-from ._support import (
+from harness.suites.secmp0002 import (
     DEBT_REGISTERS,
     R_INDEPENDENT,
     R_RESET,
     R_ZERO,
-    RESET_TEST_MARKS,
-    DebtMeter,
     assert_executed,
     assert_reset_effect,
     assert_state,
 )
+
+from ._support import RESET_TEST_MARKS, DebtMeter
 
 pytestmark = RESET_TEST_MARKS
 

@@ -16,8 +16,7 @@ from typing import Any
 
 import pytest
 
-from harness.checks_debt import DEBT_REGISTERS, failure_text
-from harness.s1sr import (
+from harness.suites.s1sr import (
     MILLIPENCE_PER_PENNY,
     R_DEBT_MODES,
     R_MILLIPENCE,
@@ -26,8 +25,9 @@ from harness.s1sr import (
     rng,
     whole_pence,
 )
+from harness.suites.secmp0002 import DEBT_REGISTERS, assert_rejected, assert_state, failure_text
 
-from ._support import FUELS, PAYMENT_MODES, DebtMeter, assert_rejected, assert_state
+from ._support import FUELS, PAYMENT_MODES, DebtMeter
 
 pytestmark = [pytest.mark.parametrize("fuel", FUELS)]
 #: Changes per run: enough for a per-change rounding error to add up.

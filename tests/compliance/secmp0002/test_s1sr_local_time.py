@@ -16,7 +16,7 @@ import pytest
 from harness.errors import CapabilityMissing
 from harness.gbcs.datetime import DateTime
 from harness.localtime import instant_problem, read_device_stamp
-from harness.s1sr import R_LOCAL_TIME, TIME_BASE_TOLERANCE, advance_to, local_time, reach_clock_change
+from harness.suites.s1sr import R_LOCAL_TIME, TIME_BASE_TOLERANCE, advance_to, local_time, reach_clock_change
 
 
 def _meter_time(esme: Any, *, local: bool, now: Any) -> tuple[DateTime | None, Any]:

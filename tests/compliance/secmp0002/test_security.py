@@ -20,19 +20,20 @@ from typing import Any
 
 import pytest
 
-from harness.checks_debt import CHANGE_USE_CASE, failure_text, security_problems
 from harness.gbcs.alerts import AUTHENTICATION_FAILURE, SOURCE_NOT_AUTHORISED
-
-from ._support import (
+from harness.suites.secmp0002 import (
+    CHANGE_USE_CASE,
     DEBT_REGISTERS,
     R_ACCESS,
     R_RESPONSE,
-    RESET_TEST_MARKS,
-    DebtMeter,
     assert_executed,
     assert_rejected,
     assert_reset_done,
+    failure_text,
+    security_problems,
 )
+
+from ._support import RESET_TEST_MARKS, DebtMeter
 
 pytestmark = RESET_TEST_MARKS
 REGISTER = "PDR"

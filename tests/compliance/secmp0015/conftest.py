@@ -11,8 +11,7 @@ import pytest
 
 from harness.bench.observe import PushNotObserved
 from harness.errors import CapabilityMissing
-
-from ._support import (
+from harness.suites.secmp0015 import (
     DEFAULT_WAKE_INTERVAL,
     PUSH_TIME_TOLERANCE,
     Secmp0015Case,
@@ -112,7 +111,7 @@ def _aware(when: _dt.datetime) -> _dt.datetime:
 def read_snapshot_time(gpf: Any) -> Any:
     """``read_snapshot_time() -> SnapshotRead | None``: the GPF's ReadingSnapshotTime as a HAN
     device (the bench's IHD) reads it; None when the bench has no HAN device to read with."""
-    from harness.checks import raw_utc_time, utc_time_value
+    from harness.gbcs.zcl import raw_utc_time, utc_time_value
 
     def read() -> SnapshotRead | None:
         try:

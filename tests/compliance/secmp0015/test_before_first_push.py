@@ -13,7 +13,9 @@ from typing import Any
 
 import pytest
 
-from ._support import USE_CASES, Secmp0015Case, check_date_time, check_read
+from harness.suites.secmp0015 import Secmp0015Case, check_date_time, check_read
+
+from ._support import USE_CASES
 
 
 @pytest.mark.requirement("SECMP0015-CR2", "SECMP0015-COMP1", "GFI-5")

@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 
-from harness.checks import SECMP0015_USE_CASES
+from harness.suites.secmp0015 import SECMP0015_USE_CASES, check_date_time
 
-from ._support import after_push, check_date_time
+from ._support import after_push
 
 PUSHES = 6
 

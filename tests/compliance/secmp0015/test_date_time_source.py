@@ -10,11 +10,12 @@ from typing import Any
 
 import pytest
 
-from harness.checks import raw_utc_time, utc_time_value
 from harness.errors import CapabilityMissing, EncodeError
 from harness.gbcs import zcl
+from harness.gbcs.zcl import raw_utc_time, utc_time_value
+from harness.suites.secmp0015 import Secmp0015Case, check_date_time
 
-from ._support import TRACKED_REGISTER, USE_CASES, Secmp0015Case, after_push, check_date_time
+from ._support import TRACKED_REGISTER, USE_CASES, after_push
 
 
 @pytest.mark.requirement("SECMP0015-FR4", "SECMP0015-CR2", "SECMP0015-COMP1", "SECMP0015-COMP2",

@@ -12,9 +12,7 @@ from typing import Any
 
 import pytest
 
-from harness.checks import SuspectedHanLoss, snapshot_age
-
-from ._support import PUSH_TIME_TOLERANCE, check_date_time
+from harness.suites.secmp0015 import PUSH_TIME_TOLERANCE, SuspectedHanLoss, check_date_time, snapshot_age
 
 
 @pytest.mark.requirement("SECMP0015-FR2", "SECMP0015-CR2", "SIA15-T-A4")

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from harness.checks import GSME_READ_MESSAGE_CODES, describe_date_time
+from harness.suites.secmp0015 import GSME_READ_MESSAGE_CODES, describe_date_time
 
 from ._support import after_push
 

@@ -11,7 +11,9 @@ from typing import Any
 
 import pytest
 
-from ._support import Secmp0015Case, after_push, check_read
+from harness.suites.secmp0015 import Secmp0015Case, check_read
+
+from ._support import after_push
 
 
 @pytest.mark.requirement("SECMP0015-FR3", "SECMP0015-CR3", "SECMP0015-COMP3", "SIA15-T-A4",

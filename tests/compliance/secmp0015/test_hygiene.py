@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from harness.checks import SECMP0015_USE_CASES, assert_hygiene
 from harness.errors import CapabilityMissing
+from harness.suites.secmp0015 import SECMP0015_USE_CASES, assert_hygiene
 
 GPF_USE_CASES = (*SECMP0015_USE_CASES, "GCS60")
 ESME_USE_CASES = ("ECS17b", "ECS19", "ECS82")

@@ -15,9 +15,8 @@ from typing import Any
 import pytest
 
 from harness.errors import CapabilityMissing
-from harness.s1sr import R_LOCAL_TIME, advance_to, reach_clock_change
-
-from ._support import Secmp0015Case, check_date_time, check_read
+from harness.suites.s1sr import R_LOCAL_TIME, advance_to, reach_clock_change
+from harness.suites.secmp0015 import Secmp0015Case, check_date_time, check_read
 
 
 @pytest.mark.requirement(R_LOCAL_TIME, "SECMP0015-FR3", "SECMP0015-FR4")

@@ -17,7 +17,7 @@ then shows every register before and after as a small table, then the exchange::
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Protocol
 
 from harness.vocabulary import DEBT_REGISTER_NAMES as DEBT_REGISTERS
 
@@ -37,6 +37,26 @@ RESET_USE_CASE = {"ESME": "ECS07r", "GSME": "GCS04r"}
 SETUP_RECOVERY: dict[str, dict[str, int]] = {r: {"debt_recovery_amount": 0} for r in TIME_DEBT_REGISTERS}
 
 Registers = Mapping[str, int]
+
+
+class DebtReader(Protocol):
+    """What a check needs of the suite's meter: its reset use case and a read of every register."""
+
+    reset_use_case: str
+
+    def read(self, requirement: str) -> dict[str, int]: ...
+
+# Requirement ids (docs/TRACEABILITY.md, section SECMP0002).
+R_RESET = "SECMP0002-R1"  # the named register is reset to zero by one command
+R_INDEPENDENT = "SECMP0002-R2"  # the other registers and balances are unchanged
+R_ZERO = "SECMP0002-R3"  # resetting a register already at zero succeeds and changes nothing
+R_ATOMIC = "SECMP0002-R4"  # a failed reset changes nothing and reports failure
+R_ACCESS = "SECMP0002-R5"  # critical command: Supplier only, signed, replay-protected
+R_RESPONSE = "SECMP0002-R6"  # response echoes the counter; signature/MAC valid
+R_MODE = "SECMP0002-R7"  # payment-mode dependence as the profile declares
+R_LOG = "SECMP0002-R8"  # the reset is recorded in the device's log
+R_RECOVERY = "SECMP0002-R9"  # recovery after a reset collects nothing from the reset register
+R_PERSIST = "SECMP0002-R10"  # a reset persists: next wake, restart, power cycle
 
 
 def _cell(value: Any) -> str:
@@ -185,3 +205,58 @@ def change_amounts(current: Registers, targets: Registers) -> dict[str, int]:
     """Incremental Change Debt parameters (``tdr1``/``tdr2``/``pdr``) taking ``current`` to
     ``targets``."""
     return {r.lower(): int(targets[r]) - int(current[r]) for r in DEBT_REGISTERS if r in targets}
+
+
+# -- assertions -----------------------------------------------------------------------------------
+
+def assert_state(requirement: str, what: str, before: dict[str, int], after: dict[str, int],
+                 expected: dict[str, int], *exchanges: Any, names: tuple[str, ...] | None = None) -> None:
+    """Fail naming ``requirement`` when ``after`` differs from ``expected`` on ``names``."""
+    __tracebackhide__ = True
+    problems = compare(before, after, expected, names)
+    if problems:
+        raise AssertionError(failure_text(requirement, what, problems, before, after, expected, exchanges))
+
+
+def assert_reset_effect(register: str, use_case: str, before: dict[str, int], after: dict[str, int],
+                        *exchanges: Any) -> None:
+    """The named register is zero (R1) and nothing else changed (R2)."""
+    __tracebackhide__ = True
+    expected = {**before, register: 0}
+    what = f"{use_case} reset {register}"
+    assert_state(R_RESET, what, before, after, expected, *exchanges, names=(register,))
+    others = tuple(n for n in ALL_VALUES if n != register)
+    assert_state(R_INDEPENDENT, what, before, after, expected, *exchanges, names=others)
+
+
+def assert_executed(requirement: str, exchange: Any, before: dict[str, int]) -> None:
+    """The command got a success response."""
+    __tracebackhide__ = True
+    response = exchange.response
+    if response is None or not response.success:
+        outcome = "no response" if response is None else f"failure statuses {dict(response.statuses)}"
+        raise AssertionError(failure_text(requirement, f"{exchange.use_case}",
+                                          [f"the reset was not executed ({outcome})"], before, None,
+                                          None, (exchange,)))
+
+
+def assert_reset_done(meter: DebtReader, requirement: str, register: str, before: dict[str, int],
+                      exchange: Any) -> dict[str, int]:
+    """The reset of ``register`` got a success response (``requirement``), then reads zero with
+    nothing else changed (R1, R2). Returns the values read after the reset."""
+    __tracebackhide__ = True
+    assert_executed(requirement, exchange, before)
+    after = meter.read(requirement)
+    assert_reset_effect(register, meter.reset_use_case, before, after, exchange)
+    return after
+
+
+def assert_rejected(requirement: str, what: str, before: dict[str, int], after: dict[str, int],
+                    *exchanges: Any, alert: int | None = None) -> None:
+    """The last of ``exchanges`` was refused (no response or a failure response; an alert, when
+    one came, with code ``alert`` in its class) and nothing changed from ``before``."""
+    __tracebackhide__ = True
+    problems = rejection_problems(exchanges[-1], alert)
+    if problems:
+        raise AssertionError(failure_text(requirement, what, problems, before, after, before, exchanges))
+    assert_state(requirement, what, before, after, before, *exchanges)
