@@ -4,7 +4,7 @@ what a test draws from the legal space (instants around a UK clock change, debt 
 
 Each behaviour is a profile declaration (``harness.profiles.schema.BEHAVIOURS``, with its clause);
 a test accepts the declared behaviour, fails it undeclared and fails a declaration the device does
-not keep (docs/TRACEABILITY.md, section S1SR)."""
+not keep (docs/TRACEABILITY.md, section S1SR). The checks of each id are at the end."""
 
 from __future__ import annotations
 
@@ -14,7 +14,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from harness.errors import CapabilityMissing
-from harness.localtime import Transition, next_transition
+from harness.localtime import StampReading, Transition, instant_problem, next_transition
+from harness.suites import requirement
+from harness.suites.secmp0002 import assert_rejected, assert_state, failure_text
 
 #: Requirement ids (docs/TRACEABILITY.md, section S1SR).
 R_LOCAL_TIME = "S1SR-LT"  # stamps are UTC, or UK local time where declared (no clause number)
@@ -121,3 +123,80 @@ def advance_to(clock: Any, when: _dt.datetime) -> None:
     delta = when - clock.now()
     if delta > _dt.timedelta(0):
         clock.advance(delta)
+
+
+# -- checks ---------------------------------------------------------------------------------------
+
+@requirement("S1SR-LT")
+def check_time_base(where: str, stamp: Any, reading: StampReading | None, now: _dt.datetime) -> None:
+    """S1SR-LT: a meter's own date-time read as its declared time base (UTC, or UK local time) is
+    the bench time within :data:`TIME_BASE_TOLERANCE`. ``reading``: ``stamp`` read so (None when
+    the response carries no usable date-time)."""
+    __tracebackhide__ = True
+    if reading is None:
+        raise AssertionError(f"{where}: the response carries no usable date-time "
+                             f"({stamp.to_bytes().hex().upper() if stamp else 'none'})")
+    problem = instant_problem(reading, now, TIME_BASE_TOLERANCE)
+    if problem:
+        raise AssertionError(f"{where}: {problem}")
+
+
+def _succeeded(exchange: Any) -> bool:
+    return exchange.response is not None and bool(exchange.response.success)
+
+
+@requirement("S1SR-18.7(i)")
+def check_change_debt_in_mode(what: str, register: str, amount: int, before: dict[str, int],
+                              after: dict[str, int], exchange: Any, *, accepts: bool) -> None:
+    """S1SR-18.7(i): a Change Debt in a payment mode the profile declares for debt updates
+    (``accepts``) is executed exactly; in another it is refused with nothing changed."""
+    __tracebackhide__ = True
+    if not accepts:
+        assert_rejected(R_DEBT_MODES, what, before, after, exchange)
+        return
+    expected = {**before, register: before[register] + amount}
+    if not _succeeded(exchange):
+        raise AssertionError(failure_text(R_DEBT_MODES, what, ["the Change Debt was not executed"], before,
+                                          after, expected, (exchange,)))
+    assert_state(R_DEBT_MODES, what, before, after, expected, exchange)
+
+
+@requirement("S1SR-18.7(j)")
+def check_change_exact(what: str, register: str, amount: int, before: dict[str, int], after: dict[str, int],
+                       exchange: Any, *, note: str = "") -> None:
+    """S1SR-18.7(j): a Change Debt of ``amount`` millipence was executed and moved ``register`` by
+    exactly that, nothing else (``note``, e.g. the declared unit, follows ``what`` there)."""
+    __tracebackhide__ = True
+    expected = {**before, register: before[register] + amount}
+    if not _succeeded(exchange):
+        raise AssertionError(failure_text(R_MILLIPENCE, what, ["the Change Debt was not executed"], before,
+                                          after, expected, (exchange,)))
+    assert_state(R_MILLIPENCE, what + note, before, after, expected, exchange)
+
+
+@requirement("S1SR-18.7(j)")
+def check_run_total(register: str, amounts: list[int], start: dict[str, int], end: dict[str, int]) -> None:
+    """S1SR-18.7(j): a run of changes adds up exactly (integer millipence, no rounding drift)."""
+    __tracebackhide__ = True
+    total = sum(amounts)
+    assert end[register] - start[register] == total, (
+        f"{R_MILLIPENCE} {len(amounts)} changes of {register} totalling {pence(total)}: the register moved "
+        f"{pence(end[register] - start[register])}")
+
+
+@requirement("S1SR-18.7(j)")
+def check_whole_pence_applied(what: str, register: str, amount: int, before: dict[str, int],
+                              after: dict[str, int], exchange: Any) -> None:
+    """S1SR-18.7(j) on a meter declaring whole pence: a sub-penny amount is refused with nothing
+    changed, or applied as a whole number of pence within 1p of it. (The other values unchanged is
+    checked first, by the caller.)"""
+    __tracebackhide__ = True
+    if not _succeeded(exchange):
+        assert_rejected(R_MILLIPENCE, what + " (refused)", before, after, exchange)
+        return
+    moved = after[register] - before[register]
+    if moved % MILLIPENCE_PER_PENNY or abs(moved - amount) >= MILLIPENCE_PER_PENNY:
+        raise AssertionError(failure_text(
+            R_MILLIPENCE, what + " on a meter declaring whole pence",
+            [f"{register} moved {pence(moved)}: not a whole number of pence within 1p of {pence(amount)}"],
+            before, after, None, (exchange,)))

@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Protocol
 
+from harness.suites import requirement
 from harness.vocabulary import DEBT_REGISTER_NAMES as DEBT_REGISTERS
 
 #: The other prepayment values a reset must leave alone.
@@ -218,9 +219,10 @@ def assert_state(requirement: str, what: str, before: dict[str, int], after: dic
         raise AssertionError(failure_text(requirement, what, problems, before, after, expected, exchanges))
 
 
+@requirement("SECMP0002-R1", "SECMP0002-R2")
 def assert_reset_effect(register: str, use_case: str, before: dict[str, int], after: dict[str, int],
                         *exchanges: Any) -> None:
-    """The named register is zero (R1) and nothing else changed (R2)."""
+    """SECMP0002-R1: the named register is zero; SECMP0002-R2: nothing else changed."""
     __tracebackhide__ = True
     expected = {**before, register: 0}
     what = f"{use_case} reset {register}"
@@ -260,3 +262,118 @@ def assert_rejected(requirement: str, what: str, before: dict[str, int], after: 
     if problems:
         raise AssertionError(failure_text(requirement, what, problems, before, after, before, exchanges))
     assert_state(requirement, what, before, after, before, *exchanges)
+
+
+# -- one check per requirement ------------------------------------------------------------------
+
+@requirement("SECMP0002-R3")
+def assert_zero_reset_changed_nothing(use_case: str, register: str, zeroed: dict[str, int], after: dict[str, int],
+                                      *exchanges: Any) -> None:
+    """SECMP0002-R3: a reset of a register already at zero leaves every value as it was."""
+    __tracebackhide__ = True
+    assert_state(R_ZERO, f"{use_case} reset {register} already at zero", zeroed, after, zeroed, *exchanges)
+
+
+@requirement("SECMP0002-R4")
+def assert_interrupted_reset_changed_nothing(what: str, before: dict[str, int], after: dict[str, int],
+                                             exchange: Any) -> None:
+    """SECMP0002-R4: a reset interrupted by power loss left every register as it was and answered
+    with an error response."""
+    __tracebackhide__ = True
+    assert_state(R_ATOMIC, what, before, after, before, exchange)
+    response = exchange.response
+    if response is None or response.success:
+        outcome = "no response" if response is None else "a success response"
+        raise AssertionError(failure_text(R_ATOMIC, what, [f"expected an error response, got {outcome}"],
+                                          before, after, before, (exchange,)))
+
+
+@requirement("SECMP0002-R5")
+def assert_unauthorised_reset_refused(what: str, before: dict[str, int], after: dict[str, int], *exchanges: Any,
+                                      alert: int | None = None) -> None:
+    """SECMP0002-R5: an illegitimate reset (unsigned, badly signed or MACed, from a party without
+    authority, replayed) was refused, with the GBCS alert code when one came, and changed nothing."""
+    __tracebackhide__ = True
+    assert_rejected(R_ACCESS, what, before, after, *exchanges, alert=alert)
+
+
+@requirement("SECMP0002-R6")
+def assert_response_protected(requirement_checked: str, what: str, exchange: Any, *, critical: bool,
+                              before: dict[str, int] | None = None) -> None:
+    """SECMP0002-R6: the response echoes the command's originator counter; a critical command's is
+    signed, a MACed one's MAC verifies. ``requirement_checked``: what the exchange was for (a
+    read-back names it); with ``before`` the failure shows the registers."""
+    __tracebackhide__ = True
+    problems = security_problems(exchange, critical=critical)
+    if not problems:
+        return
+    if before is not None:
+        raise AssertionError(failure_text(R_RESPONSE, what, problems, before, None, None, (exchange,)))
+    raise AssertionError(f"{R_RESPONSE} {what} (while checking {requirement_checked}): "
+                         f"{problems[0]}\n{describe_exchange(exchange)}")
+
+
+@requirement("SECMP0002-R7")
+def assert_reset_refused_in_mode(what: str, before: dict[str, int], after: dict[str, int], exchange: Any) -> None:
+    """SECMP0002-R7: in a payment mode the profile does not declare for debt updates, the reset is
+    refused and changes nothing."""
+    __tracebackhide__ = True
+    assert_rejected(R_MODE, what, before, after, exchange)
+
+
+def names_reset(event: dict[str, Any], register: str) -> bool:
+    """Whether an event-log entry records a (successful) reset of ``register``."""
+    what = str(event.get("what", "")).lower()
+    detail = event.get("detail") or {}
+    named = register in (str(v) for v in (detail.values() if isinstance(detail, dict) else ()))
+    return "reset" in what and "fail" not in what and "refus" not in what and named
+
+
+@requirement("SECMP0002-R8")
+def assert_reset_logged(use_case: str, register: str, new: list[dict[str, Any]], before: dict[str, int],
+                        after: dict[str, int], exchange: Any, *, codes_declared: bool) -> None:
+    """SECMP0002-R8: one of the log entries added since the reset (``new``) records the reset of
+    ``register``. ``codes_declared``: the profile names the meter's own log codes."""
+    __tracebackhide__ = True
+    if any(names_reset(e, register) for e in new):
+        return
+    others = any(names_reset(e, r) for e in new for r in DEBT_REGISTERS)
+    raise AssertionError(failure_text(
+        R_LOG, f"{use_case} reset {register}",
+        [f"no log entry records the reset of {register}; new entries: {new or 'none'}"
+         + (" (the log names another register)" if others else "")
+         + ("" if codes_declared else
+            "; the log codes are provisional (harness.gbcs.meteruc.LOG_CODES): a meter logging the reset "
+            "under its own code needs it declared in the profile (behaviours.log_codes.reset)")],
+        before, after, None, (exchange,)))
+
+
+@requirement("SECMP0002-R9")
+def assert_recovery_skipped_reset_register(what: str, register: str, reset: dict[str, int], after: dict[str, int],
+                                           exchange: Any, *, period: str) -> None:
+    """SECMP0002-R9: after ``period`` of time-based recovery the reset register is still zero, the
+    other time-debt register gave something up and the meter balance was charged exactly that."""
+    __tracebackhide__ = True
+    other = next(r for r in TIME_DEBT_REGISTERS if r != register)
+    given_up = reset[other] - after[other]
+    charged = reset["meter_balance"] - after["meter_balance"]
+    problems = []
+    if after[register] != 0:
+        problems.append(f"{register} is {after[register]} after recovery, expected it to stay 0")
+    if given_up <= 0:
+        problems.append(f"no debt recovered from {other} in {period}: recovery did not run, "
+                        f"the test cannot show the reset register was skipped")
+    if charged != given_up:
+        problems.append(f"meter balance charged {charged}, but only {given_up} was recovered from {other}: "
+                        f"{charged - given_up} was collected for the reset register {register}")
+    if problems:
+        raise AssertionError(failure_text(R_RECOVERY, what, problems, reset, after, None, (exchange,)))
+
+
+@requirement("SECMP0002-R10")
+def assert_reset_persisted(what: str, register: str, after: dict[str, int], later: dict[str, int],
+                           exchange: Any) -> None:
+    """SECMP0002-R10: the reset register still reads as it did right after the reset (zero); only
+    it is judged, time-based recovery may lower the others meanwhile."""
+    __tracebackhide__ = True
+    assert_state(R_PERSIST, what, after, later, after, exchange, names=(register,))

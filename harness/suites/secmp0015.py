@@ -22,6 +22,7 @@ from harness.gbcs.datetime import ClockSource, ClockStatus, DateTime, Reliabilit
 from harness.gbcs.frame import Cra
 from harness.gbcs.zcl import UTC_INVALID
 from harness.localtime import StampReading, instant_problem, read_stamp
+from harness.suites import requirement
 
 #: The GPF use cases whose grouping-header date-time SECMP0015 changes (FR4, DCC IA 3.1.2).
 SECMP0015_USE_CASES: tuple[str, ...] = ("GCS13a", "GCS13b", "GCS13c", "GCS14", "GCS60a")
@@ -237,6 +238,7 @@ def _structure_problems(response: Any, use_case: str) -> list[HygieneProblem]:
     return problems
 
 
+@requirement("SECMP0015-CR4", "SECMP0015-CR5", "SECMP0015-COMP4", "SECMP0015-COMP5", "GFI-7")
 def assert_hygiene(responses: Any | Iterable[Any], requirement: str, *, gpf_eui: bytes | None = None,
                    gsme_eui: bytes | None = None) -> None:
     """Assert :func:`hygiene_problems` finds nothing on each response; one message lists all."""
@@ -247,6 +249,24 @@ def assert_hygiene(responses: Any | Iterable[Any], requirement: str, *, gpf_eui:
             lines.append(f"  {getattr(r, 'use_case', '?')}: {p}")
     if lines:
         raise AssertionError(f"{requirement}: clock-status/structure hygiene violated:\n" + "\n".join(lines))
+
+
+#: Every response a suite gets through ``send_checked`` passes the clock-status hygiene rules.
+HYGIENE_REQUIREMENT = "SECMP0015-CR4"
+
+
+@requirement("SECMP0015-CR4", "SECMP0015-CR5", "SECMP0015-COMP4", "SECMP0015-COMP5", "GFI-7")
+def check_hygiene(response: Any, use_case: str, *, while_checking: str, gpf_eui: bytes | None = None,
+                  gsme_eui: bytes | None = None) -> None:
+    """SECMP0015-CR4 on one response of any test (``send_checked`` applies it to each): the
+    clock-status and structure rules of :func:`hygiene_problems`; the failure names the
+    requirement the test was checking."""
+    __tracebackhide__ = True
+    problems = hygiene_problems(response, gpf_eui=gpf_eui, gsme_eui=gsme_eui)
+    if problems:
+        lines = "\n".join(f"  {p}" for p in problems)
+        raise AssertionError(f"{HYGIENE_REQUIREMENT} {use_case} (while checking {while_checking}): "
+                             f"clock-status/structure hygiene violated:\n{lines}")
 
 
 def snapshot_age(response: Any, now: _dt.datetime) -> _dt.timedelta | None:
@@ -414,10 +434,17 @@ class SnapshotRead:
         return f"0x{self.raw:08X} ({self.when:%Y-%m-%d %H:%M:%S})"
 
 
+@requirement("SECMP0015-FR4", "SECMP0015-CR2", "SECMP0015-COMP1", "SECMP0015-COMP2", "SECMP0015-TR4a",
+             "SECMP0015-TR4b", "SECMP0015-TR4c", "SECMP0015-TR4d", "SECMP0015-TR4e", "GFI-5", "GFI-6",
+             "DCC-IA-3.1.2", "SIA15-T-A2", "S1SR-LT")
 def check_date_time(response: Any, case: Secmp0015Case, use_case: str, *, pushed_at: _dt.datetime | None,
                     now: _dt.datetime, measure: Any, snapshot: _dt.datetime | None = None,
                     label: str = "") -> None:
-    """Assert the date-time and clock status a compliant GPF sends in ``case``.
+    """Assert the date-time and clock status a compliant GPF sends in ``case``: the GSME's time of
+    its latest push, marked from the GSME (SECMP0015-FR4), else the CH time, marked as its own with
+    the fallback reliability (SECMP0015-CR2, COMP1, GFI-5); an old CH never marks bit 2 and its
+    GCS60 has no date-time (SECMP0015-COMP2). A local-time GSME's stamp is read as UK local time
+    (S1SR-LT).
 
     ``pushed_at``: when the GSME last pushed with its snapshot time (None: never). ``snapshot``: the
     GPF's copy read over the HAN, when the bench has a reader (preferred to ``pushed_at``)."""
@@ -476,8 +503,12 @@ def expected_read(case: Secmp0015Case, pushed_at: _dt.datetime | None) -> tuple[
     return "SECMP0015-CR3", "0xFFFFFFFF (invalid time): the GSME never supplied a snapshot time"
 
 
+@requirement("SECMP0015-FR3", "SECMP0015-CR3", "SECMP0015-COMP3", "GFI-2", "SIA15-T-A4", "DCC-IA-3.1.1", "S1SR-LT")
 def check_read(read: SnapshotRead, case: Secmp0015Case, pushed_at: _dt.datetime | None,
                now: _dt.datetime | None = None) -> None:
+    """Assert a HAN read of the GPF's ReadingSnapshotTime: the GSME's latest snapshot time
+    (SECMP0015-FR3), 0xFFFFFFFF before any (SECMP0015-CR3, GFI-2; UNSUPPORTED_ATTRIBUTE where the
+    profile declares it), UNSUPPORTED_ATTRIBUTE from an old CH (SECMP0015-COMP3)."""
     requirement, words = expected_read(case, pushed_at)
     fail = f"{requirement}: HAN read of ReadingSnapshotTime: expected {words}, got {read.describe()} [{case.name}]"
     supplied = case.gsme_new and pushed_at is not None  # the GSME has reported the attribute
@@ -496,3 +527,42 @@ def check_read(read: SnapshotRead, case: Secmp0015Case, pushed_at: _dt.datetime 
             assert problem is None, f"{fail}: {problem}"
     else:
         assert read.raw == INVALID_UTC_TIME, fail
+
+
+# -- pushes -------------------------------------------------------------------------------------
+
+@requirement("SECMP0015-FR2", "SECMP0015-FR1")
+def push_not_observed(problem: object, case: Secmp0015Case) -> AssertionError:
+    """SECMP0015-FR2 (with FR1): the failure for a GSME push the bench should have seen change the
+    GPF's copy and did not (``problem``: why, from the bench's observer)."""
+    return AssertionError(f"SECMP0015-FR2 (with FR1: every GSME push carries ReadingSnapshotTime and the "
+                          f"GPF's copy follows it): {problem} [{case.name}]")
+
+
+@requirement("SECMP0015-FR3", "SECMP0015-FR4")
+def check_push_seen_in_time(seen_at: _dt.datetime, how: str, lag_s: float, low_s: float, limit_s: float,
+                            offset: _dt.timedelta, case: Secmp0015Case) -> None:
+    """SECMP0015-FR3 (with FR4): the GPF's copy changed to ``seen_at``, seen ``lag_s`` after that
+    time as bench time: a GSME push is seen between ``low_s`` and ``limit_s`` after it, else the
+    copy is not the GSME's time of the push."""
+    __tracebackhide__ = True
+    # the copy changed just now, so it must be the GSME's clock now (CH time + the declared
+    # offset), within the bench latency and one poll: else it is not the GSME's time
+    assert low_s <= lag_s <= limit_s, (
+        f"SECMP0015-FR3 (with FR4: the GPF's copy is the GSME's ReadingSnapshotTime): the copy changed to "
+        f"{seen_at:%Y-%m-%d %H:%M:%S} ({how.replace('_', ' ')}), and was seen {lag_s:+.1f} s after that "
+        f"time as bench time (the GSME's clock minus its declared clock_offset_s of "
+        f"{offset.total_seconds():+g} s); a GSME push is seen between {low_s:+g} and {limit_s:+.1f} s after "
+        f"it: the copy is not the GSME's time of the push [{case.name}]")
+
+
+@requirement("SECMP0015-FR1", "SECMP0015-CR1", "GFI-8", "SECMP0015-TR10", "SIA15-T-A1")
+def check_every_push(failures: list[str], pushes: int, case: Secmp0015Case) -> None:
+    """SECMP0015-FR1 (CR1, GFI-8): every one of ``pushes`` pushes gave the date-time the bench's
+    compatibility case expects (``failures``: one line per push that did not), so the GSME always
+    reports its snapshot time; run on every case of the PIT matrix (SECMP0015-TR10, SIA15-T-A1)."""
+    __tracebackhide__ = True
+    if failures:
+        req = "SECMP0015-FR1" if case.gsme_sourced else case.requirement
+        raise AssertionError(f"{req}: {len(failures)} of {pushes} pushes did not give the expected "
+                             f"date-time [{case.name}]:\n  " + "\n  ".join(failures))

@@ -1,5 +1,5 @@
 """Shared helpers for the compliance suites (SECMP0015, SECMP0002). Keep small: the checks live
-in :mod:`harness.checks`; this only binds them to the plugin's fixtures."""
+in :mod:`harness.suites`; this only binds them to the plugin's fixtures."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from harness.suites.secmp0015 import hygiene_problems
+from harness.suites.secmp0015 import check_hygiene
 
 #: The seed this process draws test values from (register values, push times): ``HARNESS_SEED``
 #: repeats a run; printed in the header and stored in every record (measurement ``seed``).
@@ -29,15 +29,11 @@ def draw(request: pytest.FixtureRequest, measure: Callable[..., Any]) -> random.
     measure("seed", SEED)
     return random.Random(f"{SEED}:{request.node.name}")
 
-#: Every response a suite gets through ``send_checked`` passes the clock-status hygiene rules.
-HYGIENE_REQUIREMENT = "SECMP0015-CR4"
-
-
 @pytest.fixture
 def send_checked(request: pytest.FixtureRequest) -> Callable[..., Any]:
     """``send_checked(handle, use_case, requirement=..., **params) -> Response``: send, require a
-    response (an AssertionError naming ``requirement`` when none came back), then apply the
-    clock-status/structure hygiene check of :func:`harness.checks.hygiene_problems`."""
+    response (an AssertionError naming ``requirement`` when none came back), then assert
+    SECMP0015-CR4 on it: :func:`harness.suites.secmp0015.check_hygiene`."""
 
     def send(handle: Any, use_case: str, *, requirement: str, **params: Any) -> Any:
         exchange = handle.send(use_case, **params)
@@ -45,11 +41,8 @@ def send_checked(request: pytest.FixtureRequest) -> Callable[..., Any]:
             response = exchange.require()
         except AssertionError as exc:
             raise AssertionError(f"{requirement} {use_case}: {exc}") from None
-        problems = hygiene_problems(response, gpf_eui=_eui(request, "gpf"), gsme_eui=_eui(request, "gsme"))
-        if problems:
-            lines = "\n".join(f"  {p}" for p in problems)
-            raise AssertionError(f"{HYGIENE_REQUIREMENT} {use_case} (while checking {requirement}): "
-                                 f"clock-status/structure hygiene violated:\n{lines}")
+        check_hygiene(response, use_case, while_checking=requirement, gpf_eui=_eui(request, "gpf"),
+                      gsme_eui=_eui(request, "gsme"))
         return response
 
     return send

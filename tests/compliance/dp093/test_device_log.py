@@ -14,7 +14,14 @@ from typing import Any
 import pytest
 
 from harness.gbcs.devicelog import DeviceLogs, LogEntry
-from harness.suites.dp093 import HASH_LENGTH, R_READ, R_REMOVE, R_RESTORE, describe
+from harness.suites.dp093 import (
+    R_READ,
+    R_REMOVE,
+    R_RESTORE,
+    check_device_log,
+    check_removed_to_historic,
+    check_restored_with_historic_key,
+)
 from harness.suites.s1sr import rng
 
 from ._support import ORIGINATOR, read_logs
@@ -27,24 +34,7 @@ pytestmark = [pytest.mark.device("CHF"), pytest.mark.gbcs(">=3.2")]
 def test_device_log_lists_the_han_devices(bench: Any, chf: Any) -> None:
     logs, exchange = read_logs(chf, R_READ)
     present = {r: h for r in ("GPF", "GSME", "ESME", "IHD") if (h := bench.handle(r)) is not None}
-    listed = logs.euis("active")
-    problems = [f"{role} {bytes(h.eui).hex().upper()} is not in the Device Log" for role, h in present.items()
-                if bytes(h.eui).hex().upper() not in listed]
-    if len(set(listed)) != len(listed):
-        problems.append("a device is listed twice")
-    for role, h in present.items():
-        entry = logs.entry(bytes(h.eui))
-        if entry is None or role == "GPF":  # "a GPF does not establish a TC Link Key with the CHF"
-            continue
-        if len(entry.hashed_tc_link_key) != HASH_LENGTH:
-            problems.append(f"{role}: hashed TC link key of {len(entry.hashed_tc_link_key)} octets, expected "
-                            f"{HASH_LENGTH} (a joined device has a TC Link Key)")
-    for entry in logs.historic:
-        if len(entry.hashed_tc_link_key) != HASH_LENGTH:
-            problems.append(f"historic {entry.eui.hex().upper()}: hashed key of {len(entry.hashed_tc_link_key)} octets")
-    if len(logs.han_id) != 8:
-        problems.append(f"HAN identifier of {len(logs.han_id)} octets, expected 8")
-    assert not problems, f"{R_READ} CCS07: " + "; ".join(problems) + f"\n  {describe(logs)}"
+    check_device_log(logs, {role: bytes(h.eui) for role, h in present.items()})
 
 
 def _ihd_entry(bench: Any, chf: Any, requirement: str) -> tuple[bytes, DeviceLogs, LogEntry]:
@@ -82,17 +72,7 @@ def test_removed_device_moves_to_historic_log(bench: Any, chf: Any, measure: Any
     finally:
         with contextlib.suppress(Exception):
             _add(chf, eui, bytes(16), R_REMOVE)  # leave the HAN as found
-    historic = after.entry(eui, "historic")
-    problems = []
-    if after.entry(eui) is not None:
-        problems.append("still in the Device Log")
-    if historic is None:
-        problems.append("not recorded in the Historic Device Log")
-    elif historic.hashed_tc_link_key != entry.hashed_tc_link_key:
-        problems.append(f"recorded with hash {historic.hashed_tc_link_key.hex().upper()}, it had "
-                        f"{entry.hashed_tc_link_key.hex().upper()}")
-    assert not problems, (f"{R_REMOVE} CCS02 removed IHD {eui.hex().upper()}: " + "; ".join(problems)
-                          + f"\n  before: {describe(before)}\n  after:  {describe(after)}")
+    check_removed_to_historic(eui, entry, before, after)
 
 
 @pytest.mark.requirement(R_RESTORE, R_REMOVE)
@@ -105,14 +85,4 @@ def test_restored_device_reuses_its_historic_key(bench: Any, chf: Any, measure: 
     removed, _ = read_logs(chf, R_RESTORE)
     _add(chf, eui, install_code, R_RESTORE)
     after, _ = read_logs(chf, R_RESTORE)
-    restored = after.entry(eui)
-    problems = []
-    if removed.entry(eui, "historic") is None:
-        problems.append("after CCS02 it is not in the Historic Device Log, so it cannot be restored from it")
-    if restored is None:
-        problems.append("not back in the Device Log after CCS01")
-    elif restored.hashed_tc_link_key != entry.hashed_tc_link_key:
-        problems.append(f"back with hash {restored.hashed_tc_link_key.hex().upper() or 'none'}, not its historic "
-                        f"{entry.hashed_tc_link_key.hex().upper()} (the historic TC Link Key was not reused)")
-    assert not problems, (f"{R_RESTORE} CCS01 restore of IHD {eui.hex().upper()}: " + "; ".join(problems)
-                          + f"\n  removed: {describe(removed)}\n  after:   {describe(after)}")
+    check_restored_with_historic_key(eui, entry, removed, after)

@@ -13,10 +13,14 @@ from typing import Any
 
 import pytest
 
-from harness.bench.api import Verdict
 from harness.errors import CapabilityMissing
-from harness.gbcs.devicelog import SET_CLOCK_ALERT
-from harness.suites.dp093 import R_ALERT, R_NO_ALERT, set_clock_alerts
+from harness.suites.dp093 import (
+    R_ALERT,
+    R_NO_ALERT,
+    check_no_set_clock_alert,
+    check_set_clock_alert,
+    set_clock_alert_sent,
+)
 from harness.suites.s1sr import rng
 
 pytestmark = [pytest.mark.device("CHF", "GSME"), pytest.mark.gbcs(">=3.2")]
@@ -49,26 +53,9 @@ def test_set_clock_alert_for_han_clock_outside_tolerance(bench: Any, chf: Any, g
     offset = r.choice((-1, 1)) * r.randint(3600, 6 * 3600)
     measure("gsme_clock_offset_s", offset)
     alerts = _wake_with_offset(bench, gsme, offset)
-    found = set_clock_alerts(alerts)
-    seen = [f"0x{a.code:04X} from {a.originator.hex().upper()}" if a.code is not None else "undecoded" for a in alerts]
-    if not found:
-        raise AssertionError(f"{R_ALERT}: the GSME's clock is {offset:+d} s off the CH at its wake, but no Set Clock "
-                             f"alert 0x{SET_CLOCK_ALERT:04X} came (alerts seen: {seen or 'none'})")
-    alert = found[0]
-    chf_eui = bytes(chf.eui)
-    problems = []
-    if alert.originator != chf_eui:
-        problems.append(f"sent by {alert.originator.hex().upper()}, not the CHF {chf_eui.hex().upper()}")
-    if alert.mac is not Verdict.VALID:
-        problems.append(f"its MAC is {alert.mac.value}")
-    if alert.device is not None and alert.device != bytes(gsme.eui):
-        problems.append(f"it names HAN device {alert.device.hex().upper()}, not the GSME {bytes(gsme.eui).hex().upper()}")
+    alert = set_clock_alert_sent(alerts, offset)
     measure("alert_names_device", alert.device.hex().upper() if alert.device else "not named (provisional field)")
-    events = _events(bench)
-    if events is not None and not any("set_clock" in str(e.get("what", "")) for e in events):
-        problems.append(f"the CHF event log has no Set Clock entry: {events or 'empty'}")
-    if problems:
-        raise AssertionError(f"{R_ALERT} Set Clock alert 0x{SET_CLOCK_ALERT:04X}: " + "; ".join(problems))
+    check_set_clock_alert(alert, bytes(chf.eui), bytes(gsme.eui), _events(bench))
 
 
 @pytest.mark.requirement(R_NO_ALERT)
@@ -78,6 +65,4 @@ def test_no_set_clock_alert_for_han_clock_in_step(bench: Any, chf: Any, gsme: An
         pytest.skip("the GSME's profile declares an invalid clock (gsme_clock: invalid): its clock is never in "
                     "step with the CH, so this bench has no case without a Set Clock alert")
     alerts = _wake_with_offset(bench, gsme, 0)
-    found = set_clock_alerts(alerts)
-    assert not found, (f"{R_NO_ALERT}: the GSME's clock is in step with the CH, yet the CHF sent the Set Clock "
-                       f"alert 0x{SET_CLOCK_ALERT:04X} ({len(found)} time(s))")
+    check_no_set_clock_alert(alerts)

@@ -24,10 +24,10 @@ from harness.suites.secmp0002 import (
     DEBT_REGISTERS,
     R_LOG,
     R_MODE,
-    R_RESPONSE,
     READ_USE_CASE,
     RESET_USE_CASE,
     SETUP_RECOVERY,
+    assert_response_protected,
     change_amounts,
     compare,
     describe_exchange,
@@ -88,10 +88,7 @@ class DebtMeter:
             self._fresh_mirror(requirement)
         exchange = self.handle.send(self.read_use_case)
         self.exchanges.append(exchange)
-        problems = security_problems(exchange, critical=False)
-        if problems:
-            raise AssertionError(f"{R_RESPONSE} {self.read_use_case} read (while checking {requirement}): "
-                                 f"{problems[0]}\n{describe_exchange(exchange)}")
+        assert_response_protected(requirement, f"{self.read_use_case} read", exchange, critical=False)
         response = exchange.response
         debt = dict(response.debt)
         missing = [n for n in ALL_VALUES if n not in debt]

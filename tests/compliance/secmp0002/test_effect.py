@@ -15,8 +15,9 @@ from harness.suites.secmp0002 import (
     R_LOG,
     R_RECOVERY,
     TIME_DEBT_REGISTERS,
+    assert_recovery_skipped_reset_register,
     assert_reset_done,
-    failure_text,
+    assert_reset_logged,
 )
 
 from ._support import RESET_TEST_MARKS, DebtMeter
@@ -25,13 +26,6 @@ pytestmark = RESET_TEST_MARKS
 #: Recovery rate the test configures (per hour) and how long it lets recovery run.
 RATE_PER_HOUR = 1_000
 RECOVERY_TIME = _dt.timedelta(hours=3, minutes=5)
-
-
-def _names_reset(event: dict[str, Any], register: str) -> bool:
-    what = str(event.get("what", "")).lower()
-    detail = event.get("detail") or {}
-    named = register in (str(v) for v in (detail.values() if isinstance(detail, dict) else ()))
-    return "reset" in what and "fail" not in what and "refus" not in what and named
 
 
 @pytest.mark.requirement(R_LOG)
@@ -46,16 +40,8 @@ def test_reset_is_logged(meter: DebtMeter, register: str) -> None:
     exchange = meter.reset(register)
     after = assert_reset_done(meter, R_LOG, register, before, exchange)
     new = meter.events_since(mark, why)
-    if not any(_names_reset(e, register) for e in new):
-        others = any(_names_reset(e, r) for e in new for r in DEBT_REGISTERS)
-        raise AssertionError(failure_text(
-            R_LOG, f"{meter.reset_use_case} reset {register}",
-            [f"no log entry records the reset of {register}; new entries: {new or 'none'}"
-             + (" (the log names another register)" if others else "")
-             + ("" if meter.handle.behaviour("log_codes", None) else
-                "; the log codes are provisional (harness.gbcs.meteruc.LOG_CODES): a meter logging the reset "
-                "under its own code needs it declared in the profile (behaviours.log_codes.reset)")],
-            before, after, None, (exchange,)))
+    assert_reset_logged(meter.reset_use_case, register, new, before, after, exchange,
+                        codes_declared=bool(meter.handle.behaviour("log_codes", None)))
 
 
 @pytest.mark.requirement(R_RECOVERY)
@@ -85,16 +71,5 @@ def test_recovery_after_reset_collects_nothing_from_it(meter: DebtMeter, registe
     charged = reset["meter_balance"] - after["meter_balance"]
     measure(f"{other}_recovered", given_up)
     measure("meter_balance_charged", charged)
-    problems = []
-    if after[register] != 0:
-        problems.append(f"{register} is {after[register]} after recovery, expected it to stay 0")
-    if given_up <= 0:
-        problems.append(f"no debt recovered from {other} in {RECOVERY_TIME}: recovery did not run, "
-                        f"the test cannot show the reset register was skipped")
-    if charged != given_up:
-        problems.append(f"meter balance charged {charged}, but only {given_up} was recovered from {other}: "
-                        f"{charged - given_up} was collected for the reset register {register}")
-    if problems:
-        raise AssertionError(failure_text(R_RECOVERY, f"{meter.reset_use_case} reset {register} then "
-                                          f"{RECOVERY_TIME} of recovery", problems, reset, after, None,
-                                          (exchange,)))
+    assert_recovery_skipped_reset_register(f"{meter.reset_use_case} reset {register} then {RECOVERY_TIME} of recovery",
+                                           register, reset, after, exchange, period=str(RECOVERY_TIME))

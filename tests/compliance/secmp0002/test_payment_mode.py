@@ -8,7 +8,13 @@ from typing import Any
 
 import pytest
 
-from harness.suites.secmp0002 import R_INDEPENDENT, R_MODE, R_RESET, assert_rejected, assert_reset_done
+from harness.suites.secmp0002 import (
+    R_INDEPENDENT,
+    R_MODE,
+    R_RESET,
+    assert_reset_done,
+    assert_reset_refused_in_mode,
+)
 
 from ._support import PAYMENT_MODES, RESET_TEST_MARKS, DebtMeter
 
@@ -30,5 +36,5 @@ def test_reset_in_payment_mode(meter: DebtMeter, mode: str, measure: Any) -> Non
         assert_reset_done(meter, R_MODE, REGISTER, before, exchange)
         return
     after = meter.read(R_MODE)
-    assert_rejected(R_MODE, f"{what} (profile declares debt updates only in {', '.join(meter.update_modes)})",
-                    before, after, exchange)
+    assert_reset_refused_in_mode(f"{what} (profile declares debt updates only in {', '.join(meter.update_modes)})",
+                                 before, after, exchange)

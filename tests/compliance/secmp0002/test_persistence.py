@@ -12,7 +12,12 @@ from typing import Any
 import pytest
 
 from harness.bench.observe import wake_margin
-from harness.suites.secmp0002 import DEBT_REGISTERS, R_PERSIST, assert_reset_done, assert_state
+from harness.suites.secmp0002 import (
+    DEBT_REGISTERS,
+    R_PERSIST,
+    assert_reset_done,
+    assert_reset_persisted,
+)
 
 from ._support import RESET_TEST_MARKS, DebtMeter
 
@@ -51,5 +56,4 @@ def test_reset_persists(meter: DebtMeter, clock: Any, register: str, event: str)
     when = (_next_wake if event == "next_wake" else _restart)(meter, clock)
     later = meter.read(R_PERSIST)
     # only the reset register is judged: time-based recovery may lower the others meanwhile
-    assert_state(R_PERSIST, f"{meter.reset_use_case} reset {register}, read {when}", after, later, after, exchange,
-                 names=(register,))
+    assert_reset_persisted(f"{meter.reset_use_case} reset {register}, read {when}", register, after, later, exchange)

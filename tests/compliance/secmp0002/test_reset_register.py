@@ -14,7 +14,7 @@ from harness.suites.secmp0002 import (
     R_ZERO,
     assert_executed,
     assert_reset_effect,
-    assert_state,
+    assert_zero_reset_changed_nothing,
 )
 
 from ._support import RESET_TEST_MARKS, DebtMeter
@@ -51,4 +51,4 @@ def test_reset_of_zero_register_is_idempotent(meter: DebtMeter, register: str) -
     again = meter.reset(register)
     assert_executed(R_ZERO, again, zeroed)
     after = meter.read(R_ZERO)
-    assert_state(R_ZERO, f"{meter.reset_use_case} reset {register} already at zero", zeroed, after, zeroed, again)
+    assert_zero_reset_changed_nothing(meter.reset_use_case, register, zeroed, after, again)

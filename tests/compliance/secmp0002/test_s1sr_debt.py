@@ -17,15 +17,18 @@ from typing import Any
 import pytest
 
 from harness.suites.s1sr import (
-    MILLIPENCE_PER_PENNY,
     R_DEBT_MODES,
     R_MILLIPENCE,
+    check_change_debt_in_mode,
+    check_change_exact,
+    check_run_total,
+    check_whole_pence_applied,
     debt_amount,
     pence,
     rng,
     whole_pence,
 )
-from harness.suites.secmp0002 import DEBT_REGISTERS, assert_rejected, assert_state, failure_text
+from harness.suites.secmp0002 import DEBT_REGISTERS, assert_state
 
 from ._support import FUELS, PAYMENT_MODES, DebtMeter
 
@@ -38,10 +41,6 @@ def _change(meter: DebtMeter, register: str, amount: int) -> Any:
     exchange = meter.send_change(**{register.lower(): amount})
     meter.exchanges.append(exchange)
     return exchange
-
-
-def _succeeded(exchange: Any) -> bool:
-    return exchange.response is not None and bool(exchange.response.success)
 
 
 @pytest.mark.requirement(R_DEBT_MODES)
@@ -60,14 +59,7 @@ def test_change_debt_in_payment_mode(meter: DebtMeter, mode: str, measure: Any) 
     after = meter.read(R_DEBT_MODES)
     what = (f"{meter.change_use_case} {register} {amount:+d} ({pence(amount)}) in {mode} mode "
             f"(profile declares debt updates in {', '.join(meter.update_modes)})")
-    if not accepts:
-        assert_rejected(R_DEBT_MODES, what, before, after, exchange)
-        return
-    expected = {**before, register: before[register] + amount}
-    if not _succeeded(exchange):
-        raise AssertionError(failure_text(R_DEBT_MODES, what, ["the Change Debt was not executed"], before,
-                                          after, expected, (exchange,)))
-    assert_state(R_DEBT_MODES, what, before, after, expected, exchange)
+    check_change_debt_in_mode(what, register, amount, before, after, exchange, accepts=accepts)
 
 
 @pytest.mark.requirement(R_MILLIPENCE)
@@ -85,19 +77,12 @@ def test_debt_amounts_convert_exactly(meter: DebtMeter, measure: Any) -> None:
     for amount in amounts:
         exchange = _change(meter, register, amount)
         after = meter.read(R_MILLIPENCE)
-        expected = {**current, register: current[register] + amount}
         what = f"{meter.change_use_case} {register} {amount:+d} millipence ({pence(amount)})"
-        if not _succeeded(exchange):
-            raise AssertionError(failure_text(R_MILLIPENCE, what, ["the Change Debt was not executed"], current,
-                                              after, expected, (exchange,)))
-        assert_state(R_MILLIPENCE, what + f" on a meter declaring {'whole pence' if whole else 'millipence'}",
-                     current, after, expected, exchange)
+        check_change_exact(what, register, amount, current, after, exchange,
+                           note=f" on a meter declaring {'whole pence' if whole else 'millipence'}")
         current = after
-    total = sum(amounts)
-    measure("run_total_millipence", total)
-    assert current[register] - start[register] == total, (
-        f"{R_MILLIPENCE} {len(amounts)} changes of {register} totalling {pence(total)}: the register moved "
-        f"{pence(current[register] - start[register])}")
+    measure("run_total_millipence", sum(amounts))
+    check_run_total(register, amounts, start, current)
 
 
 @pytest.mark.requirement(R_MILLIPENCE)
@@ -115,20 +100,9 @@ def test_sub_penny_amount(meter: DebtMeter, measure: Any) -> None:
     what = f"{meter.change_use_case} {register} {amount:+d} millipence ({pence(amount)})"
     others = tuple(n for n in before if n != register)
     if not whole:
-        expected = {**before, register: before[register] + amount}
-        if not _succeeded(exchange):
-            raise AssertionError(failure_text(R_MILLIPENCE, what, ["the Change Debt was not executed"], before,
-                                              after, expected, (exchange,)))
-        assert_state(R_MILLIPENCE, what + " (profile declares millipence)", before, after, expected, exchange)
+        check_change_exact(what, register, amount, before, after, exchange, note=" (profile declares millipence)")
         return
     assert_state(R_MILLIPENCE, what, before, after, before, exchange, names=others)
     moved = after[register] - before[register]
     measure("applied_millipence", moved)
-    if not _succeeded(exchange):
-        assert_rejected(R_MILLIPENCE, what + " (refused)", before, after, exchange)
-        return
-    if moved % MILLIPENCE_PER_PENNY or abs(moved - amount) >= MILLIPENCE_PER_PENNY:
-        raise AssertionError(failure_text(
-            R_MILLIPENCE, what + " on a meter declaring whole pence",
-            [f"{register} moved {pence(moved)}: not a whole number of pence within 1p of {pence(amount)}"],
-            before, after, None, (exchange,)))
+    check_whole_pence_applied(what, register, amount, before, after, exchange)

@@ -27,10 +27,9 @@ from harness.suites.secmp0002 import (
     R_ACCESS,
     R_RESPONSE,
     assert_executed,
-    assert_rejected,
     assert_reset_done,
-    failure_text,
-    security_problems,
+    assert_response_protected,
+    assert_unauthorised_reset_refused,
 )
 
 from ._support import RESET_TEST_MARKS, DebtMeter
@@ -58,7 +57,7 @@ def test_unauthorised_reset_is_rejected(meter: DebtMeter, attack: str) -> None:
     exchange = meter.reset(REGISTER, **params)
     after = meter.read(R_ACCESS)
     what = f"{meter.reset_use_case} reset {REGISTER} {attack.replace('_', ' ')}"
-    assert_rejected(R_ACCESS, what, before, after, exchange, alert=alert)
+    assert_unauthorised_reset_refused(what, before, after, exchange, alert=alert)
 
 
 def _last_accepted(meter: DebtMeter) -> int:
@@ -96,7 +95,7 @@ def test_replayed_reset_is_rejected(meter: DebtMeter, replay: str) -> None:
     after = meter.read(R_ACCESS)
     what = (f"{meter.reset_use_case} reset {REGISTER} with originator counter {counter} ({replay}: last "
             f"accepted from this Supplier {last}, last reset {reset_counter})")
-    assert_rejected(R_ACCESS, what, before, after, first, exchange)
+    assert_unauthorised_reset_refused(what, before, after, first, exchange)
 
 
 @pytest.mark.requirement(R_RESPONSE, R_ACCESS)
@@ -105,8 +104,6 @@ def test_replayed_reset_is_rejected(meter: DebtMeter, replay: str) -> None:
 def test_reset_response_echoes_counter_and_verifies(meter: DebtMeter, register: str) -> None:
     before = meter.prepare(R_RESPONSE)
     exchange = meter.reset(register)
-    problems = security_problems(exchange, critical=True)
-    if problems:
-        raise AssertionError(failure_text(R_RESPONSE, f"{meter.reset_use_case} reset {register} response",
-                                          problems, before, None, None, (exchange,)))
+    assert_response_protected(R_RESPONSE, f"{meter.reset_use_case} reset {register} response", exchange,
+                              critical=True, before=before)
     assert_reset_done(meter, R_RESPONSE, register, before, exchange)

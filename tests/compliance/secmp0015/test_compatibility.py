@@ -10,7 +10,11 @@ from typing import Any
 
 import pytest
 
-from harness.suites.secmp0015 import SECMP0015_USE_CASES, check_date_time
+from harness.suites.secmp0015 import (
+    SECMP0015_USE_CASES,
+    check_date_time,
+    check_every_push,
+)
 
 from ._support import after_push
 
@@ -36,7 +40,4 @@ def test_every_push_carries_snapshot_time(gpf: Any, clock: Any, push: Any, recor
         except AssertionError as exc:
             failures.append(f"push {n + 1}: {exc}")
     measure("pushes_without_expected_time", len(failures), None, 0, 0)
-    if failures:
-        req = "SECMP0015-FR1" if case.gsme_sourced else case.requirement
-        raise AssertionError(f"{req}: {len(failures)} of {PUSHES} pushes did not give the expected "
-                             f"date-time [{case.name}]:\n  " + "\n  ".join(failures))
+    check_every_push(failures, PUSHES, case)
