@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from harness.bench.observe import PushNotObserved
+from harness.bench.stimuli import Stimulus
 from harness.errors import CapabilityMissing
 from harness.suites.secmp0015 import (
     DEFAULT_WAKE_INTERVAL,
@@ -122,8 +123,9 @@ def read_snapshot_time(gpf: Any) -> Any:
 
 @pytest.fixture
 def pristine_gpf(bench: Any) -> None:
-    """Skip unless the bench starts every test with a GPF that has never received a GSME push
-    (emulated benches reset per test; a real GPF has usually been mirroring for a long time)."""
-    if not getattr(bench, "emulated", False):
-        pytest.skip("needs a GPF that has never received a GSME push: only an emulated bench resets to that "
-                    "state per test (connection.type: emulated | emulated-process)")
+    """Skip unless the bench starts every test with a GPF that has never received a GSME push: the
+    bench sets the GPF's state itself (its ``state`` stimulus is ``control``: an emulator, reset per
+    test); a real GPF has usually been mirroring for a long time."""
+    if bench.stimulus("GPF", "state") is not Stimulus.CONTROL:
+        pytest.skip("needs a GPF that has never received a GSME push: only a bench that sets the GPF's state "
+                    "(devices[GPF].stimuli.state: control, an emulated bench) resets it to that state per test")
