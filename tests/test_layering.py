@@ -4,6 +4,7 @@ import that reaches around a layer fails here, naming the file and the line."""
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -84,3 +85,104 @@ def _is_alias(value: ast.expr | None) -> bool:
         return True
     return isinstance(value, ast.Call) and any(isinstance(n, ast.Name) and n.id in ("Role", "Severity")
                                                 for n in ast.walk(value))
+
+
+# -- requirements asserted where they are named (issue #13, item 5) ------------------------------
+
+COMPLIANCE = HARNESS.parent / "tests" / "compliance"
+TRACEABILITY = HARNESS.parent / "docs" / "TRACEABILITY.md"
+
+
+def _suite_namespace() -> dict[str, object]:
+    """Every name of the harness.suites modules (the requirement-id constants the tests use)."""
+    import importlib
+
+    from harness import suites
+
+    namespace: dict[str, object] = {}
+    for name in suites.MODULES:
+        namespace.update(vars(importlib.import_module(f"harness.suites.{name}")))
+    return namespace
+
+
+def _marked_ids() -> dict[str, list[str]]:
+    """Requirement id -> where a ``pytest.mark.requirement(...)`` under tests/compliance names it
+    (string literals, the suites' id constants, and ``MAPPING[x]`` for every value of MAPPING)."""
+    namespace = _suite_namespace()
+    found: dict[str, list[str]] = {}
+    unresolved = []
+    for path in sorted(COMPLIANCE.rglob("*.py")):
+        rel = path.relative_to(HARNESS.parent).as_posix()
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            func = node.func if isinstance(node, ast.Call) else None
+            if not (isinstance(func, ast.Attribute) and func.attr == "requirement"
+                    and isinstance(func.value, ast.Attribute) and func.value.attr == "mark"):
+                continue
+            assert isinstance(node, ast.Call)
+            for arg in node.args:
+                ids: list[object]
+                if isinstance(arg, ast.Constant):
+                    ids = [arg.value]
+                elif isinstance(arg, ast.Name) and arg.id in namespace:
+                    ids = [namespace[arg.id]]
+                elif isinstance(arg, ast.Subscript) and isinstance(arg.value, ast.Name) \
+                        and isinstance(namespace.get(arg.value.id), dict):
+                    ids = list(namespace[arg.value.id].values())  # type: ignore[union-attr]
+                else:
+                    unresolved.append(f"{rel}:{node.lineno}: {ast.unparse(arg)}")
+                    continue
+                for rid in ids:
+                    found.setdefault(str(rid), []).append(f"{rel}:{node.lineno}")
+    assert not unresolved, "requirement marks the test cannot read:\n" + "\n".join(unresolved)
+    return found
+
+
+def test_every_marked_requirement_has_a_check() -> None:
+    """Each id a compliance test carries is asserted by a check in harness/suites marked with it."""
+    from harness.suites import index
+
+    checks = index()
+    marked = _marked_ids()
+    assert "SECMP0015-FR4" in marked and "SECMP0002-R1" in marked, "the marks were not read"
+    missing = [f"{rid} (marked at {', '.join(where)})" for rid, where in sorted(marked.items()) if rid not in checks]
+    assert not missing, "requirement ids without a check in harness/suites:\n" + "\n".join(missing)
+
+
+def test_every_check_names_a_traced_requirement() -> None:
+    """Each id a harness/suites check carries has its row in docs/TRACEABILITY.md, and the id is
+    written literally at the check (one grep finds it)."""
+    from harness.suites import index
+
+    rows = {m.group(1) for m in re.finditer(r"^\|\s*([^|\s][^|]*?)\s*\|", TRACEABILITY.read_text(encoding="utf-8"),
+                                             re.M)}
+    checks = index()
+    untraced = [f"{rid}: {', '.join(names)}" for rid, names in sorted(checks.items()) if rid not in rows]
+    assert not untraced, "check ids with no row in docs/TRACEABILITY.md:\n" + "\n".join(untraced)
+    source = "\n".join(p.read_text(encoding="utf-8") for p in sorted((HARNESS / "suites").glob("*.py")))
+    unwritten = [rid for rid in checks if f'"{rid}"' not in source]
+    assert not unwritten, f"ids not written literally in harness/suites: {unwritten}"
+
+
+def test_requirement_marks_the_check() -> None:
+    from harness.suites import CHECKS, requirement
+
+    @requirement("TEST-X1", "TEST-X2")
+    def check_x() -> None:
+        """A check."""
+
+    try:
+        assert vars(check_x)["__requirements__"] == ("TEST-X1", "TEST-X2")
+        assert any(name.endswith("check_x") for name in CHECKS["TEST-X1"])
+    finally:
+        CHECKS.pop("TEST-X1", None)
+        CHECKS.pop("TEST-X2", None)
+    with pytest.raises(ValueError):
+        requirement()
+
+
+def test_no_emulated_test_in_suites() -> None:
+    """Suites ask the bench what it can do (its stimuli), never whether it is emulated."""
+    offences = [f"{p.relative_to(HARNESS.parent)}:{n}" for p in sorted(COMPLIANCE.rglob("*.py"))
+                for n, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1)
+                if re.search(r"\.emulated\b|[\"']emulated[\"']\s*,", line)]
+    assert not offences, "suites testing bench.emulated:\n" + "\n".join(offences)

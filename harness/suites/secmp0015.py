@@ -503,12 +503,14 @@ def expected_read(case: Secmp0015Case, pushed_at: _dt.datetime | None) -> tuple[
     return "SECMP0015-CR3", "0xFFFFFFFF (invalid time): the GSME never supplied a snapshot time"
 
 
-@requirement("SECMP0015-FR3", "SECMP0015-CR3", "SECMP0015-COMP3", "GFI-2", "SIA15-T-A4", "DCC-IA-3.1.1", "S1SR-LT")
+@requirement("SECMP0015-FR3", "SECMP0015-CR3", "SECMP0015-COMP3", "GFI-1", "GFI-2", "GFI-3", "GFI-4",
+             "SIA15-T-A4", "DCC-IA-3.1.1", "S1SR-LT")
 def check_read(read: SnapshotRead, case: Secmp0015Case, pushed_at: _dt.datetime | None,
                now: _dt.datetime | None = None) -> None:
     """Assert a HAN read of the GPF's ReadingSnapshotTime: the GSME's latest snapshot time
     (SECMP0015-FR3), 0xFFFFFFFF before any (SECMP0015-CR3, GFI-2; UNSUPPORTED_ATTRIBUTE where the
-    profile declares it), UNSUPPORTED_ATTRIBUTE from an old CH (SECMP0015-COMP3)."""
+    profile declares it), UNSUPPORTED_ATTRIBUTE from an old CH (SECMP0015-COMP3); GFI-1..4: the GPF
+    keeps, initialises, mirrors and exposes it."""
     requirement, words = expected_read(case, pushed_at)
     fail = f"{requirement}: HAN read of ReadingSnapshotTime: expected {words}, got {read.describe()} [{case.name}]"
     supplied = case.gsme_new and pushed_at is not None  # the GSME has reported the attribute
