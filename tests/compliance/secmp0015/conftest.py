@@ -1,5 +1,6 @@
-"""SECMP0015 suite fixtures: the bench's compatibility case (:class:`harness.suites.secmp0015.Secmp0015Case`), GSME pushes, HAN
-reads of the GPF's ReadingSnapshotTime."""
+"""SECMP0015 suite fixtures: the bench's compatibility case
+(:class:`harness.suites.secmp0015.Secmp0015Case`), GSME pushes, HAN reads of the GPF's
+ReadingSnapshotTime."""
 
 from __future__ import annotations
 
