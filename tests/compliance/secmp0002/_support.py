@@ -3,8 +3,9 @@ thin wrapper over a meter handle (ESME or GSME) that reads, sets and resets the 
 through the use cases of its fuel and turns every unusable response into a failure naming a
 requirement. Bench control (payment mode, power loss, event log) and the restart stimulus are used
 where the bench offers them; without control the payment mode is set with the fuel's Set Payment
-Mode command and the ESME's event log read with ECS35a, as on a real bench; what neither way can
-do skips the test with the reason."""
+Mode command, the ESME's event log read with ECS35a and a power loss made by cutting the meter's
+supply through its switch during the reset (``power_loss: switch``), as on a real bench; what
+neither way can do skips the test with the reason."""
 
 from __future__ import annotations
 
