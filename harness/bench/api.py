@@ -98,6 +98,18 @@ class Exchange:
         return self.response
 
 
+@dataclass(frozen=True)
+class SentCommand:
+    """A command written to the line whose reply is collected later
+    (:meth:`DeviceHandle.collect`): e.g. a reset whose meter's supply the bench cuts right after
+    the command went out. Recorded as sent; the reply (or silence) is recorded when collected."""
+
+    use_case: str
+    command: GbcsMessage
+    command_raw: bytes
+    sent_at: _dt.datetime  # bench (virtual) time when sent
+
+
 @dataclass
 class Alert:
     """An alert a device sent on its own (GBCS CRA 3, not the answer to a command): e.g. the
@@ -147,6 +159,16 @@ class DeviceHandle(Protocol):
         ``originator`` names the remote party (``supplier``, ``network_operator``, ``acb``).
         ``counter`` overrides the originator counter (replay tests). ``tamper`` deliberately
         breaks the command: ``unsigned``, ``bad_signature``, ``bad_mac``."""
+        ...
+
+    def submit(self, use_case: str, *, originator: str = "supplier", counter: int | None = None,
+               tamper: str | None = None, **params: Any) -> SentCommand:
+        """Build and send a command as :meth:`send` does, without waiting for its reply."""
+        ...
+
+    def collect(self, sent: SentCommand, timeout: float | None = None) -> Exchange:
+        """The reply to a :meth:`submit`-ted command, waited for up to ``timeout`` seconds (default:
+        the bench's ``timeouts.response_s``); silence is an Exchange without a response."""
         ...
 
     def send_raw(self, message: bytes) -> bytes | None:

@@ -7,7 +7,7 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from harness.bench import identity, observe, stimuli
-from harness.bench.api import AttributeRead, Exchange
+from harness.bench.api import AttributeRead, Exchange, SentCommand
 from harness.bench.observe import ObservedPush
 from harness.bench.stimuli import Stimulus
 from harness.bench.wire import build_command, catalogue_for, check_response, describe_message
@@ -73,6 +73,11 @@ class BenchDevice:
     # -- GBCS ------------------------------------------------------------------------------------
     def send(self, use_case: str, *, originator: str = "supplier", counter: int | None = None,
              tamper: str | None = None, **params: Any) -> Exchange:
+        return self.collect(self.submit(use_case, originator=originator, counter=counter, tamper=tamper, **params))
+
+    def submit(self, use_case: str, *, originator: str = "supplier", counter: int | None = None,
+               tamper: str | None = None, **params: Any) -> SentCommand:
+        """Build, record and write the command; its reply is :meth:`collect`-ed later."""
         b = self._bench
         if counter is None:
             counter = b.counter.next()
@@ -85,8 +90,21 @@ class BenchDevice:
         signed = "signed" if msg.signature else "unsigned"
         b.record(use_case, "tx", raw, f"{use_case} tx to {self.role.value} counter {counter} ({signed}"
                  + (f", tamper {tamper}" if tamper else "") + ")", message=msg)
+        t = self.transport
+        while True:  # what arrived before the command (an alert sent unasked) is not its reply
+            try:
+                t.unsolicited.append(t.receive(0.0))
+            except TransportTimeout:
+                break
+        t.send(Frame.gbcs(raw))
+        return SentCommand(use_case, msg, raw, sent_at)
+
+    def collect(self, sent: SentCommand, timeout: float | None = None) -> Exchange:
+        """The reply to ``sent`` within ``timeout`` (default ``timeouts.response_s``), recorded."""
+        b = self._bench
+        use_case, msg, raw, sent_at = sent.use_case, sent.command, sent.command_raw, sent.sent_at
         try:
-            reply_raw, reply = self._await_reply(raw, msg, b.timeouts_response)
+            reply_raw, reply = self._await_reply(msg, b.timeouts_response if timeout is None else timeout)
         except TransportTimeout as exc:
             b.note(use_case, f"{use_case}: no response from {self.role.value} ({exc})")
             return Exchange(use_case, msg, raw, None, sent_at, error=f"timeout: {exc}", cause=exc)
@@ -117,15 +135,9 @@ class BenchDevice:
                  f"signature {response.signature.value}", tree)
         return Exchange(use_case, msg, raw, response, sent_at)
 
-    def _await_reply(self, raw: bytes, msg: GbcsMessage, timeout: float) -> tuple[bytes, GbcsMessage | str]:
-        """Send and wait for our response (same counter) or an alert from our device."""
+    def _await_reply(self, msg: GbcsMessage, timeout: float) -> tuple[bytes, GbcsMessage | str]:
+        """Wait for our response (same counter) or an alert from our device."""
         t = self.transport
-        while True:  # what arrived before the command (an alert sent unasked) is not its reply
-            try:
-                t.unsolicited.append(t.receive(0.0))
-            except TransportTimeout:
-                break
-        t.send(Frame.gbcs(raw))
         deadline = time.monotonic() + timeout
         while True:
             try:

@@ -7,7 +7,8 @@ of a bench's device entry, see docs/PROFILES.md) and the strategies behind them.
 * ``operator``: the engineer does it when prompted (``--operator``; Enter answers, a timeout
   skips the test with the reason);
 * ``switch``: a switch beside the data line. For ``restart``, the meter's labgrid power switch in
-  ``lab.power`` (harness/bench/restart.py); for ``han_outage``, the labgrid power driver of the
+  ``lab.power`` (harness/bench/restart.py); for ``power_loss``, the same switch, cut by the harness
+  right after the command is written (harness/bench/powerloss.py); for ``han_outage``, the labgrid power driver of the
   RF-shield relay in ``lab.power.HAN`` (off cuts the HAN), else an external switch driver named
   by ``stimuli.switch`` (registered with :func:`register_switch` or the ``harness.switches``
   entry-point group);
@@ -98,7 +99,7 @@ def ask_operator(bench: Any, role: str, name: str, instruction: str) -> None:
 
 # -- switches ------------------------------------------------------------------------------------
 #: A switch driver: ``driver(device_profile, event, active)`` drives the external switch for
-#: ``event`` (``push``, ``han_outage``, ``power_loss``) on or off.
+#: ``event`` (``push``, ``han_outage``) on or off.
 SwitchDriver = Callable[[Any, str, bool], None]
 _SWITCHES: dict[str, SwitchDriver] = {}
 

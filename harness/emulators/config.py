@@ -67,6 +67,11 @@ class DeviceConfig:
     # how long it takes to answer (virtual clock), and how it encodes its date-times:
     # {day_of_week: bool, hundredths_unspecified: bool, deviation: "unspecified" | 0}
     reply_latency_ms: int = 0
+    # meters on a wall-clock host (harness emulate --no-control): how long executing a critical
+    # command takes (verifying its signature, then executing it), in real time; a supply cut inside
+    # that window interrupts the command (nothing sent; nothing applied, unless a fault says
+    # otherwise). None: the host's default (harness.emulators.wallclock.PROCESSING_MS)
+    processing_ms: int | None = None
     date_time_style: dict[str, Any] = field(default_factory=dict)
     # message codes this device's use cases use instead of the catalogue's (provisional ones, e.g.
     # the SECMP0002 resets); merged into HostConfig.message_codes
@@ -96,6 +101,8 @@ class DeviceConfig:
                              f"'unspecified' or 0 (got {self.date_time_style})")
         if not 0 <= self.reply_latency_ms <= 60_000:
             raise ValueError(f"device '{self.name}' reply_latency_ms must be 0..60000")
+        if self.processing_ms is not None and not 0 <= self.processing_ms <= 60_000:
+            raise ValueError(f"device '{self.name}' processing_ms must be 0..60000")
         if self.wake_interval_s <= 0:
             raise ValueError(f"device '{self.name}' wake_interval_s must be positive")
         check_faults(self.faults, "GPF" if self.role == "CHF" else self.role)

@@ -39,6 +39,8 @@ from harness.transport.framing import Frame, FrameKind, HanFrame, decode_control
 from harness.vocabulary import METER_ROLES
 
 EMULATOR_KEYS = Path(__file__).resolve().parents[1] / "data" / "emulator-keys"
+#: The SECMP0002 resets: interrupted by a power loss, they go the debt ledger's power-loss path.
+RESET_USE_CASES = ("ECS07r", "GCS04r")
 ALERT_COUNTER_BASE = 0x0BB8
 
 
@@ -129,7 +131,48 @@ class EmulatorHost:
             return [Frame.error(f"internal emulator error {type(exc).__name__}: {exc}")]
 
     # -- GBCS -----------------------------------------------------------------------------------
-    def _gbcs(self, raw: bytes) -> list[Frame]:
+    def executing_meter(self, frame: Frame) -> Device | None:
+        """The powered meter (ESME, GSME) that would execute ``frame``'s command when it is a
+        critical one (signed: the meter verifies the signature, then executes); else None."""
+        if frame.kind is not FrameKind.GBCS:
+            return None
+        with self._lock:
+            try:
+                msg = parse_message(frame.data)
+            except (HarnessError, ValueError):
+                return None
+            dev = self.devices.get(msg.recipient)
+            if msg.cra is not Cra.COMMAND or dev is None or not isinstance(dev.model, (Gsme, Esme)) \
+                    or not self._powered(dev):
+                return None
+            uc = self.catalogue.by_code(msg.message_code)
+            if uc is None or not uc.critical or self._server_for(dev, uc) != dev.cfg.role:
+                return None
+            return dev
+
+    def interrupt(self, frame: Frame) -> None:
+        """``frame``'s command, its meter's supply cut while the meter was executing it: nothing is
+        sent. A reset goes the debt ledger's power-loss path (a compliant meter applies nothing;
+        ``reset_half_applied_on_error`` leaves the half-applied value); any other command is lost
+        before it changed anything."""
+        with self._lock:
+            try:
+                msg = parse_message(frame.data)
+                dev = self.devices.get(msg.recipient)
+                uc = self.catalogue.by_code(msg.message_code)
+                if dev is None or uc is None or uc.id not in RESET_USE_CASES or \
+                        not isinstance(dev.model, (Gsme, Esme)):
+                    return
+                ledger = dev.model.ledger
+                ledger.power_loss_armed = True
+                try:
+                    self._gbcs(frame.data, interrupted=True)  # its reply is lost with the supply
+                finally:
+                    ledger.power_loss_armed = False
+            except (HarnessError, ValueError, KeyError, TypeError):
+                return  # a command the meter could not have executed changes nothing either
+
+    def _gbcs(self, raw: bytes, *, interrupted: bool = False) -> list[Frame]:
         msg = parse_message(raw)
         if msg.cra is not Cra.COMMAND:
             raise ValueError(f"devices accept commands, not a {msg.cra.word}")
@@ -141,7 +184,7 @@ class EmulatorHost:
             raise KeyError(f"no KA private key for {msg.recipient.hex().upper()}")
         uc = self.catalogue.by_code(msg.message_code)
         server = self._server_for(dev, uc)
-        if server != "GPF" and not self._powered(dev):
+        if server != "GPF" and not interrupted and not self._powered(dev):
             return []  # a meter without supply answers nothing (the GPF still serves a GSME's reads)
         if uc is None or server is None:
             return [self._alert(dev, msg, ALERT_UNSUPPORTED)]

@@ -40,6 +40,7 @@ class DebtMeter:
     ledger: DebtLedger
     _tick_handle: int
     powered: bool = True  # the meter's supply (the emulated bench's power switch)
+    supply_cuts: int = 0  # how often the supply was switched off (a command in progress sees a cut)
 
     def _init_meter(self, cfg: DeviceConfig, clock: VirtualClock, defaults: Mapping[str, int],
                     debt_keys: dict[str, str], balance_key: str) -> None:
@@ -143,6 +144,7 @@ class DebtMeter:
         if not on:
             if self.powered:
                 self.powered = False
+                self.supply_cuts += 1
                 self.log("power_off")
             return False
         if self.powered:

@@ -2,21 +2,30 @@
 hardware behaves. Device clocks run on wall-clock time (the host's clock is driven forward to
 wall time by a ticker thread and before every frame), the GSME wakes and pushes on its own at its
 wake interval, and CONTROL frames are refused with a clear ERROR frame, as real hardware has no
-control channel. The virtual-clock default bench does not use any of this."""
+control channel. A meter takes real time to execute a critical command (``PROCESSING_MS``); a
+supply cut through the bench's switch inside that window interrupts it. The virtual-clock default
+bench does not use any of this."""
 
 from __future__ import annotations
 
 import datetime as _dt
 import threading
+import time
 from typing import Any
 
 from harness.emulators.config import HostConfig
-from harness.emulators.host import EmulatorHost
+from harness.emulators.host import Device, EmulatorHost
 from harness.transport.framing import Frame, FrameKind
 
 REFUSAL = ("this bench has no control channel (harness emulate --no-control behaves like real hardware): "
            "CONTROL frames are refused; devices accept GBCS commands and HAN reads only")
 TICK_S = 0.05
+#: How long a meter takes to execute a critical command (verify its signature, then execute it), in
+#: real time, unless its configuration says (``processing_ms``). A supply cut inside this window
+#: interrupts the command: the harness's ``power_loss: switch`` cuts right after writing a reset,
+#: one HTTP request to the switch, far less than this. Only critical commands to meters pay it.
+PROCESSING_MS = 300
+POLL_S = 0.005
 
 
 def _now() -> _dt.datetime:
@@ -48,7 +57,29 @@ class NoControlHost:
         if frame.kind is FrameKind.CONTROL:
             return [Frame.error(REFUSAL)]
         self.sync()
+        meter = self.host.executing_meter(frame)
+        if meter is not None:
+            if self._cut_while_processing(meter):
+                self.host.interrupt(frame)
+                return []  # a meter without supply sends nothing
+            self.sync()
         return self.host.handle(frame)
+
+    @staticmethod
+    def _cut_while_processing(meter: Device) -> bool:
+        """Wait out the meter's processing window (outside the host's lock, so the bench's switch
+        can act meanwhile); True when its supply was cut inside it."""
+        ms = meter.cfg.processing_ms
+        seconds = (PROCESSING_MS if ms is None else ms) / 1000
+        cuts = getattr(meter.model, "supply_cuts", 0)
+        end = time.monotonic() + seconds
+        while True:
+            if getattr(meter.model, "supply_cuts", 0) != cuts:
+                return True
+            left = end - time.monotonic()
+            if left <= 0:
+                return False
+            time.sleep(min(POLL_S, left))
 
     def start(self, stop: threading.Event, tick_s: float = TICK_S) -> None:
         """Tick the clock in a daemon thread until ``stop`` is set (the GSME wakes on time even

@@ -275,7 +275,7 @@ def _emulator(s: Section, role: Role) -> dict[str, Any]:
             if key == "debt_recovery" and not isinstance(value, dict):
                 raise sub.error(name, f"expected a mapping, got {S.type_name(value)}")
         out[key] = _plain(sub.node)
-    for key in ("clock_offset_s", "consumption_per_wake", "reply_latency_ms", "han_clock_tolerance_s"):
+    for key in ("clock_offset_s", "consumption_per_wake", "reply_latency_ms", "processing_ms", "han_clock_tolerance_s"):
         if e.has(key):
             out[key] = e.integer(key, minimum=None if key == "clock_offset_s" else 0)
     style = e.mapping("date_time_style", ("day_of_week", "hundredths_unspecified", "deviation"))
@@ -453,7 +453,8 @@ def _bench(node: YMap, path: Path) -> M.BenchProfile:
 
 
 def _check_power_switched(items: YList, i: int, dev: M.DeviceProfile, lab: M.BenchLab) -> None:
-    """A ``restart: switch`` needs the device's power switch in ``lab.power`` (the GPF's is the CHF's)."""
+    """A ``restart: switch`` or ``power_loss: switch`` needs the device's power switch in ``lab.power``
+    (the GPF's is the CHF's)."""
     role = dev.role.value
     supply = S.SAME_SUPPLY.get(role, role)
     for key in S.POWER_SWITCHED:
@@ -463,7 +464,8 @@ def _check_power_switched(items: YList, i: int, dev: M.DeviceProfile, lab: M.Ben
         st_node = item.get("stimuli") if isinstance(item, YMap) else None
         file, line = st_node.mark(key) if isinstance(st_node, YMap) and key in st_node else items.mark(i)
         declared = ", ".join(sorted(lab.power)) or "none"
-        raise ProfileError(f"'switch' cycles the {role}'s supply through the bench's labgrid power switch: declare "
+        what = f"cuts the {role}'s supply during one command" if key == "power_loss" else f"cycles the {role}'s supply"
+        raise ProfileError(f"'switch' {what} through the bench's labgrid power switch: declare "
                            f"lab.power.{supply} (resources and a power driver; declared: {declared})",
                            file=file, line=line, field=f"devices[{i}].stimuli.{key}")
     for key, link in S.LINK_SWITCHED.items():

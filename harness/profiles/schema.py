@@ -44,7 +44,7 @@ REMOTE_PARTY_FIELDS = ("keystore", "supplier", "network_operator", "acb")
 WAIVER_FIELDS = ("requirement", "test", "reason")
 # The ``emulator`` mapping of a device: passed to the emulator's DeviceConfig as it is.
 EMULATOR_FIELDS = ("faults", "registers", "payment_mode", "clock_offset_s", "consumption_per_wake",
-                   "debt_recovery", "message_codes", "reply_latency_ms", "date_time_style",
+                   "debt_recovery", "message_codes", "reply_latency_ms", "processing_ms", "date_time_style",
                    "han_clock_tolerance_s")
 PAYMENT_MODES = ("credit", "prepayment")
 
@@ -58,14 +58,16 @@ STIMULI: dict[str, tuple[str, ...]] = {
     "han_outage": ("control", "operator", "switch", "none"),  # GSME-GPF HAN link down / up
     "clock": ("control", "wait", "none"),  # time passing
     "state": ("control", "none"),  # set/read state directly (payment mode, recovery, event log)
-    "power_loss": ("control", "switch", "none"),  # power lost during a command (a switch driver times it)
+    # power lost during one command; its ``switch`` is the meter's labgrid power switch (lab.power),
+    # cut by the harness right after the command is written
+    "power_loss": ("control", "switch", "none"),
     # the meter restarted (power-cycled); its ``switch`` is the bench's labgrid power switch (lab.power)
     "restart": ("control", "operator", "switch", "none"),
 }
 STIMULUS_ROLES: dict[str, tuple[str, ...]] = {"push": ("GSME",), "han_outage": ("GSME",),
                                               "power_loss": ("ESME", "GSME"), "restart": ("ESME", "GSME")}
 #: Stimuli whose ``switch`` is the bench's ``lab.power`` switch of the device, not ``stimuli.switch``.
-POWER_SWITCHED = ("restart",)
+POWER_SWITCHED = ("restart", "power_loss")
 #: Stimuli whose ``switch`` is a ``lab.power`` switch of the link (``HAN``) when declared, else the
 #: external driver named by ``stimuli.switch``.
 LINK_SWITCHED = {"han_outage": HAN_SWITCH}

@@ -113,6 +113,35 @@ def compare(before: Registers, after: Registers, expected: Registers,
     return problems
 
 
+def cut_reset_problems(before: Registers, after: Registers, register: str,
+                       exchange: Any) -> tuple[list[str], dict[str, int]]:
+    """SECMP0002-R4 for a reset whose meter's supply was cut right after the command was written
+    (``power_loss: switch``): the cut may land before the meter completed the reset (nothing may
+    change: no half-applied state) or after (exactly the reset applied). Silence is what a meter
+    without supply gives; an error response says the reset failed, so nothing may have changed; a
+    success response says it was done, so exactly the reset must be there. Returns the problems
+    (empty: compliant) and the expected state the failure table shows (the nearer of the two)."""
+    applied = expected_after_reset(before, register)
+    response = getattr(exchange, "response", None)
+    if response is not None and response.success:
+        problems = compare(before, after, applied)
+        if problems:
+            problems = [f"a success response, but the reset is not exactly applied ({register} 0, the rest "
+                        f"unchanged): {problems[0]}", *problems[1:]]
+        return problems, applied
+    lost = compare(before, after, before)
+    if not lost:
+        return [], dict(before)
+    if response is not None:  # an error response: the meter says the reset failed
+        return [f"a failure response, but the registers changed: {lost[0]}", *lost[1:]], dict(before)
+    done = compare(before, after, applied)
+    if not done:
+        return [], applied
+    nearer, expected = (lost, dict(before)) if len(lost) <= len(done) else (done, applied)
+    return [f"neither unchanged (the reset lost) nor exactly the reset applied ({register} 0, the rest "
+            f"unchanged): {nearer[0]}", *nearer[1:]], expected
+
+
 def describe_exchange(exchange: Any) -> str:
     """One exchange in a few lines: command counter, outcome, statuses, MAC/signature verdicts."""
     if exchange is None:
@@ -277,8 +306,8 @@ def assert_zero_reset_changed_nothing(use_case: str, register: str, zeroed: dict
 @requirement("SECMP0002-R4")
 def assert_interrupted_reset_changed_nothing(what: str, before: dict[str, int], after: dict[str, int],
                                              exchange: Any) -> None:
-    """SECMP0002-R4: a reset interrupted by power loss left every register as it was and answered
-    with an error response."""
+    """SECMP0002-R4 for a power loss the meter survives to answer (injected, ``control``): every
+    register is as it was and the answer is an error response."""
     __tracebackhide__ = True
     assert_state(R_ATOMIC, what, before, after, before, exchange)
     response = exchange.response
@@ -286,6 +315,18 @@ def assert_interrupted_reset_changed_nothing(what: str, before: dict[str, int], 
         outcome = "no response" if response is None else "a success response"
         raise AssertionError(failure_text(R_ATOMIC, what, [f"expected an error response, got {outcome}"],
                                           before, after, before, (exchange,)))
+
+
+@requirement("SECMP0002-R4")
+def assert_cut_reset_not_half_applied(what: str, register: str, before: dict[str, int], after: dict[str, int],
+                                      exchange: Any) -> None:
+    """SECMP0002-R4 for a reset whose meter's supply was cut right after the command was written
+    (``power_loss: switch``): the registers are all as they were, or exactly the reset applied;
+    never half (:func:`cut_reset_problems`)."""
+    __tracebackhide__ = True
+    problems, expected = cut_reset_problems(before, after, register, exchange)
+    if problems:
+        raise AssertionError(failure_text(R_ATOMIC, what, problems, before, after, expected, (exchange,)))
 
 
 @requirement("SECMP0002-R5")

@@ -70,6 +70,10 @@ class Transport(ABC):
         self._write(raw)
         self.bytes_out += len(raw)
 
+    def wire_time(self, frame: Frame) -> float:
+        """Seconds ``frame`` takes on the line once written (0 where the line has no baud rate)."""
+        return 0.0
+
     def receive(self, timeout: float) -> Frame:
         """The next frame within ``timeout`` seconds, or TransportTimeout."""
         self._check_open()

@@ -15,6 +15,7 @@ import serial
 
 from harness.errors import PortBusy, PortVanished, TransportError, TransportTimeout
 from harness.transport.base import Transport
+from harness.transport.framing import Frame, encode_frame
 from harness.transport.log import ExchangeLog
 
 _BUSY = {errno.EBUSY, errno.EAGAIN, errno.EWOULDBLOCK, errno.EACCES}
@@ -70,6 +71,11 @@ class SerialTransport(Transport):
             return data
         except (serial.SerialException, OSError) as e:
             raise self.error(PortVanished, f"port vanished while reading ({e})") from e
+
+    def wire_time(self, frame: Frame) -> float:
+        """The encoded ``frame`` at the port's baud rate (10 bits a byte: start, 8 data, stop)."""
+        baudrate = getattr(self.serial, "baudrate", None)
+        return len(encode_frame(frame)) * 10 / float(baudrate) if baudrate else 0.0
 
     def _write(self, data: bytes) -> None:
         try:

@@ -134,3 +134,13 @@ def test_han_outage_switch_needs_the_shield_relay(tmp_path: Path) -> None:
     assert "HAN" in bench.lab.power
     with pytest.raises(ProfileError, match="'SHIELD' is not a role"):
         load_bench(_profile(tmp_path, "{han_outage: operator}", relay.replace("HAN", "SHIELD")))
+
+
+def test_power_loss_switch_needs_the_meters_supply_switch(tmp_path: Path) -> None:
+    with pytest.raises(ProfileError, match=r"cuts the GSME's supply during one command .* lab\.power\.GSME") as exc:
+        load_bench(_profile(tmp_path, "{power_loss: switch}", ""))
+    assert exc.value.field == "devices[2].stimuli.power_loss"
+    supply = "lab:\n  power:\n    GSME: {drivers: {ExternalPowerDriver: {cmd_on: 'true', cmd_off: 'true'}}}\n"
+    bench = load_bench(_profile(tmp_path, "{power_loss: switch}", supply))
+    gsme = next(d for d in bench.devices if d.role.value == "GSME")
+    assert gsme.stimuli == {"power_loss": "switch"}  # no external driver needed: the supply switch is it

@@ -1,21 +1,24 @@
-"""SECMP0002 suite plumbing: the fuel parametrisation and :class:`DebtMeter`, a
-thin wrapper over a meter handle (ESME or GSME) that reads, sets and resets the debt registers
-through the use cases of its fuel and turns every unusable response into a failure naming a
-requirement (the ids and checks: :mod:`harness.suites.secmp0002`). Bench control (payment mode, power loss, event log) and the restart stimulus are used
-where the bench offers them; without control the payment mode is set with the fuel's Set Payment
-Mode command and the ESME's event log read with ECS35a, as on a real bench; what neither way can
-do skips the test with the reason."""
+"""SECMP0002 suite plumbing: the fuel parametrisation and :class:`DebtMeter`, a thin wrapper
+over a meter handle (ESME or GSME) that reads, sets and resets the debt registers through the use
+cases of its fuel and turns every unusable response into a failure naming a requirement (the ids
+and checks: :mod:`harness.suites.secmp0002`). Bench control (payment mode, power loss, event log)
+and the restart stimulus are used where the bench offers them; without control the payment mode is set with the fuel's Set Payment
+Mode command, the ESME's event log read with ECS35a and a power loss made by cutting the meter's
+supply through its switch during the reset (``power_loss: switch``), as on a real bench; what
+neither way can do skips the test with the reason."""
 
 from __future__ import annotations
 
 import datetime as _dt
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
 
 from harness.bench.observe import PushNotObserved
+from harness.bench.powerloss import cut_during
 from harness.bench.restart import restart
-from harness.bench.stimuli import Stimulus, missing, use_switch
+from harness.bench.stimuli import Stimulus, missing
 from harness.errors import CapabilityMissing
 from harness.gbcs.meteruc import SET_PAYMENT_MODE
 from harness.suites.secmp0002 import (
@@ -54,6 +57,16 @@ def draw_targets(rng: Any, *, whole_pence: bool = False) -> dict[str, int]:
             values.add(v)
     return dict(zip(DEBT_REGISTERS, rng.sample(sorted(values), 3)))
 PAYMENT_MODES = ("credit", "prepayment")
+
+
+@dataclass(frozen=True)
+class Interruption:
+    """A reset interrupted by a power loss: its exchange, how (for failure texts), and whether the
+    meter was meant to survive to answer (``control``) or lost its supply (``switch``)."""
+
+    exchange: Any
+    how: str
+    survived: bool
 
 
 class DebtMeter:
@@ -233,19 +246,23 @@ class DebtMeter:
         except CapabilityMissing:
             return
 
-    def arm_power_loss(self) -> None:
-        """Make the meter lose power during its next command, as the bench's ``power_loss``
-        stimulus allows: ``control`` injects it; ``switch`` arms the external switch driver
-        (``power_loss`` on: cut the supply during the next command); else the test is skipped."""
+    def interrupted_reset(self, register: str) -> Interruption:
+        """Reset ``register`` while the meter loses power, as the bench's ``power_loss`` stimulus
+        allows: ``control`` injects a power loss the meter survives to answer; ``switch``: the
+        harness cuts the meter's supply (``lab.power``) right after the command is written, keeps it
+        off ``off_s``, switches it on and probes until the meter answers; else the test is skipped."""
         strategy = self.bench.stimulus(self.fuel, "power_loss")
         if strategy is Stimulus.CONTROL:
             self.control("inject", "needs a bench that can inject a power loss into a reset", what="power_loss",
                          device=self.fuel)
-        elif strategy is Stimulus.SWITCH:
-            use_switch(self.bench, self.fuel, "power_loss", True)
-        else:
+            return Interruption(self.reset(register), "an injected power loss", survived=True)
+        if strategy is not Stimulus.SWITCH:
             raise missing(self.bench, self.fuel, "power_loss", "cut the meter's power during a command "
                           "(an operator cannot time a cut into one command)", strategy)
+        self._before_command()
+        cut = cut_during(self.bench, self.fuel, self.handle, self.reset_use_case, self._probe, register=register)
+        self.exchanges.append(cut.exchange)
+        return Interruption(cut.exchange, cut.how, survived=False)
 
     def restart(self) -> str:
         """Restart (power-cycle) the meter as the bench's ``restart`` stimulus allows: ``control``
@@ -261,10 +278,6 @@ class DebtMeter:
         if exchange.response is not None or exchange.alert_message_code is not None:
             return None
         return exchange.error or "no response"
-
-    def restore_power(self) -> None:
-        if self.bench.stimulus(self.fuel, "power_loss") is Stimulus.SWITCH:
-            use_switch(self.bench, self.fuel, "power_loss", False)
 
     def log_mark(self, why: str) -> Any:
         """Where the meter's event log stands now; :meth:`events_since` gives what came after."""
@@ -318,4 +331,4 @@ class DebtMeter:
         return [{**e, "what": declared[e["code"]]} if e.get("code") in declared else e for e in events]
 
 
-__all__ = ["DEBT_REGISTERS", "DebtMeter", "FUELS", "RESET_TEST_MARKS", "draw_targets"]
+__all__ = ["DEBT_REGISTERS", "DebtMeter", "FUELS", "Interruption", "RESET_TEST_MARKS", "draw_targets"]

@@ -157,14 +157,7 @@ def test_values_and_time_match_the_han_mirror(use_case: str, gpf: Any, clock: An
     name = TRACKED_REGISTER[use_case]
     use_case = case.read_use_case(use_case)  # GCS60 on an old CH (it refuses GCS60a)
     cluster, attribute = _han_attribute(name)
-    for _attempt in range(2):  # a push landing between the HAN read and the response: read again
-        pushed_at = push()
-        before = gpf.read_attribute(0x0702, 0x0007, via="IHD")
-        han = gpf.read_attribute(cluster, attribute, via="IHD")
-        response = send_checked(gpf, use_case, requirement="SECMP0015-FR2")
-        after = gpf.read_attribute(0x0702, 0x0007, via="IHD")
-        if before.value == after.value:
-            break
+    response, han, pushed_at, after = _read_at_push(use_case, cluster, attribute, gpf, push, send_checked)
     measure(f"{name}_over_han", han.value)
     assert han.status == 0, f"SECMP0015-FR2: HAN read of the GPF's {name} failed (ZCL status 0x{han.status:02X})"
     got = response.values.get(name)
