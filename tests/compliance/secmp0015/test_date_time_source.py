@@ -87,20 +87,31 @@ def _observe_two_pushes(use_case: str, name: str, gpf: Any, clock: Any, push: An
     cluster, attribute = _han_attribute(name)
     seen: list[tuple[Any, Any]] = []
     for label in ("_1", "_2"):
-        response, han, pushed_at, after = _read_at_push(use_case, cluster, attribute, gpf, push, send_checked)
-        measure(f"{name}_over_han{label}", han.value)
-        assert han.status == 0, f"SECMP0015-FR2: HAN read of the GPF's {name} failed (ZCL status 0x{han.status:02X})"
-        got = response.values.get(name)
-        assert got == han.value, (f"SECMP0015-FR2 {use_case}: {name} is {got!r} in the response but {han.value!r} "
-                                  f"in the GPF's mirror read over the HAN at the push of {pushed_at:%H:%M:%S}")
-        snapshot = utc_time_value(raw_utc_time(after.value)) if case.gsme_sourced else None
-        check_date_time(response, case, use_case, pushed_at=pushed_at, now=clock.now(), measure=measure,
-                        label=label, snapshot=snapshot)
+        response, got = _check_push_against_mirror(use_case, name, cluster, attribute, gpf, clock, push, case,
+                                                   send_checked, measure, label)
         seen.append((got, response.date_time.to_datetime() if response.date_time is not None else None))
     (v1, d1), (v2, d2) = seen
     if case.gsme_sourced and v1 != v2 and d1 == d2:
         raise AssertionError(f"SECMP0015-FR2 {use_case}: {name} moved from {v1} to {v2} between two pushes but "
                              f"the date-time stayed {d1}: the values are not those of the push that stamps them")
+
+
+def _check_push_against_mirror(use_case: str, name: str, cluster: int, attribute: int, gpf: Any, clock: Any,
+                               push: Any, case: Secmp0015Case, send_checked: Any, measure: Any,
+                               label: str = "") -> tuple[Any, Any]:
+    """One push: the GCS response's ``name`` is the GPF's mirror value read over the HAN at that
+    push, and its date-time is that push's (the mirror's ReadingSnapshotTime where GSME-sourced).
+    Returns (response, the response's value)."""
+    response, han, pushed_at, after = _read_at_push(use_case, cluster, attribute, gpf, push, send_checked)
+    measure(f"{name}_over_han{label}", han.value)
+    assert han.status == 0, f"SECMP0015-FR2: HAN read of the GPF's {name} failed (ZCL status 0x{han.status:02X})"
+    got = response.values.get(name)
+    assert got == han.value, (f"SECMP0015-FR2 {use_case}: {name} is {got!r} in the response but {han.value!r} "
+                              f"in the GPF's mirror read over the HAN at the push of {pushed_at:%H:%M:%S}")
+    snapshot = utc_time_value(raw_utc_time(after.value)) if case.gsme_sourced else None
+    check_date_time(response, case, use_case, pushed_at=pushed_at, now=clock.now(), measure=measure,
+                    label=label, snapshot=snapshot)
+    return response, got
 
 
 def _read_at_push(use_case: str, cluster: int, attribute: int, gpf: Any, push: Any,
@@ -157,15 +168,7 @@ def test_values_and_time_match_the_han_mirror(use_case: str, gpf: Any, clock: An
     name = TRACKED_REGISTER[use_case]
     use_case = case.read_use_case(use_case)  # GCS60 on an old CH (it refuses GCS60a)
     cluster, attribute = _han_attribute(name)
-    response, han, pushed_at, after = _read_at_push(use_case, cluster, attribute, gpf, push, send_checked)
-    measure(f"{name}_over_han", han.value)
-    assert han.status == 0, f"SECMP0015-FR2: HAN read of the GPF's {name} failed (ZCL status 0x{han.status:02X})"
-    got = response.values.get(name)
-    assert got == han.value, (f"SECMP0015-FR2 {use_case}: {name} is {got!r} in the response but {han.value!r} in "
-                              f"the GPF's mirror read over the HAN at the same push")
-    snapshot = utc_time_value(raw_utc_time(after.value)) if case.gsme_sourced else None
-    check_date_time(response, case, use_case, pushed_at=pushed_at, now=clock.now(),
-                    measure=measure, snapshot=snapshot)
+    _check_push_against_mirror(use_case, name, cluster, attribute, gpf, clock, push, case, send_checked, measure)
 
 
 def _han_attribute(name: str) -> tuple[int, int]:
