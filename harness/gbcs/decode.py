@@ -60,7 +60,9 @@ def content_offset(msg: GbcsMessage, total: int) -> int:
 class DecodedMessage:
     """One decoded message. ``mac``/``signature`` are "valid", "invalid", "unknown" or None (no
     MAC / unsigned); ``decryption`` (computed on first use) is None (no keys or nothing
-    encrypted), "ok", "failed" or "no-key"."""
+    encrypted), "ok", "failed" or "no-key". ``payload`` (a :class:`harness.gbcs.payload.Payload`)
+    keeps the parsed content node (:attr:`payload_node`), decrypted with ``cipher`` (the
+    message's content cipher from the keystore; None without a keystore or a key pair)."""
 
     message: GbcsMessage
     raw: bytes
@@ -72,6 +74,7 @@ class DecodedMessage:
     payload_error: str | None
     keyed: bool
     roundtrip: bool
+    cipher: Any | None = field(default=None, repr=False, compare=False)
     _payload_json: Any = field(default=None, init=False, repr=False, compare=False)
 
     @cached_property
@@ -93,6 +96,12 @@ class DecodedMessage:
     def use_case_name(self) -> str | None:
         return getattr(self.use_case, "name", None) if self.use_case is not None else None
 
+    @property
+    def payload_node(self) -> Any | None:
+        """The parsed content (GbzPayload, GbzAlert, a DLMS APDU, Asn1Payload); None when the
+        payload did not decode or is ``raw``."""
+        return getattr(self.payload, "node", None)
+
     def payload_json(self) -> Any:
         if self._payload_json is None:
             self._payload_json = self._build_payload_json()
@@ -104,9 +113,9 @@ class DecodedMessage:
         to_json = getattr(self.payload, "to_json", None)
         tree = to_json() if callable(to_json) else self.payload
         if self.use_case_id == "CCS07" and int(self.message.cra) == 2 and isinstance(tree, dict):
-            read_logs = _optional("harness.gbcs.devicelog", "read_logs")
-            try:  # DP093: the two device logs in words, beside the A-XDR tree
-                tree = {**tree, "device_logs": read_logs(self.message.content)[0].to_json()}
+            logs_of = _optional("harness.gbcs.devicelog", "logs_of")
+            try:  # DP093: the two device logs in words, beside the A-XDR tree (read from its node)
+                tree = {**tree, "device_logs": logs_of(self.payload_node)[0].to_json()}
             except (DecodeError, TypeError):
                 pass
         return tree
@@ -235,7 +244,7 @@ def decode(data: bytes, keystore: Keystore | None = None, *, file: str | None = 
     except Exception:  # noqa: BLE001 - a message that does not re-encode is not a round trip
         roundtrip = False
     return DecodedMessage(msg, data, file, lookup_use_case(code), mac, signature, payload,
-                          payload_error, keystore is not None, roundtrip)
+                          payload_error, keystore is not None, roundtrip, cipher)
 
 
 _DECODE_PAYLOAD = ("harness.gbcs.payload", "decode_payload")

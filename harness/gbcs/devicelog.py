@@ -185,7 +185,11 @@ def build_response(use_case_id: str, request: dict[str, Any], *, results: list[i
 def read_logs(content: bytes) -> tuple[DeviceLogs, list[int]]:
     """Both logs from a CCS07 response (the first data item is the Device Log, the second the
     Historic Device Log), and the action results."""
-    apdu = dlms.parse_dlms(content)
+    return logs_of(dlms.parse_dlms(content))
+
+
+def logs_of(apdu: dlms.Apdu) -> tuple[DeviceLogs, list[int]]:
+    """:func:`read_logs` of a CCS07 response already parsed (by :func:`harness.gbcs.dlms.parse_dlms`)."""
     if not isinstance(apdu, AccessResponse):
         raise DecodeError("response is not an Access-Response", offset=0, field="APDU tag")
     results = [r for _k, r in apdu.results]

@@ -549,6 +549,8 @@ class DataNotification:
 
 
 Apdu = AccessRequest | AccessResponse | DataNotification
+#: The APDU classes :func:`parse_dlms` returns (for ``isinstance``).
+APDU_TYPES = (AccessRequest, AccessResponse, DataNotification)
 
 
 def parse_dlms(data: bytes, cipher: ContentCipher | None = None) -> Apdu:

@@ -160,20 +160,28 @@ def build_payment_mode_response(use_case_id: str, request: Mapping[str, Any], st
     return GbzPayload(finish_controls([comp])).encode()
 
 
-def read_payment_mode_response(use_case_id: str, content: bytes) -> tuple[dict[str, Any], dict[str, int], bool]:
-    """(values, statuses, success) of a Set Payment Mode response."""
+def read_payment_mode_response(use_case_id: str, content: bytes, node: object = None,
+                               ) -> tuple[dict[str, Any], dict[str, int], bool]:
+    """(values, statuses, success) of a Set Payment Mode response. ``node``: ``content`` already
+    parsed (a DLMS APDU / a GBZ payload, see :func:`harness.gbcs.usecases.read_response`); the
+    content is parsed here when it is none of these. The response is read as plaintext (the RTDS
+    sends it unencrypted): an encrypted component is unreadable (-1) whether or not it was
+    decrypted."""
     statuses: dict[str, int] = {}
     if use_case_id.startswith("E"):
-        apdu = dlms.parse_dlms(content)
+        apdu = node if isinstance(node, dlms.APDU_TYPES) else dlms.parse_dlms(content)
         if not isinstance(apdu, AccessResponse):
             raise DecodeError("response is not an Access-Response", offset=0, field="APDU tag")
         statuses.update({f"item{i}": r for i, (_k, r) in enumerate(apdu.results)})
         return {}, statuses, bool(statuses) and all(s == 0 for s in statuses.values())
-    node = parse_gbz(content, None, alert=False)
+    if not isinstance(node, GbzPayload):
+        node = parse_gbz(content, None, alert=False)
     assert isinstance(node, GbzPayload)
     values: dict[str, Any] = {}
     for i, c in enumerate(node.components):
-        if isinstance(c.body, DefaultResponse):
+        if c.encrypted:
+            statuses[f"component{i}"] = -1
+        elif isinstance(c.body, DefaultResponse):
             statuses[f"component{i}"] = c.body.status
         elif c.header.command_id == CMD_CHANGE_PAYMENT_MODE_RESPONSE and c.header.server_to_client \
                 and c.payload is not None and len(c.payload) == _CPM_RESPONSE.size:
@@ -265,10 +273,11 @@ def build_event_log_response(request: Mapping[str, Any], events: Sequence[Mappin
     return AccessResponse(invoke, [Data.array(*entries[-MAX_ENTRIES:])], [(dlms.GET, 0)]).encode()
 
 
-def read_event_log_response(content: bytes) -> tuple[dict[str, Any], dict[str, int], bool]:
+def read_event_log_response(content: bytes, node: object = None) -> tuple[dict[str, Any], dict[str, int], bool]:
     """(values, statuses, success): ``values["events"]`` is a list of {at (ISO), code, what (the
-    provisional name, else ``code 0x....``), detail {register when named}, other (hex)}."""
-    apdu = dlms.parse_dlms(content)
+    provisional name, else ``code 0x....``), detail {register when named}, other (hex)}.
+    ``node``: ``content`` already parsed (a DLMS APDU), else it is parsed here."""
+    apdu = node if isinstance(node, dlms.APDU_TYPES) else dlms.parse_dlms(content)
     if not isinstance(apdu, AccessResponse):
         raise DecodeError("response is not an Access-Response", offset=0, field="APDU tag")
     result = apdu.results[0][1] if apdu.results else -1

@@ -4,8 +4,9 @@
 * ``parse_command(use_case_id, content)``: what an emulator needs to act.
 * ``build_response_content(use_case_id, values, statuses=..., results=..., request=..., cipher=...,
   counter=...)``.
-* ``read_response(use_case_id, content, cipher=None, request=None) -> ResponseReading`` (values,
-  ordered per-item results of the debt use cases, name-keyed statuses view, success);
+* ``read_response(use_case_id, content, cipher=None, request=None, node=None) -> ResponseReading``
+  (values, ordered per-item results of the debt use cases, name-keyed statuses view, success;
+  ``node``: the content already parsed, so it is not parsed again);
   ``read_response_values`` is its ``(values, statuses, success)`` tuple.
 
 Value names are the canonical ones of :mod:`harness.bench.api`. Statuses are ZCL statuses (GBZ)
@@ -542,24 +543,32 @@ def read_response_values(use_case_id: str, content: bytes, cipher: ContentCipher
 
 
 def read_response(use_case_id: str, content: bytes, cipher: ContentCipher | None = None,
-                  *, request: dict[str, Any] | None = None) -> ResponseReading:
+                  *, request: dict[str, Any] | None = None, node: object = None) -> ResponseReading:
     """Read a response. Encrypted parts without a ``cipher`` (or failing decryption) contribute
     no values and status -1. For the debt use cases ``request`` (:func:`parse_command` output of
     the command) names each item's register; GBZ Default Responses are matched to the command's
-    components by TSN (by position when no component has that TSN)."""
+    components by TSN (by position when no component has that TSN).
+
+    ``node``: ``content`` already parsed, as :func:`harness.gbcs.payload.decode_payload` leaves
+    it in ``Payload.node`` (a GBZ payload parsed as a non-alert, a DLMS APDU), decrypted with
+    ``cipher``'s key (or not decrypted when ``cipher`` is None); it is read as it is, so nothing
+    is parsed or decrypted twice. ``content`` is parsed here (with ``cipher``) when ``node`` is
+    None or of another kind than this use case reads (the payload did not decode, was another
+    family, or was a GBZ alert), so a content this reader cannot read fails as it always did."""
     _check(use_case_id)
     out = ResponseReading()
     values, statuses = out.values, out.statuses
     if use_case_id in METER_USE_CASES:
         if use_case_id in meteruc.PAYMENT_MODE_USE_CASES:
-            got, st, out.success = meteruc.read_payment_mode_response(use_case_id, content)
+            got, st, out.success = meteruc.read_payment_mode_response(use_case_id, content, node)
         else:
-            got, st, out.success = meteruc.read_event_log_response(content)
+            got, st, out.success = meteruc.read_event_log_response(content, node)
         values.update(got)
         statuses.update(st)
         return out
     if use_case_id in GBZ_USE_CASES:
-        node = parse_gbz(content, cipher, alert=False)
+        if not isinstance(node, GbzPayload):
+            node = parse_gbz(content, cipher, alert=False)
         assert isinstance(node, GbzPayload)
         if use_case_id in DEBT_USE_CASES:
             out.items = _gbz_item_results(use_case_id, node, request)
@@ -582,13 +591,13 @@ def read_response(use_case_id: str, content: bytes, cipher: ContentCipher | None
                 statuses[f"component{i}"] = -1
         out.success = all(s == 0 for s in statuses.values())
         return out
+    apdu = node if isinstance(node, dlms.APDU_TYPES) else dlms.parse_dlms(content, cipher)
     if use_case_id == "CCS07":
-        logs, results = devicelog.read_logs(content)
+        logs, results = devicelog.logs_of(apdu)
         values.update(logs.to_json())
         statuses.update(dict(zip(("device_log", "historic_device_log"), results)))
         out.success = bool(results) and all(r == 0 for r in results)
         return out
-    apdu = dlms.parse_dlms(content, cipher)
     if not isinstance(apdu, AccessResponse):
         raise DecodeError("response is not an Access-Response", offset=0, field="APDU tag")
     results = [r for _k, r in apdu.results]
