@@ -18,7 +18,6 @@ from harness.gbcs.frame import Cra, GbcsMessage, OtherInformation
 from harness.gbcs.security import (
     Keystore,
     apply_mac,
-    content_cipher_for,
     sign_message,
 )
 
@@ -150,7 +149,15 @@ def build_command(use_case: str, *, parties: RemotePartyIds, originator: str, re
 
 def command_request(use_case: str, command: GbcsMessage | None) -> dict[str, Any] | None:
     """What a debt command asked for (:func:`harness.gbcs.usecases.parse_command`), so its
-    response's per-item statuses are named by register; None for other use cases."""
+    response's per-item statuses are named by register; None for other use cases.
+
+    This parses the command the bench built (not the reply: that is parsed once, in
+    :func:`check_response`). It is left a parse on purpose: the builders return content bytes
+    (``build_command_content``, shared with the emulators and the tests), and the request is
+    what those bytes say, whatever tamper mode then signs or MACs them; carrying it instead
+    would mean each debt builder describing its command a second time beside its encoding, and
+    the description travelling with the message through ``SentCommand`` to the check. Only the
+    four debt use cases pay for it: one parse of a short plaintext command, no decryption."""
     from harness.gbcs.usecases import DEBT_USE_CASES, parse_command
 
     if command is None or use_case not in DEBT_USE_CASES:
@@ -166,17 +173,23 @@ def check_response(use_case: str, reply: GbcsMessage, raw: bytes, keystore: Keys
     """Verify, decrypt and read a response: the :class:`Response` and its decoded tree. With
     the ``command`` answered, debt use cases' statuses are keyed by the register of each item
     (see :func:`harness.gbcs.usecases.read_response`); the ordered per-item results go into the
-    tree as ``item_results``."""
+    tree as ``item_results``.
+
+    The content is parsed and decrypted once, by :func:`harness.gbcs.decode.decode`: the tree
+    is its node's description and the values are read from the same node (``node=``). Where
+    that node is not one the use case's reader takes (the payload did not decode, or is of
+    another family or form), ``read_response`` parses the content itself, with the cipher
+    ``decode`` made, and fails or reads as it would on its own."""
     from harness.gbcs.decode import decode
     from harness.gbcs.usecases import read_response
 
     decoded = decode(raw, keystore, strict=False, message=reply)
     mac = _verdict(decoded.mac)
     signature = _verdict(decoded.signature)
-    cipher = content_cipher_for(reply, keystore)
     tree = decoded.to_json()
     try:
-        reading = read_response(use_case, reply.content, cipher, request=command_request(use_case, command))
+        reading = read_response(use_case, reply.content, decoded.cipher, request=command_request(use_case, command),
+                                node=decoded.payload_node)
         values, statuses, success = reading.values, reading.statuses, reading.success
         if reading.items:
             tree["item_results"] = [r.to_dict() for r in reading.items]
