@@ -89,7 +89,7 @@ def test_the_suites_gcs04_set_up_stops_time_based_recovery(client):
     the suite's reads saw TDR2 move); the suite's set-up settings stop that."""
     from harness.suites.secmp0002 import SETUP_RECOVERY
 
-    for recovery, drop in ((None, 2 * 50000), (SETUP_RECOVERY, 0)):
+    for recovery, drop in ((None, 2 * 50000), (SETUP_RECOVERY["GSME"], 0)):
         client.control("set_state", device="gsme", values={"TDR2": 500000})
         params = {"recovery": recovery} if recovery else {}
         assert client.send("GCS04", "GSME", tdr1=1, tdr2=1, **params).ok().success
