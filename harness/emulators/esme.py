@@ -1,5 +1,6 @@
 """The emulated ESME (DLMS): prepayment registers, the three debt registers (class 113
-0-0:19.20.1/2/3.255), event log; answers ECS07 (method 4 incremental updates), the SECMP0002
+0-0:19.20.1/2/3.255), event log; answers ECS07 (method 4 incremental updates; TDR1/TDR2's
+passive unit charge, period and its activation set the time-based recovery rate), the SECMP0002
 reset ECS07r (method 5, atomic), ECS17b and ECS19 (protected, encrypted) and ECS82."""
 
 from __future__ import annotations
@@ -13,13 +14,14 @@ from harness.emulators.meter import DebtMeter
 from harness.errors import DecodeError
 from harness.gbcs.cipher import ContentCipher
 from harness.gbcs.datetime import ClockStatus, DateTime
-from harness.gbcs.dlms import HARDWARE_FAULT, OTHER_REASON, SUCCESS
+from harness.gbcs.dlms import HARDWARE_FAULT, OTHER_REASON, SUCCESS, TYPE_UNMATCHED
 from harness.gbcs.meteruc import EVENT_LOG_OBJECT, PAYMENT_MODE_USE_CASES
 from harness.gbcs.usecases import (
     METER_BALANCE_OBJECT,
     METHOD_SET_TOTAL_AMOUNT_REMAINING,
     METHOD_UPDATE_TOTAL_AMOUNT_REMAINING,
     PROTECTED_READS,
+    RECOVERY_REGISTERS,
     build_response_content,
     parse_command,
 )
@@ -29,6 +31,8 @@ ALIASES = {"meter_balance": "meter_balance", "emergency_credit": "emergency_cred
            "emergency_credit_balance": "emergency_credit_balance", "accumulated_debt": "accumulated_debt"}
 ESME_DEBT_KEYS = {r: r for r in DEBT_REGISTERS}
 DLMS_USE_CASES = ("ECS07", "ECS07r", "ECS17b", "ECS19", "ECS82", "ECS02", "ECS03", "ECS35a")
+#: Charge periods (class 113 attribute 8, seconds) the recovery ledger models.
+PERIODS = {3600: "hour", 86400: "day"}
 
 
 class Esme(DebtMeter):
@@ -37,6 +41,7 @@ class Esme(DebtMeter):
 
     def __init__(self, cfg: DeviceConfig, clock: VirtualClock) -> None:
         self._init_meter(cfg, clock, ESME_REGISTERS, ESME_DEBT_KEYS, "meter_balance")
+        self.passive_rates: dict[str, int] = {}  # TDR1/TDR2: unit charge set, not yet activated
         self._start_recovery()
 
     def stop(self) -> None:
@@ -74,9 +79,11 @@ class Esme(DebtMeter):
         return build_response_content(use_case, {}, results=results, request=request)
 
     def _manage_debt(self, request: dict[str, Any]) -> list[int]:
-        """ECS07: method 4 adds to a debt register; other items (SETs, method 2) are accepted.
-        One DLMS result per item; items after a failure are not executed."""
+        """ECS07: method 4 adds to a debt register; TDR1/TDR2's recovery items set their
+        time-based rate (:meth:`_recovery_item`); other items are accepted. One DLMS result per
+        item; items after a failure are not executed."""
         actions = {a["index"]: a for a in request["actions"]}
+        recovery = {r["index"]: r for r in request.get("recovery_items", [])}
         results: list[int] = []
         for i in range(len(request["specs"])):
             if results and results[-1] != SUCCESS:
@@ -84,7 +91,9 @@ class Esme(DebtMeter):
                 continue
             action = actions.get(i)
             result = SUCCESS
-            if action is not None and action["method"] == METHOD_UPDATE_TOTAL_AMOUNT_REMAINING:
+            if i in recovery:
+                result = self._recovery_item(recovery[i])
+            elif action is not None and action["method"] == METHOD_UPDATE_TOTAL_AMOUNT_REMAINING:
                 register = action["register"]
                 if register is None or not self.accepts_debt_update():
                     result = HARDWARE_FAULT
@@ -99,6 +108,31 @@ class Esme(DebtMeter):
                         self.log("change_debt_refused", reason=str(exc))
             results.append(result)
         return results
+
+    def _recovery_item(self, item: dict[str, Any]) -> int:
+        """One ECS07 recovery item on TDR1/TDR2 (others accepted, not modelled): a passive unit
+        charge is kept until its activation (method 2) makes its rate the register's recovery
+        per period; a period (an hour or a day; others not modelled) applies at once. DLMS result."""
+        register = item["register"]
+        if register not in RECOVERY_REGISTERS:
+            return SUCCESS
+        current = self.ledger.rates.get(register, {})
+        if item["item"] == "unit_charge_passive":
+            if item["rate"] is None or item["rate"] < 0:
+                return TYPE_UNMATCHED
+            self.passive_rates[register] = int(item["rate"])
+        elif item["item"] == "period":
+            if item["seconds"] is None:
+                return TYPE_UNMATCHED
+            per = PERIODS.get(item["seconds"])
+            if per is not None:
+                self.ledger.set_rate(register, int(current.get("amount", 0)), per)
+        elif register in self.passive_rates:  # activate
+            amount = self.passive_rates.pop(register)
+            per = str(current.get("per", "hour"))
+            self.ledger.set_rate(register, amount, per)
+            self.log("debt_recovery_rate", register=register, amount=amount, per=per)
+        return SUCCESS
 
     def _reset(self, request: dict[str, Any]) -> int:
         """ECS07r: class 113 method 5 (amount 0) on one debt register; atomic. DLMS result."""

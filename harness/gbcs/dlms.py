@@ -45,7 +45,7 @@ RESULT_NAMES = {0: "success", 1: "hardware-fault", 2: "temporary-failure", 3: "r
                 4: "object-undefined", 9: "object-class-inconsistent", 11: "object-unavailable",
                 12: "type-unmatched", 13: "scope-of-access-violated", 14: "data-block-unavailable",
                 250: "other-reason"}
-SUCCESS, HARDWARE_FAULT, OTHER_REASON = 0, 1, 250
+SUCCESS, HARDWARE_FAULT, TYPE_UNMATCHED, OTHER_REASON = 0, 1, 12, 250
 GET, SET, ACTION, GET_WITH_SELECTION, SET_WITH_SELECTION = 1, 2, 3, 4, 5
 KIND_NAMES = {1: "get", 2: "set", 3: "action", 4: "get-with-selection", 5: "set-with-selection"}
 

@@ -84,6 +84,14 @@ CLASS_DATA, CLASS_DATA_PROTECTION, CLASS_ACCOUNT, CLASS_CHARGE = 1, 30, 112, 113
 DEBT_OBJECTS = {"TDR1": "0-0:19.20.1.255", "TDR2": "0-0:19.20.2.255", "PDR": "0-0:19.20.3.255"}
 METHOD_UPDATE_TOTAL_AMOUNT_REMAINING = 4
 METHOD_SET_TOTAL_AMOUNT_REMAINING = 5
+#: Class 113 Charge items of an ECS07's time-based recovery (the RTDS ECS07): the passive unit
+#: charge (its charge table holds the rate per period), the collection period in seconds, the
+#: method that makes the passive unit charge the active one.
+ATTR_UNIT_CHARGE_PASSIVE = 6
+ATTR_PERIOD = 8
+METHOD_ACTIVATE_PASSIVE_UNIT_CHARGE = 2
+#: The debt registers with a time-based rate an ECS07 ``recovery`` may set.
+RECOVERY_REGISTERS = ("TDR1", "TDR2")
 METER_BALANCE_OBJECT = "0-0:19.10.0.255"
 # use case -> (data-protection object, protected Data object, value names by position)
 PROTECTED_READS: dict[str, tuple[str, str, tuple[str, ...]]] = {
@@ -219,8 +227,10 @@ def _item_results(items: Sequence[CommandItem], statuses: Mapping[str, int],
 def build_command_content(use_case_id: str, **params: Any) -> bytes:
     """Command payload of ``use_case_id``. GBZ reads take no parameters; GCS04 takes
     ``tdr1``, ``tdr2``, ``pdr`` (incremental amounts, None = no component) and
-    ``issuer_event_id``; GCS04r/ECS07r take ``register``; ECS07 ``tdr1``/``tdr2``/``pdr`` and
-    ``counter``; ECS17b/ECS19 ``counter``, ``originator``, ``recipient``; ECS82 ``counter``."""
+    ``issuer_event_id``; GCS04r/ECS07r take ``register``; ECS07 ``tdr1``/``tdr2``/``pdr``,
+    ``counter`` and ``recovery`` (TDR1/TDR2's time-based rate, ``{"TDR1": {"rate": 0}}``: the
+    passive unit charge SET items and their activation ahead of the adjustments, as the RTDS
+    ECS07; see :func:`_recovery_items`); ECS17b/ECS19 ``counter``, ``originator``, ``recipient``; ECS82 ``counter``."""
     _check(use_case_id)
     if use_case_id in meteruc.PAYMENT_MODE_USE_CASES:
         return meteruc.build_payment_mode(use_case_id, int(params.get("counter", 0)), params)
@@ -250,14 +260,14 @@ def build_command_content(use_case_id: str, **params: Any) -> bytes:
                                                                 if k in ("eui", "install_code", "device_type",
                                                                          "join_timeout")})
     if use_case_id == "ECS07":
-        specs, data = [], []
+        specs, data = _recovery_items(params.get("recovery"))
         for reg in DEBT_REGISTERS:
             amount = params.get(reg.lower())
             if amount is not None:
                 specs.append(RequestSpec(dlms.ACTION, CLASS_CHARGE, obis_bytes(DEBT_OBJECTS[reg]),
                                          METHOD_UPDATE_TOTAL_AMOUNT_REMAINING))
                 data.append(Data(dlms.DOUBLE_LONG, int(amount)))
-        if not specs:
+        if not any(s.kind == dlms.ACTION and s.index == METHOD_UPDATE_TOTAL_AMOUNT_REMAINING for s in specs):
             raise EncodeError("ECS07 needs at least one of tdr1, tdr2, pdr")
         return AccessRequest(invoke_id_for(counter), specs, data).encode()
     if use_case_id == "ECS07r":
@@ -294,29 +304,87 @@ def _change_debt_payload(cds: list[ChangeDebt]) -> bytes:
     return GbzPayload(finish_controls(comps)).encode()
 
 
+def unit_charge(rate: int) -> Data:
+    """A class 113 unit charge as the RTDS ECS07 sets it: scaling {0, -1}, no commodity, one
+    charge-table entry whose charge per unit is ``rate`` (the amount recovered per period)."""
+    return Data.struct(
+        Data.struct(Data(dlms.INTEGER, 0), Data(dlms.INTEGER, -1)),
+        Data.struct(Data(dlms.LONG_UNSIGNED, 0), Data.octets(bytes(6)), Data(dlms.INTEGER, 0)),
+        Data.array(Data.struct(Data.octets(b""), Data(dlms.LONG, rate))))
+
+
+def unit_charge_rate(value: Any) -> int | None:
+    """The rate (first charge-table entry's charge per unit) of a unit charge as
+    :func:`parse_command` gives it (plain lists); None when it is not one."""
+    try:
+        rate = value[2][0][1]
+    except (IndexError, KeyError, TypeError):
+        return None
+    return rate if isinstance(rate, int) and not isinstance(rate, bool) else None
+
+
+def _recovery_items(recovery: Any) -> tuple[list[RequestSpec], list[Data]]:
+    """The SET and ACTION items an ECS07 carries before its debt adjustments to set TDR1/TDR2's
+    time-based recovery (``{"TDR1": {"rate": 0, "period": 3600}}``; ``period`` optional), in the
+    RTDS ECS07's order: passive unit charges, periods, activations. None: no items."""
+    if recovery is None:
+        return [], []
+    if not isinstance(recovery, Mapping):
+        raise EncodeError("ECS07 recovery is a mapping of register -> {rate, period}")
+    unknown = sorted(set(recovery) - set(RECOVERY_REGISTERS))
+    if unknown:
+        raise EncodeError(f"ECS07 recovery for {', '.join(unknown)}: only {', '.join(RECOVERY_REGISTERS)} "
+                          "have a time-based rate")
+    regs = [r for r in RECOVERY_REGISTERS if r in recovery]
+    if any(not isinstance(recovery[r], Mapping) or "rate" not in recovery[r] for r in regs):
+        raise EncodeError("ECS07 recovery names a rate per register ({'TDR1': {'rate': 0}})")
+    ln = {r: obis_bytes(DEBT_OBJECTS[r]) for r in regs}
+    specs = [RequestSpec(dlms.SET, CLASS_CHARGE, ln[r], ATTR_UNIT_CHARGE_PASSIVE) for r in regs]
+    data = [unit_charge(int(recovery[r]["rate"])) for r in regs]
+    for r in regs:
+        if recovery[r].get("period") is not None:
+            specs.append(RequestSpec(dlms.SET, CLASS_CHARGE, ln[r], ATTR_PERIOD))
+            data.append(Data(dlms.DOUBLE_LONG_UNSIGNED, int(recovery[r]["period"])))
+    specs += [RequestSpec(dlms.ACTION, CLASS_CHARGE, ln[r], METHOD_ACTIVATE_PASSIVE_UNIT_CHARGE) for r in regs]
+    data += [Data(dlms.INTEGER, 0) for _ in regs]
+    return specs, data
+
+
 def build_ecs07_rtds_style(*, counter: int, tdr1: int, tdr2: int, pdr: int, tdr1_rate: int = 3,
                            tdr2_rate: int = 15, pdr_proportion: int = 1000, period: int = 86400) -> bytes:
     """The full 10-item ECS07 request as the RTDS has it (rates, periods, activation, then the
     three method-4 adjustments in the order PDR, TDR1, TDR2)."""
-    ln = {r: obis_bytes(o) for r, o in DEBT_OBJECTS.items()}
-
-    def unit_charge(rate: int) -> Data:
-        return Data.struct(
-            Data.struct(Data(dlms.INTEGER, 0), Data(dlms.INTEGER, -1)),
-            Data.struct(Data(dlms.LONG_UNSIGNED, 0), Data.octets(bytes(6)), Data(dlms.INTEGER, 0)),
-            Data.array(Data.struct(Data.octets(b""), Data(dlms.LONG, rate))))
-
-    S, A = dlms.SET, dlms.ACTION
-    specs = [RequestSpec(S, CLASS_CHARGE, ln["TDR1"], 6), RequestSpec(S, CLASS_CHARGE, ln["TDR2"], 6),
-             RequestSpec(S, CLASS_CHARGE, ln["PDR"], 13), RequestSpec(S, CLASS_CHARGE, ln["TDR1"], 8),
-             RequestSpec(S, CLASS_CHARGE, ln["TDR2"], 8), RequestSpec(A, CLASS_CHARGE, ln["TDR1"], 2),
-             RequestSpec(A, CLASS_CHARGE, ln["TDR2"], 2), RequestSpec(A, CLASS_CHARGE, ln["PDR"], 4),
-             RequestSpec(A, CLASS_CHARGE, ln["TDR1"], 4), RequestSpec(A, CLASS_CHARGE, ln["TDR2"], 4)]
-    data = [unit_charge(tdr1_rate), unit_charge(tdr2_rate), Data(dlms.LONG_UNSIGNED, pdr_proportion),
-            Data(dlms.DOUBLE_LONG_UNSIGNED, period), Data(dlms.DOUBLE_LONG_UNSIGNED, period),
-            Data(dlms.INTEGER, 0), Data(dlms.INTEGER, 0), Data(dlms.DOUBLE_LONG, pdr),
-            Data(dlms.DOUBLE_LONG, tdr1), Data(dlms.DOUBLE_LONG, tdr2)]
+    specs, data = _recovery_items({"TDR1": {"rate": tdr1_rate, "period": period},
+                                   "TDR2": {"rate": tdr2_rate, "period": period}})
+    specs.insert(2, RequestSpec(dlms.SET, CLASS_CHARGE, obis_bytes(DEBT_OBJECTS["PDR"]), 13))  # PDR proportion
+    data.insert(2, Data(dlms.LONG_UNSIGNED, pdr_proportion))
+    for reg, amount in (("PDR", pdr), ("TDR1", tdr1), ("TDR2", tdr2)):
+        specs.append(RequestSpec(dlms.ACTION, CLASS_CHARGE, obis_bytes(DEBT_OBJECTS[reg]),
+                                 METHOD_UPDATE_TOTAL_AMOUNT_REMAINING))
+        data.append(Data(dlms.DOUBLE_LONG, amount))
     return AccessRequest(invoke_id_for(counter), specs, data).encode()
+
+
+def _recovery_request_items(specs: Sequence[RequestSpec], data: Sequence[Data]) -> list[dict[str, Any]]:
+    """The class 113 recovery items of an ECS07 (:func:`_recovery_items`) with their position and
+    register (None: not a debt register's object): ``item`` ``unit_charge_passive`` (``rate``,
+    None when the value is no unit charge), ``period`` (``seconds``) or ``activate``."""
+    by_obis = {obis_bytes(o): r for r, o in DEBT_OBJECTS.items()}
+    out: list[dict[str, Any]] = []
+    for i, (s, d) in enumerate(zip(specs, data)):
+        if s.class_id != CLASS_CHARGE:
+            continue
+        entry: dict[str, Any] = {"index": i, "register": by_obis.get(s.obis)}
+        if s.kind == dlms.SET and s.index == ATTR_UNIT_CHARGE_PASSIVE:
+            entry.update(item="unit_charge_passive", rate=unit_charge_rate(_py(d)))
+        elif s.kind == dlms.SET and s.index == ATTR_PERIOD:
+            entry.update(item="period", seconds=d.value if isinstance(d.value, int) else None)
+        elif s.kind == dlms.ACTION and s.index == METHOD_ACTIVATE_PASSIVE_UNIT_CHARGE:
+            entry.update(item="activate")
+        else:
+            continue
+        out.append(entry)
+    return out
 
 
 def _py(d: Data) -> Any:
@@ -378,6 +446,7 @@ def parse_command(use_case_id: str, content: bytes, cipher: ContentCipher | None
                                 "absolute": s.index == METHOD_SET_TOTAL_AMOUNT_REMAINING, "index": i})
         out["actions"] = actions
         out["registers"] = [a["register"] for a in actions]
+        out["recovery_items"] = _recovery_request_items(apdu.specs, apdu.data)
         if use_case_id == "ECS07r":
             out["register"] = actions[0]["register"] if actions else None
     elif use_case_id in PROTECTED_READS:

@@ -32,10 +32,15 @@ TIME_DEBT_REGISTERS: tuple[str, ...] = ("TDR1", "TDR2")
 READ_USE_CASE = {"ESME": "ECS19", "GSME": "GCS14"}
 CHANGE_USE_CASE = {"ESME": "ECS07", "GSME": "GCS04"}
 RESET_USE_CASE = {"ESME": "ECS07r", "GSME": "GCS04r"}
-#: Recovery settings a suite's own GCS04 set-up sends: no time-based recovery, so an hourly
-#: collection on a wall-clock bench cannot move a register between the suite's reads (the RTDS
-#: command's defaults recover 50,000 millipence from TDR2 every hour).
-SETUP_RECOVERY: dict[str, dict[str, int]] = {r: {"debt_recovery_amount": 0} for r in TIME_DEBT_REGISTERS}
+#: Recovery settings the suite's own Change Debt set-up sends, per meter: no time-based recovery
+#: from TDR1/TDR2, so an hourly or daily collection on a wall-clock bench or real meter cannot move
+#: a register between the suite's reads. GCS04: recovery amount 0 in each Change Debt (the RTDS
+#: command's defaults recover 50,000 millipence from TDR2 every hour); ECS07: a unit charge of
+#: rate 0 set and activated on each (the RTDS ECS07's SET/activation items).
+SETUP_RECOVERY: dict[str, dict[str, dict[str, int]]] = {
+    "GSME": {r: {"debt_recovery_amount": 0} for r in TIME_DEBT_REGISTERS},
+    "ESME": {r: {"rate": 0} for r in TIME_DEBT_REGISTERS},
+}
 
 Registers = Mapping[str, int]
 

@@ -89,12 +89,39 @@ def test_the_suites_gcs04_set_up_stops_time_based_recovery(client):
     the suite's reads saw TDR2 move); the suite's set-up settings stop that."""
     from harness.suites.secmp0002 import SETUP_RECOVERY
 
-    for recovery, drop in ((None, 2 * 50000), (SETUP_RECOVERY, 0)):
+    for recovery, drop in ((None, 2 * 50000), (SETUP_RECOVERY["GSME"], 0)):
         client.control("set_state", device="gsme", values={"TDR2": 500000})
         params = {"recovery": recovery} if recovery else {}
         assert client.send("GCS04", "GSME", tdr1=1, tdr2=1, **params).ok().success
         client.control("advance", seconds=2 * 3600)
         assert debt(client, "gsme")["TDR2"] == 500001 - drop
+
+
+def test_the_suites_ecs07_set_up_stops_time_based_recovery(client):
+    """An ESME recovering from TDR1/TDR2 every hour moves them across an hour boundary after a
+    plain ECS07 (method-4 items only); the suite's ECS07 also sets and activates a unit charge of
+    rate 0 on each, answered item by item (SET results for the SETs), and they hold still."""
+    from harness.gbcs import dlms
+    from harness.gbcs.usecases import parse_command
+    from harness.suites.secmp0002 import SETUP_RECOVERY
+
+    hourly = {"TDR1": {"amount": 10, "per": "hour"}, "TDR2": {"amount": 100, "per": "hour"}}
+    for recovery, drop in ((None, {"TDR1": 20, "TDR2": 200}), (SETUP_RECOVERY["ESME"], {"TDR1": 0, "TDR2": 0})):
+        client.control("set_state", device="esme", values={"TDR1": 5000, "TDR2": 5000, "debt_recovery": hourly})
+        params = {"recovery": recovery} if recovery else {}
+        reply = client.send("ECS07", "ESME", tdr1=1, tdr2=1, pdr=1, **params)
+        assert reply.ok().success
+        client.control("advance", seconds=2 * 3600)
+        assert {r: debt(client, "esme")[r] for r in ("TDR1", "TDR2")} == \
+            {r: 5001 - drop[r] for r in ("TDR1", "TDR2")}
+    assert reply.message is not None
+    apdu = dlms.parse_dlms(reply.message.content)
+    assert isinstance(apdu, dlms.AccessResponse)
+    kinds = [s["kind"] for s in parse_command("ECS07", reply.command.content)["specs"]]
+    assert kinds == ["set", "set", "action", "action", "action", "action", "action"]
+    assert apdu.results == [(dlms.SET if k == "set" else dlms.ACTION, 0) for k in kinds]
+    assert client.state("esme")["debt_recovery"] == {"TDR1": {"amount": 0, "per": "hour"},
+                                                     "TDR2": {"amount": 0, "per": "hour"}}
 
 
 def test_commands_to_the_gsme_during_han_outage_get_no_answer(client):

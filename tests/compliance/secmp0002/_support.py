@@ -5,7 +5,10 @@ and checks: :mod:`harness.suites.secmp0002`). Bench control (payment mode, power
 and the restart stimulus are used where the bench offers them; without control the payment mode is set with the fuel's Set Payment
 Mode command, the ESME's event log read with ECS35a and a power loss made by cutting the meter's
 supply through its switch during the reset (``power_loss: switch``), as on a real bench; what
-neither way can do skips the test with the reason."""
+neither way can do skips the test with the reason. The set-up's Change Debt (GCS04 or ECS07) also
+stops time-based recovery from TDR1/TDR2 (``SETUP_RECOVERY``: GCS04 recovery amounts 0, an ECS07
+unit charge of rate 0 set and activated), so a meter's hourly or daily collection cannot move a
+register between the reads a test compares."""
 
 from __future__ import annotations
 
@@ -166,11 +169,11 @@ class DebtMeter:
         return after
 
     def send_change(self, **amounts: int) -> Any:
-        """One incremental Change Debt (``tdr1``/``tdr2``/``pdr``); a GCS04 also stops time-based
-        recovery (:data:`SETUP_RECOVERY`), so the registers hold still between the suite's reads.
+        """One incremental Change Debt (``tdr1``/``tdr2``/``pdr``) that also stops time-based
+        recovery from TDR1/TDR2 (:data:`SETUP_RECOVERY` of the meter: a GCS04's recovery amounts,
+        an ECS07's unit charges), so the registers hold still between the suite's reads.
         The :class:`~harness.bench.api.Exchange` (not recorded)."""
-        extra: dict[str, Any] = {"recovery": SETUP_RECOVERY} if self.fuel == "GSME" else {}
-        return self.handle.send(self.change_use_case, **amounts, **extra)
+        return self.handle.send(self.change_use_case, **amounts, recovery=SETUP_RECOVERY[self.fuel])
 
     def prepare(self, requirement: str, targets: dict[str, int] | None = None) -> dict[str, int]:
         """All three debt registers at distinct non-zero values; returns the state."""

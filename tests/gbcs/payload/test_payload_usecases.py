@@ -281,3 +281,38 @@ def test_ecs07_results_are_per_item() -> None:
     ok = U.read_response("ECS07r", U.build_response_content("ECS07r", {}, results=[0], request={"register": "TDR2"}),
                          request={"register": "TDR2"})
     assert [(r.register, r.status, r.key) for r in ok.items] == [("TDR2", 0, "TDR2")] and ok.success
+
+
+def test_ecs07_default_unchanged_and_recovery_items_decode() -> None:
+    """Without ``recovery`` the ECS07 is the method-4 items alone (bytes pinned); with it the
+    passive unit charges (the RTDS-style unit charge), an optional period and the activations of
+    TDR1/TDR2 come first, and `harness decode` of the built message shows them."""
+    from harness.gbcs.decode import decode
+    from harness.gbcs.frame import Cra, GbcsMessage, OtherInformation, encode_message
+
+    assert U.build_command_content("ECS07", tdr1=5, tdr2=6, pdr=-7).hex() == (
+        "d92000000000030300710000131401ff040300710000131402ff040300710000131403ff04"
+        "030500000005050000000605fffffff9")
+    stop = {"TDR1": {"rate": 0}, "TDR2": {"rate": 0}}
+    raw = U.build_command_content("ECS07", tdr1=5, counter=3, recovery=stop)
+    parsed = U.parse_command("ECS07", raw)
+    assert [(a["register"], a["amount"], a["index"]) for a in parsed["actions"]] == [("TDR1", 5, 4)]
+    assert [(r["item"], r["register"], r.get("rate")) for r in parsed["recovery_items"]] == [
+        ("unit_charge_passive", "TDR1", 0), ("unit_charge_passive", "TDR2", 0), ("activate", "TDR1", None),
+        ("activate", "TDR2", None)]
+    assert parsed["specs"][0]["data"] == U._py(U.unit_charge(0))
+    with_period = U.parse_command("ECS07", U.build_command_content(
+        "ECS07", pdr=1, recovery={"TDR2": {"rate": 7, "period": 3600}}))["recovery_items"]
+    assert [(r["item"], r.get("rate", r.get("seconds"))) for r in with_period] == [
+        ("unit_charge_passive", 7), ("period", 3600), ("activate", None)]
+    msg = GbcsMessage(Cra.COMMAND, 3, SUPPLIER, ESME, OtherInformation(0x001E), raw, None, b"")
+    tree = decode(encode_message(msg)).payload_json()
+    assert [(s["kind"], s["obis"], s.get("attribute", s.get("method"))) for s in tree["specs"]] == [
+        ("set", "0-0:19.20.1.255", 6), ("set", "0-0:19.20.2.255", 6), ("action", "0-0:19.20.1.255", 2),
+        ("action", "0-0:19.20.2.255", 2), ("action", "0-0:19.20.1.255", 4)]
+    assert tree["data"][0]["structure"][2] == {"array": [{"structure": [{"octet-string": ""}, {"long": 0}]}]}
+    for bad in ({"PDR": {"rate": 0}}, {"TDR1": {"period": 60}}, [("TDR1", 0)]):
+        with pytest.raises(EncodeError):
+            U.build_command_content("ECS07", tdr1=1, recovery=bad)
+    with pytest.raises(EncodeError):
+        U.build_command_content("ECS07", recovery=stop)  # no adjustment: not a Change Debt
