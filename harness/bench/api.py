@@ -158,7 +158,7 @@ class DeviceHandle(Protocol):
         """Build, sign (if critical), MAC and send a command; verify and decode the response.
         ``originator`` names the remote party (``supplier``, ``network_operator``, ``acb``).
         ``counter`` overrides the originator counter (replay tests). ``tamper`` deliberately
-        breaks the command: ``unsigned``, ``bad_signature``, ``bad_mac``."""
+        breaks the command: ``unsigned``, ``bad_signature``, ``bad_mac``, ``foreign_signature``, ``no_mac``."""
         ...
 
     def submit(self, use_case: str, *, originator: str = "supplier", counter: int | None = None,

@@ -27,7 +27,8 @@ if TYPE_CHECKING:
 
 #: ``foreign_signature``: signed with another remote party's DS key (the Network Operator's for a
 #: Supplier command, else the Supplier's), so the signature is valid but not the originator's.
-TAMPER_MODES = ("unsigned", "bad_signature", "bad_mac", "foreign_signature")
+#: ``no_mac``: sent without its MAC (a General-Signing message with no General-Ciphering wrapper).
+TAMPER_MODES = ("unsigned", "bad_signature", "bad_mac", "foreign_signature", "no_mac")
 #: ``second_supplier``: a supplier with keys in the keystore that is not the bench's supplier.
 REMOTE_PARTIES = ("supplier", "network_operator", "acb", "second_supplier")
 
@@ -140,6 +141,10 @@ def build_command(use_case: str, *, parties: RemotePartyIds, originator: str, re
         if tamper == "bad_signature":
             assert msg.signature is not None
             msg = msg.with_signature(_flip(msg.signature))
+    if tamper == "no_mac":
+        if not msg.signature:
+            raise EncodeError(f"{use_case} is not critical: without a MAC it is no GBCS message at all")
+        return msg
     msg = apply_mac(msg, parties.keystore, parties.acb)
     if tamper == "bad_mac":
         assert msg.mac is not None

@@ -65,13 +65,23 @@ def test_reset_one_debt_register_on_both_fuels(default_bench: Bench, register: s
             assert after[other] == before[other]
 
 
-@pytest.mark.parametrize("tamper", ["unsigned", "bad_signature", "bad_mac"])
+@pytest.mark.parametrize("tamper", ["unsigned", "bad_signature", "bad_mac", "no_mac"])
 def test_tampered_critical_command_is_rejected_not_raised(default_bench: Bench, tamper: str) -> None:
     ex = default_bench.handle("GSME").send("GCS04r", register="TDR1", tamper=tamper)
+    if tamper == "no_mac":  # the signed message alone: General-Signing, no General-Ciphering wrapper
+        assert ex.command.mac is None and ex.command.signature and ex.command_raw[0] == 0xDF
     assert ex.response is None
     assert ex.error is not None and ex.error.startswith("rejected: alert")
     with pytest.raises(AssertionError, match="rejected"):
         ex.require()
+
+
+def test_no_mac_needs_a_critical_command(default_bench: Bench) -> None:
+    """Without a MAC a non-critical command would have no GBCS form at all: refused at build."""
+    from harness.errors import EncodeError
+
+    with pytest.raises(EncodeError, match="not critical"):
+        default_bench.handle("GSME").send("GCS13a", tamper="no_mac")
 
 
 def test_replayed_counter_is_rejected(default_bench: Bench) -> None:

@@ -1,5 +1,6 @@
 """SECMP0002: the reset is a critical command. Every way it can be illegitimate is refused and
-changes nothing: unsigned, a corrupted signature, a corrupted MAC, a valid signature made with
+changes nothing: unsigned, a corrupted signature, a corrupted MAC, no MAC at all (the signed
+message without its General-Ciphering wrapper), a valid signature made with
 another remote party's key (the Network Operator's on a Supplier command), a remote party whose
 role may not run it (Network Operator, ACB), a supplier that is not the device's, and a replayed
 originator counter (equal to the last accepted, below it, or between the last reset's and the
@@ -41,6 +42,7 @@ ATTACKS: dict[str, tuple[dict[str, Any], int]] = {
     "unsigned": ({"tamper": "unsigned"}, AUTHENTICATION_FAILURE),
     "bad_signature": ({"tamper": "bad_signature"}, AUTHENTICATION_FAILURE),
     "bad_mac": ({"tamper": "bad_mac"}, AUTHENTICATION_FAILURE),
+    "no_mac": ({"tamper": "no_mac"}, AUTHENTICATION_FAILURE),
     "network_operator_key": ({"tamper": "foreign_signature"}, AUTHENTICATION_FAILURE),
     "network_operator": ({"originator": "network_operator"}, SOURCE_NOT_AUTHORISED),
     "acb": ({"originator": "acb"}, SOURCE_NOT_AUTHORISED),
