@@ -7,7 +7,10 @@ a GSME with an invalid clock, wake intervals from seconds to 60 minutes, reply l
 values, and the legal alternative date-time encodings (day of week filled in, hundredths 0xFF,
 deviation 0x0000 instead of 0x8000). Each variant runs a share of the compliance suites' tests
 (every suite test runs on at least one variant per run) in its own pytest process on the
-virtual clock; every test must pass or skip.
+virtual clock; every test must pass or skip. Also drawn: the Communications Hub clock (reliable,
+unreliable or invalid), the reliability the GPF declares for its own time while the clock is good
+(the seed's unreliable, or the RTDS-observed reliable with its reason), and which of the test
+keystore's two suppliers the devices are registered to.
 
 ``HARNESS_VARIANTS=N`` draws N variants (default 30), ``HARNESS_VARIANT_SEED=S`` repeats a run,
 ``HARNESS_VARIANT_TESTS=all`` runs every suite test on every variant (slow).
@@ -33,6 +36,10 @@ SUITES = ("tests/compliance/secmp0015", "tests/compliance/secmp0002")
 DEVICES = PROFILES / "devices"
 REMOTE_PARTIES = {"keystore": "builtin", "supplier": "90B3D51F30010000",
                   "network_operator": "90B3D51F30020000", "acb": "90B3D51F30000002"}
+#: The test keystore's two suppliers: which one the devices are registered to is drawn, so the
+#: other ("a supplier that is not the device's") is sometimes the lower EUI, sometimes the higher.
+SUPPLIERS = ("90B3D51F30010000", "90B3D51F30030000")
+OWN_TIME_REASON = "RTDS 4.5.0 ...SUCCESS_RELIABLE_GPF_RESPONSE: the GPF's own time with status 0x00"
 #: The compatibility cases: (CHF, GPF, GSME) base device profiles of compliant devices.
 CASES = [
     ("chf-sbch-new.yaml", "gpf-sbch-new.yaml", "gsme-new.yaml"),
@@ -90,7 +97,7 @@ def draw_variant(rng: random.Random, name: str, folder: Path) -> Variant:
     for eui in euis.values():
         write_device_keys(keys, eui)
     gsme_new = "new" in gsme
-    drawn: dict[str, Any] = {"case": f"{chf.split('-')[2]} CH + {'new' if gsme_new else 'old'} GSME"}
+    drawn: dict[str, Any] = {"case": f"{chf.split('-')[2].removesuffix('.yaml')} CH + {'new' if gsme_new else 'old'} GSME"}
     wake = rng.choice((rng.randint(10, 59), rng.randint(60, 600), rng.randint(600, 3600), 1800))
     offset = _clock_offset(rng)
     gsme_clock = "invalid" if gsme_new and rng.random() < 0.1 else "reliable"
@@ -104,8 +111,14 @@ def draw_variant(rng: random.Random, name: str, folder: Path) -> Variant:
                  "DebtAmount3": rng.randint(0, 90_000)}
     esme_registers = {"meter_balance": rng.randint(100_000, 900_000), "TDR1": rng.randint(0, 300_000),
                       "TDR2": rng.randint(0, 300_000), "PDR": rng.randint(0, 300_000)}
+    ch_clock = rng.choice(("reliable", "reliable", "unreliable", "invalid"))
+    own_time = rng.choice(("unreliable", "reliable"))
+    supplier = rng.choice(SUPPLIERS)
     drawn.update(wake_interval_s=wake, gsme_clock_offset_s=offset, gsme_clock=gsme_clock, reply_latency_ms=latency,
-                 date_time_style=style, euis=euis)
+                 date_time_style=style, ch_clock=ch_clock, gpf_own_time=own_time, supplier=supplier, euis=euis)
+    gpf_behaviours: dict[str, Any] = {"ch_clock": ch_clock, "gpf_time_reliability": own_time}
+    if own_time == "reliable":
+        gpf_behaviours["gpf_time_reliability_reason"] = OWN_TIME_REASON
 
     def dev(base: str, role: str, **over: Any) -> dict[str, Any]:
         return {"profile": str(DEVICES / base), "eui": euis[role], "keys": str(keys), **over}
@@ -114,10 +127,10 @@ def draw_variant(rng: random.Random, name: str, folder: Path) -> Variant:
     bench = {
         "kind": "bench", "name": name, "description": f"generated compliant variant {name}",
         "connection": {"type": "emulated"}, "timeouts": {"response_s": 30, "han_s": 60},
-        "remote_parties": REMOTE_PARTIES,
+        "remote_parties": {**REMOTE_PARTIES, "supplier": supplier},
         "devices": [
-            dev(chf, "CHF"),
-            dev(gpf, "GPF", **styled),
+            dev(chf, "CHF", behaviours={"ch_clock": ch_clock}),
+            dev(gpf, "GPF", behaviours=gpf_behaviours, **styled),
             dev(gsme, "GSME", behaviours={"wake_interval_s": wake, "clock_offset_s": offset, "gsme_clock": gsme_clock},
                 emulator={"registers": registers, "reply_latency_ms": latency}),
             dev("esme.yaml", "ESME", emulator={"registers": esme_registers, "reply_latency_ms": latency,
