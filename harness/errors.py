@@ -86,6 +86,14 @@ class BenchError(HarnessError):
     bench trouble, never a device defect. A test ending in one is a *bench error*."""
 
 
+class NotAsked(BenchError):
+    """The device refused (or did not answer) a command a suite sends only to prepare or observe
+    a test, not the one under test (Set Payment Mode to bring a meter into a mode, the event-log
+    read that shows what a reset logged): the requirement was not asked, so the test is a bench
+    error (its cycle inconclusive), never a failure of that requirement. The message names the
+    requirement, the command and the device's answer."""
+
+
 class CapabilityMissing(HarnessError):
     """The bench lacks a device, capability or stimulus a test needs (becomes a skip, never a
     failure). ``profile_key`` names the profile key that would add it (e.g.

@@ -108,3 +108,58 @@ def test_log_codes_in_a_profile_are_checked(tmp_path: object) -> None:
         bad.write_text(base + body)
         with pytest.raises(ProfileError, match=field):
             load_device(bad)
+
+
+class _NoControl:
+    """A bench as a real one is: no control channel (everything else from ``bench``)."""
+
+    def __init__(self, bench: Bench) -> None:
+        self._bench = bench
+
+    def control(self, op: str, **kw: object) -> object:
+        from harness.errors import CapabilityMissing
+
+        raise CapabilityMissing(f"no control channel ({op})")
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._bench, name)
+
+
+class _RefusingHandle:
+    """A meter handle that refuses ``use_case`` as a meter would (an alert, no response)."""
+
+    def __init__(self, bench: Bench, refused: str) -> None:
+        self._esme, self._refused = bench.handle("ESME"), refused
+
+    def behaviour(self, name: str, default: object = None) -> object:
+        return self._esme.behaviour(name, default)
+
+    def send(self, use_case: str, **params: object) -> object:
+        import dataclasses
+
+        exchange = self._esme.send(use_case, **params)
+        if use_case != self._refused:
+            return exchange
+        return dataclasses.replace(exchange, response=None, error="rejected: alert 0x1000 (alert code 0x8f30)",
+                                   alert_code=0x8F30, alert_message_code=0x1000)
+
+
+@pytest.mark.parametrize("refused", ["ECS02", "ECS35a"])
+def test_a_refused_set_up_or_observation_is_not_asked_not_failed(default_bench: Bench, refused: str) -> None:
+    """A meter refusing the suite's Set Payment Mode set-up or its event-log read: the requirement
+    was not asked (NotAsked, a bench error), not failed (an AssertionError would fail R7/R8)."""
+    import sys
+    from pathlib import Path
+
+    from harness.errors import BenchError, NotAsked
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "compliance"))
+    from secmp0002._support import DebtMeter  # type: ignore[import-not-found]
+
+    meter = DebtMeter(_NoControl(default_bench), _RefusingHandle(default_bench, refused), "ESME")  # type: ignore[arg-type]
+    with pytest.raises(NotAsked, match=r"not asked.*0x8f30") as caught:
+        if refused == "ECS02":
+            meter.use_mode("credit")
+        else:
+            meter._read_log(None)
+    assert isinstance(caught.value, BenchError)

@@ -22,7 +22,7 @@ from harness.bench.observe import PushNotObserved
 from harness.bench.powerloss import cut_during
 from harness.bench.restart import restart
 from harness.bench.stimuli import Stimulus, missing
-from harness.errors import CapabilityMissing
+from harness.errors import CapabilityMissing, NotAsked
 from harness.gbcs.meteruc import SET_PAYMENT_MODE
 from harness.suites.secmp0002 import (
     ALL_VALUES,
@@ -209,7 +209,8 @@ class DebtMeter:
         """Put the meter in payment ``mode``: directly where the bench can (control), else as a
         real bench does, with the fuel's Set Payment Mode command (ECS02/ECS03, GCS02/GCS03; the
         supplier's critical command); the mode the profile declares (``payment_mode``, else
-        prepayment) is put back after the test (:meth:`finish`)."""
+        prepayment) is put back after the test (:meth:`finish`). A meter refusing that set-up
+        command raises :class:`~harness.errors.NotAsked`: ``requirement`` was not asked."""
         try:
             if hasattr(self.handle, "set_state"):
                 self.handle.set_state(payment_mode=mode)
@@ -224,8 +225,8 @@ class DebtMeter:
         if problems or exchange.response is None or not exchange.response.success:
             why = problems[0] if problems else "no response" if exchange.response is None else \
                 f"failure statuses {dict(exchange.response.statuses)}"
-            raise AssertionError(f"{requirement} set-up {exchange.use_case} (payment mode {mode}) was not "
-                                 f"executed: {why}\n{describe_exchange(exchange)}")
+            raise NotAsked(f"{requirement} not asked: the set-up {exchange.use_case} (payment mode {mode}) was "
+                           f"not executed: {why}\n{describe_exchange(exchange)}")
         self._restore_mode = str(self.handle.behaviour("payment_mode", None) or "prepayment")
 
     def send_payment_mode(self, mode: str) -> Any:
@@ -304,8 +305,9 @@ class DebtMeter:
 
     def _log(self, why: str, since: str | None) -> tuple[str, list[dict[str, Any]]]:
         """The meter's event log as the bench can read it: its state on an emulated bench
-        (``get_state``), else through GBCS: Read ESME Event Log (ECS35a, from ``since``). A GSME's
-        log (CS10a) has no builder: skipped."""
+        (``get_state``), else through GBCS: Read ESME Event Log (ECS35a, from ``since``; a read the
+        meter refuses raises :class:`~harness.errors.NotAsked`). A GSME's log (CS10a) has no
+        builder: skipped."""
         try:
             reply = dict(self.bench.control("get_state", device=self.fuel))
         except CapabilityMissing as exc:
@@ -327,7 +329,8 @@ class DebtMeter:
         if problems or response is None or not response.success:
             why = problems[0] if problems else "no response" if response is None else \
                 f"failure statuses {dict(response.statuses)}"
-            raise AssertionError(f"{R_LOG} ECS35a read of the event log failed: {why}\n{describe_exchange(exchange)}")
+            raise NotAsked(f"{R_LOG} not asked: the ECS35a read of the event log failed: {why}\n"
+                           f"{describe_exchange(exchange)}")
         declared = {code: name for name, code in dict(self.handle.behaviour("log_codes", None) or {}).items()}
         events = [e for e in response.values.get("events", []) if isinstance(e, dict)]
         # the meter's own codes (profile log_codes) win over the provisional names
