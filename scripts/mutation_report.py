@@ -1,10 +1,13 @@
 """Report of ``scripts/mutation``: kill rate over every module's cosmic-ray session.
 
-A survivor is either *equivalent* (listed in ``docs/mutation-equivalent.yaml`` with the reason:
-no compliant behaviour the suites judge changes) or *alive* (a gap: a test must kill it). An
-entry names the mutated module, cosmic-ray's operator and the source line before and after the
+A mutant is killed by the compliance suites (a compliant bench fails or a fault is no longer
+caught) or, failing that, by the harness's own emulator tests (code the suites cannot reach by
+design); the report counts the two apart. A survivor is either *equivalent* (listed in
+``docs/mutation-equivalent.yaml`` with its reason: no behaviour of a compliant device changes, or
+only how a fault misbehaves while it is still caught) or *alive* (a gap: a test must kill it).
+An entry names the mutated module, cosmic-ray's operator and the source line before and after the
 mutation (from the mutant's diff, so entries survive unrelated edits that move lines). The kill
-rate is killed / (killed + alive).
+rate is killed / (killed + alive); the suites' own share is printed beside it.
 
     python3 scripts/mutation_report.py WORK_DIR SURVIVORS_OUT EQUIVALENT_YAML
 """
@@ -48,11 +51,11 @@ def sessions(work: Path) -> list[Path]:
     return sorted(work.glob("*/session.sqlite"))
 
 
-def read(session: Path) -> tuple[int, int, list[Mutant]]:
-    """(killed, pending, survivors) of one session."""
+def read(session: Path) -> tuple[int, int, int, list[Mutant]]:
+    """(killed, killed by the emulators' own tests only, pending, survivors) of one session."""
     dump = subprocess.run(["cosmic-ray", "dump", str(session)], capture_output=True, text=True,
                           check=True).stdout
-    killed = pending = 0
+    killed = by_own = pending = 0
     survivors: list[Mutant] = []
     for line in dump.splitlines():
         item, result = json.loads(line)
@@ -67,22 +70,23 @@ def read(session: Path) -> tuple[int, int, list[Mutant]]:
                                         m["occurrence"], before, after))
         else:
             killed += 1
-    return killed, pending, survivors
+            by_own += "killed by own tests" in (result.get("output") or "")
+    return killed, by_own, pending, survivors
 
 
 def main(argv: list[str]) -> int:
     work, out, equivalent_path = Path(argv[0]), Path(argv[1]), Path(argv[2])
     entries = yaml.safe_load(equivalent_path.read_text()) if equivalent_path.exists() else []
     equivalent = {(e["module"], e["operator"], e["before"], e["after"]): e["why"] for e in entries or []}
-    killed = pending = 0
+    killed = by_own = pending = 0
     survivors: list[Mutant] = []
     found = sessions(work)
     if not found:
         print(f"no session under {work}: run scripts/mutation first", file=sys.stderr)
         return 2
     for session in found:
-        k, p, s = read(session)
-        killed, pending = killed + k, pending + p
+        k, o, p, s = read(session)
+        killed, by_own, pending = killed + k, by_own + o, pending + p
         survivors += s
     alive = [m for m in survivors if m.key not in equivalent]
     matched = [m for m in survivors if m.key in equivalent]
@@ -90,13 +94,16 @@ def main(argv: list[str]) -> int:
     done = killed + len(alive)
     rate = 100.0 * killed / done if done else 0.0
     text = [f"# Mutation testing (cosmic-ray; scripts/mutation): {len(found)} session(s) under {work}",
-            f"# killed {killed}, survived {len(survivors)} ({len(matched)} equivalent, {len(alive)} alive), "
+            f"# killed {killed} ({killed - by_own} by the compliance suites, {by_own} only by the emulators' "
+            f"own tests), survived {len(survivors)} ({len(matched)} equivalent, {len(alive)} alive), "
             f"pending {pending}",
-            f"# kill rate of non-equivalent mutants: {rate:.1f} % ({killed} of {done})", "",
+            f"# kill rate of non-equivalent mutants: {rate:.1f} % ({killed} of {done}); by the suites alone "
+            f"{100.0 * (killed - by_own) / done if done else 0.0:.1f} %", "",
             f"## Alive ({len(alive)}): a test should kill each", ""]
     text += [m.describe() for m in sorted(alive, key=lambda m: (m.module, m.line, m.operator))]
     text += ["", f"## Equivalent ({len(matched)}): docs/mutation-equivalent.yaml says why", ""]
-    text += [m.describe() for m in sorted(matched, key=lambda m: (m.module, m.line, m.operator))]
+    text += [f"{m.describe()}\n    why: {equivalent[m.key]}"
+             for m in sorted(matched, key=lambda m: (m.module, m.line, m.operator))]
     if stale:
         text += ["", f"## Entries of docs/mutation-equivalent.yaml no survivor matched ({len(stale)})", ""]
         text += [f"{mod} {op}\n    - {b}\n    + {a}" for mod, op, b, a in stale]

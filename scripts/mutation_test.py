@@ -15,7 +15,12 @@ assertion-rewritten) per run; the mutated file gets an mtime never used before, 
 can hand a run an earlier mutant's code (both validate by mtime and size, and two mutants of
 one size can be written within the same second).
 
-    python3 scripts/mutation_test.py SUITE PREFIX BENCH... -- FAULT_BENCH...
+A mutant every suite run survives is then given to the harness's own tests of the emulators
+(``--own PATH``, e.g. ``tests/emulators``, no bench): code the suites cannot reach by design (the
+control channel, state files of ``harness emulate --state``, emulator configuration no profile
+uses) is still judged, and the kill says which half killed it ("killed by own tests").
+
+    python3 scripts/mutation_test.py SUITE BENCH... -- FAULT_BENCH... [--own PATH]
 """
 
 from __future__ import annotations
@@ -34,8 +39,9 @@ PRELOAD = ("pytest", "harness.plugin", "harness.bench", "harness.emulators", "ha
            "harness.profiles.loader", "harness.report.store")
 
 
-def passes(suite: str, bench: str) -> bool:
-    """Whether the suite passes on ``bench`` (a forked pytest session, output discarded)."""
+def passes(suite: str, bench: str | None) -> bool:
+    """Whether ``suite`` passes on ``bench`` (None: the tests build their own benches); a forked
+    pytest session, output discarded."""
     pid = os.fork()
     if pid == 0:  # the child: one pytest session, exit with its status
         try:
@@ -47,9 +53,10 @@ def passes(suite: str, bench: str) -> bool:
             os.dup2(null, 2)
             import pytest
 
-            code = int(pytest.main(["-x", "-q", "-p", "no:cacheprovider", "-p", "no:randomly",
-                                    "-p", "no:labgrid", "-W", "ignore::UserWarning", suite,
-                                    "--bench", bench]))
+            args = ["-x", "-q", "-p", "no:cacheprovider", "-p", "no:randomly", "-p", "no:labgrid",
+                    "-W", "ignore::UserWarning", suite]
+            args += ["--bench", bench] if bench else ["-m", "not slow"]
+            code = int(pytest.main(args))
         except BaseException:  # noqa: BLE001 - any crash is "did not pass"
             code = 3
         os._exit(code)
@@ -81,6 +88,10 @@ def cache_bytecode() -> None:
 
 def main(argv: list[str]) -> int:
     suite, *rest = argv
+    own = None
+    if "--own" in rest:
+        at = rest.index("--own")
+        own, rest = rest[at + 1], rest[:at] + rest[at + 2:]
     cache_bytecode()
     cut = rest.index("--") if "--" in rest else len(rest)
     compliant, faulty = rest[:cut], rest[cut + 1:]
@@ -92,6 +103,9 @@ def main(argv: list[str]) -> int:
             print(f"killed: {bench} ({'compliant' if compliant_bench else 'faulty'}) "
                   f"{'fails' if compliant_bench else 'passes'}")
             return 1
+    if own is not None and not passes(own, None):
+        print(f"killed by own tests: {own} fails")
+        return 1
     print("survived")
     return 0
 
