@@ -83,3 +83,17 @@ def test_responses_are_macd_or_signed_by_the_device(client):
     assert read.mac.value == "valid" and read.message.mac is not None
     reset = client.send("ECS07r", "ESME", register="TDR2").ok()
     assert reset.signature.value == "valid" and reset.message.mac is None
+
+
+def test_counter_store_takes_any_first_counter_and_then_only_greater_ones(tmp_path):
+    """Per remote party: nothing accepted yet is below every legal counter (0 included); a
+    store in a state folder that does not exist yet creates it, and a new store reads it back."""
+    from harness.emulators.access import CounterStore
+
+    device, party = bytes.fromhex("00DB1234567890A1"), bytes.fromhex("90B3D51F30010000")
+    store = CounterStore(tmp_path / "state" / "bench")
+    assert store.last(device, party) < 0
+    store.accept(device, party, 0)
+    assert store.last(device, party) == 0
+    store.accept(device, party, 1)
+    assert CounterStore(tmp_path / "state" / "bench").last(device, party) == 1

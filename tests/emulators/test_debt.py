@@ -2,6 +2,8 @@
 
 import pytest
 
+from harness.emulators.debt import UINT32_MAX, DebtLedger, DebtRefused
+
 REGISTERS = ["TDR1", "TDR2", "PDR"]
 
 
@@ -153,3 +155,31 @@ def test_a_meter_without_supply_answers_nothing_and_boots_when_switched_on(make_
         client.control("supply", device="gpf", on=False)
     with pytest.raises(ValueError, match="on must be bool"):
         client.control("supply", device="esme", on="off")
+
+
+def _ledger(**values: int) -> DebtLedger:
+    regs = {"tdr1": 0, "tdr2": 0, "pdr": 0, "balance": 1_000_000, **values}
+    return DebtLedger(regs, {"TDR1": "tdr1", "TDR2": "tdr2", "PDR": "pdr"}, "balance")
+
+
+def test_a_change_may_reach_the_uint32_limit_and_not_pass_it() -> None:
+    ledger = _ledger(pdr=UINT32_MAX - 5)
+    ledger.adjust("PDR", 5)
+    assert ledger.value("PDR") == UINT32_MAX
+    with pytest.raises(DebtRefused):
+        ledger.adjust("PDR", 1)
+    assert ledger.value("PDR") == UINT32_MAX
+
+
+def test_recovery_daily_rates_collect_at_midnight_and_a_register_without_rate_stops_no_other() -> None:
+    import datetime as dt
+
+    ledger = _ledger(tdr1=1_000, tdr2=1_000)
+    ledger.set_rate("TDR2", 7, "hour")  # TDR1 has no rate: TDR2 still collects
+    day = dt.datetime(2026, 3, 1, tzinfo=dt.timezone.utc)
+    assert ledger.collect(day.replace(hour=5), prepayment=False) == 7
+    assert (ledger.value("TDR1"), ledger.value("TDR2")) == (1_000, 993)
+    ledger.set_rate("TDR1", 11, "day")
+    assert ledger.collect(day.replace(hour=1), prepayment=False) == 7  # daily: not at 01:00
+    assert ledger.collect(day.replace(hour=0), prepayment=True) == 18  # at midnight both
+    assert ledger.registers["balance"] == 1_000_000 - 18
