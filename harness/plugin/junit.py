@@ -91,9 +91,16 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     written = item.config.stash.get(WRITTEN_KEY, None)
     if report.when == "teardown" and written is not None:
         record = written.pop(item.nodeid, None)
-        if record is not None:
+        if record is not None and wants_properties(item.config):
             report.user_properties = [*report.user_properties, *properties_of(record)]
     return report
+
+
+def wants_properties(config: pytest.Config) -> bool:
+    """Whether a report file that reads them is written (JUnit XML, pytest-html). Without one
+    the properties would only travel: under xdist every report is serialised to the controller,
+    and they were a quarter of its bytes (#16)."""
+    return bool(getattr(config.option, "xmlpath", None) or getattr(config.option, "htmlpath", None))
 
 
 def suite_properties(config: pytest.Config) -> list[tuple[str, str]]:

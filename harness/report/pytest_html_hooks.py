@@ -31,6 +31,8 @@ def _option(config: pytest.Config, name: str) -> str:
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[None, Any, None]:
     """Carry the requirement and severity markers onto the report for the table row hook."""
     outcome = yield
+    if not getattr(item.config.option, "htmlpath", None):
+        return  # only pytest-html's table reads them; under xdist every report attribute travels
     report = outcome.get_result()
     requirements = [str(a) for m in item.iter_markers("requirement") for a in m.args]
     severity = next((str(m.args[0]) for m in item.iter_markers("severity") if m.args), DEFAULT_SEVERITY)
