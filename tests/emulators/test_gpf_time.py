@@ -132,3 +132,32 @@ def test_han_read_for_an_unknown_destination_is_an_error(client):
     zframe = zcl.ZclHeader(0x00, 0, 0x00).to_bytes() + b"\x07\x00"
     out = client.host.handle(Frame.han(HanFrame(client.eui("IHD"), b"\x01" * 8, 0x0702, zframe)))
     assert out[0].kind is FrameKind.ERROR and "no GPF" in out[0].text()
+
+
+def test_gpf_state_through_the_control_channel(make_client):
+    """set_state/get_state of the GPF (the control channel; real hardware has none): the snapshot
+    time (supplied from then on), a mirrored register and the CH clock each go where they belong;
+    an unknown key or clock is refused; an old GPF never reports a snapshot instant."""
+    client = make_client()
+    snap = to_utctime(T0 + dt.timedelta(minutes=5))
+    client.control("set_state", device="GPF", values={"snapshot_time": snap, "CurrentSummationDelivered": 1234,
+                                                      "ch_clock": "unreliable"})
+    state = client.state("GPF")
+    assert (state["snapshot_time"], state["snapshot_supplied"], state["ch_clock"]) == (snap, True, "unreliable")
+    assert state["mirror"]["CurrentSummationDelivered"] == 1234
+    assert state["snapshot_utc"] == (T0 + dt.timedelta(minutes=5)).isoformat()
+    for values in ({"NoSuchRegister": 1}, {"ch_clock": "sometimes"}):
+        with pytest.raises(ValueError):
+            client.host.device("GPF").model.set_state(values)
+    old = make_client({"GPF": {"secmp0015": False}})
+    old.control("set_state", device="GPF", values={"snapshot_time": snap})
+    assert old.state("GPF")["snapshot_utc"] is None
+
+
+@pytest.mark.parametrize("cluster,attr", [(0x0702, 0x0014), (0x0700, 0x0007)])
+def test_han_read_of_an_attribute_the_gpf_does_not_mirror_is_unsupported(client, cluster, attr):
+    """Metering SupplyStatus (typed, not mirrored) and attribute 7 of another cluster (not the
+    Metering ReadingSnapshotTime): UNSUPPORTED_ATTRIBUTE."""
+    client.control("push")
+    records = han_read(client, attrs=(attr,), cluster=cluster)
+    assert records[attr].status == zcl.UNSUPPORTED_ATTRIBUTE
