@@ -169,6 +169,11 @@ def test_a_change_may_reach_the_uint32_limit_and_not_pass_it() -> None:
     with pytest.raises(DebtRefused):
         ledger.adjust("PDR", 1)
     assert ledger.value("PDR") == UINT32_MAX
+    ledger.adjust("PDR", -UINT32_MAX)  # down to exactly zero: accepted
+    assert ledger.value("PDR") == 0
+    with pytest.raises(DebtRefused):
+        ledger.adjust("PDR", -1)
+    assert ledger.value("PDR") == 0
 
 
 def test_recovery_daily_rates_collect_at_midnight_and_a_register_without_rate_stops_no_other() -> None:
@@ -183,3 +188,5 @@ def test_recovery_daily_rates_collect_at_midnight_and_a_register_without_rate_st
     assert ledger.collect(day.replace(hour=1), prepayment=False) == 7  # daily: not at 01:00
     assert ledger.collect(day.replace(hour=0), prepayment=True) == 18  # at midnight both
     assert ledger.registers["balance"] == 1_000_000 - 18
+    ledger.set_rate("TDR2", 1, "hour")  # the smallest rate still collects
+    assert ledger.collect(day.replace(hour=3), prepayment=False) == 1
