@@ -1,6 +1,7 @@
 """SECMP0015: the GPF's grouping-header date-time, its HAN ReadingSnapshotTime and the mirror."""
 
 import datetime as dt
+import json
 
 import pytest
 
@@ -146,18 +147,33 @@ def test_gpf_state_through_the_control_channel(make_client):
     assert (state["snapshot_time"], state["snapshot_supplied"], state["ch_clock"]) == (snap, True, "unreliable")
     assert state["mirror"]["CurrentSummationDelivered"] == 1234
     assert state["snapshot_utc"] == (T0 + dt.timedelta(minutes=5)).isoformat()
-    for values in ({"NoSuchRegister": 1}, {"ch_clock": "sometimes"}):
+    for values in ({"NoSuchRegister": 1}, {"unknown": 1}, {"ch_clock": "sometimes"}):
         with pytest.raises(ValueError):
             client.host.device("GPF").model.set_state(values)
+    # keys as a control message carries them (decoded from JSON: equal strings, not the same objects)
+    client.control("set_state", device="GPF", values=json.loads(json.dumps({"snapshot_time": snap + 60})))
+    assert client.state("GPF")["snapshot_time"] == snap + 60
     old = make_client({"GPF": {"secmp0015": False}})
     old.control("set_state", device="GPF", values={"snapshot_time": snap})
     assert old.state("GPF")["snapshot_utc"] is None
 
 
-@pytest.mark.parametrize("cluster,attr", [(0x0702, 0x0014), (0x0700, 0x0007)])
+@pytest.mark.parametrize("cluster,attr", [(0x0702, 0x0014), (0x0700, 0x0007), (0x0705, 0x0007)])
 def test_han_read_of_an_attribute_the_gpf_does_not_mirror_is_unsupported(client, cluster, attr):
-    """Metering SupplyStatus (typed, not mirrored) and attribute 7 of another cluster (not the
+    """Metering SupplyStatus (typed, not mirrored) and attribute 7 of other clusters (not the
     Metering ReadingSnapshotTime): UNSUPPORTED_ATTRIBUTE."""
     client.control("push")
     records = han_read(client, attrs=(attr,), cluster=cluster)
     assert records[attr].status == zcl.UNSUPPORTED_ATTRIBUTE
+
+
+def test_the_gpf_mirror_starts_from_the_values_it_is_given():
+    """Before any push the mirror holds the starting values the host hands it (else the defaults)."""
+    from harness.emulators.clock import VirtualClock
+    from harness.emulators.config import GSME_REGISTERS, HostConfig
+    from harness.emulators.gpf import Gpf
+
+    cfg = next(d for d in HostConfig.default().devices if d.role == "GPF")
+    start = {**GSME_REGISTERS, "CurrentSummationDelivered": 424242}
+    assert Gpf(cfg, VirtualClock(T0), start).mirror == start
+    assert Gpf(cfg, VirtualClock(T0)).mirror == dict(GSME_REGISTERS)
