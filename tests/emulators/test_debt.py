@@ -163,6 +163,7 @@ def _ledger(**values: int) -> DebtLedger:
 
 
 def test_a_change_may_reach_the_uint32_limit_and_not_pass_it() -> None:
+    assert UINT32_MAX == 2**32 - 1  # the ZCL/A-XDR unsigned 32-bit limit, not the module's say-so
     ledger = _ledger(pdr=UINT32_MAX - 5)
     ledger.adjust("PDR", 5)
     assert ledger.value("PDR") == UINT32_MAX
@@ -190,3 +191,8 @@ def test_recovery_daily_rates_collect_at_midnight_and_a_register_without_rate_st
     assert ledger.registers["balance"] == 1_000_000 - 18
     ledger.set_rate("TDR2", 1, "hour")  # the smallest rate still collects
     assert ledger.collect(day.replace(hour=3), prepayment=False) == 1
+    ledger.set_rate("TDR1", 5, "week")  # no such period: ignored (TDR1 stays daily)
+    ledger.set_rate("PDR", 5, "hour")  # PDR has no time-based recovery
+    assert ledger.collect(day.replace(hour=4), prepayment=False) == 1
+    ledger.set_rate("TDR2", 3, "".join(["d", "ay"]))  # a period as a profile or command spells it
+    assert ledger.collect(day.replace(hour=4), prepayment=False) == 0
