@@ -11,6 +11,7 @@ of the pytest processes (controller and workers), the speed-up of the medians (t
 2 cores) and the speed-up per round. A CPU-only probe measured in the same run (two busy loops at
 once against one) says how much two processes really run in parallel on this machine right now:
 on a shared machine the wall speed-up cannot exceed it. Reports only: asserts nothing about speed.
+Reused between runs: the byte-code cache (warmed by one collection first); nothing else.
 """
 
 from __future__ import annotations
@@ -122,6 +123,7 @@ def main(argv: list[str] | None = None) -> int:
         "cpus": os.cpu_count(),
         "loadavg_1min": [round(load_before, 2), round(load_after, 2)],
         "shared_machine": "wall figures include waiting for a core; compare with the probe",
+        "controller": "SCHED_BATCH, workers on the default policy (harness/plugin/workers.py, Linux)",
         "one_worker_tail": runs["one_worker"][-1][2],
         "two_workers_tail": runs["two_workers"][-1][2],
     }, indent=2))

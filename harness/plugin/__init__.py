@@ -34,9 +34,10 @@ from harness.plugin.reporting import pytest_runtest_makereport  # noqa: F401 - h
 from harness.plugin.state import STATE_KEY, HarnessState, state_of
 
 # per-test pcapng captures (--captures DIR); CapabilityMissing -> skip; JUnit XML properties;
-# pytest-html columns/extras (every pytest-html hook is optional: harmless without pytest-html)
+# pytest-html columns/extras (every pytest-html hook is optional: harmless without pytest-html);
+# slim xdist reports and a frozen heap (workers.py)
 pytest_plugins = ["harness.plugin.capture", "harness.plugin.skips", "harness.plugin.junit",
-                  "harness.report.pytest_html_hooks"]
+                  "harness.report.pytest_html_hooks", "harness.plugin.workers"]
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
