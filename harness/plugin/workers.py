@@ -26,12 +26,12 @@ from typing import Any
 
 import pytest
 
+from harness.plugin.state import state_of
+
 #: Report fields a reader defaults to empty when absent.
 EMPTY_BY_DEFAULT = ("sections", "user_properties", "extras")
-
-
-def is_worker(config: pytest.Config) -> bool:
-    return hasattr(config, "workerinput")
+#: Controller: whether it moved itself to ``SCHED_BATCH`` (its workers then move back).
+BATCHED_KEY = pytest.StashKey[bool]()
 
 
 def slim(data: dict[str, Any]) -> dict[str, Any]:
@@ -47,14 +47,14 @@ def slim(data: dict[str, Any]) -> dict[str, Any]:
 @pytest.hookimpl(wrapper=True)
 def pytest_report_to_serializable(config: pytest.Config, report: Any) -> Generator[None, Any, Any]:
     data = yield
-    if isinstance(data, dict) and is_worker(config):
+    if isinstance(data, dict) and state_of(config).is_worker:
         return slim(data)
     return data
 
 
 @pytest.hookimpl(trylast=True)
 def pytest_collection_finish(session: pytest.Session) -> None:
-    if is_worker(session.config):
+    if state_of(session.config).is_worker:
         gc.freeze()
 
 
@@ -75,13 +75,10 @@ def pytest_configure(config: pytest.Config) -> None:
         to_other_policy()
 
 
-BATCHED_KEY = pytest.StashKey[bool]()
-
-
 def to_batch_policy() -> bool:
     """The controller as ``SCHED_BATCH`` (Linux): its wakeups, one for each of the six messages a
     test sends, stop preempting the workers that run the tests. Measured (#16): the controller's
-    CPU with two workers 2.0 -> 1.0 s, the workers' preemptions 10,000 -> few. Only from the
+    CPU with two workers 2.0 -> 1.0 s, each worker's involuntary switches ~10,000 -> ~1,800. Only from the
     default policy (a run started under ``chrt`` keeps its own); True when changed."""
     try:
         if os.sched_getscheduler(0) != os.SCHED_OTHER:

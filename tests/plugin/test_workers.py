@@ -60,6 +60,7 @@ POLICY_PROBE = f"""
 import os, sys
 sys.path.insert(0, {str(Path(__file__).resolve().parents[2])!r})
 from harness.plugin.workers import to_batch_policy, to_other_policy
+os.sched_setscheduler(0, os.SCHED_OTHER, os.sched_param(0))  # the premise, whatever ran this test
 first = to_batch_policy()
 after = os.sched_getscheduler(0)
 again = to_batch_policy()
